@@ -1,0 +1,91 @@
+"""Site parameters (`params/<site>.yaml`), validated so a typo is an error with the file's name."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+WEEKDAYS = {"monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5,
+            "mandag": 1, "tirsdag": 2, "onsdag": 3, "torsdag": 4, "fredag": 5,
+            "måndag": 1, "tisdag": 2}
+
+
+class ParamsError(ValueError):
+    """A parameters file is missing, unreadable or holds a bad value."""
+
+
+class Goals(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome_rate: float | None = Field(None, ge=0, le=1)
+    retention_4m: float | None = Field(None, ge=0, le=1)
+    fidelity_total: int | None = Field(None, ge=25, le=125)
+    rapid_search_days: int = Field(30, ge=1, le=365)
+
+
+class SiteParams(BaseModel):
+    """What one site decides: its language, conference day, caseload ceiling, teams and goals."""
+
+    model_config = ConfigDict(extra="forbid")
+    site: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    language: Literal["da", "sv", "en"]
+    country: Literal["DK", "SE"]
+    conference_weekday: int = Field(ge=1, le=7)
+    caseload_max: int = Field(20, ge=1, le=100)
+    teams: list[str] = Field(default_factory=list)
+    goals: Goals = Field(default_factory=Goals)
+    labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("conference_weekday", mode="before")
+    @classmethod
+    def _weekday(cls, v: object) -> object:
+        if isinstance(v, str) and v.strip().lower() in WEEKDAYS:
+            return WEEKDAYS[v.strip().lower()]
+        return v
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ParamsError(f"{path}: cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: must be a mapping of keys to values")
+    return data
+
+
+def _merge(base: dict, own: dict) -> dict:
+    out = dict(base)
+    for k, v in own.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_params(params_dir: str | Path, site: str) -> SiteParams:
+    """Load `<dir>/<site>.yaml` on top of `<dir>/defaults.yaml` (when present) and validate it."""
+    params_dir = Path(params_dir)
+    path = params_dir / f"{site}.yaml"
+    if not path.is_file():
+        raise ParamsError(f"{path}: no parameters file for site {site!r}")
+    data = _read_yaml(path)
+    defaults = params_dir / "defaults.yaml"
+    if defaults.is_file():
+        data = _merge(_read_yaml(defaults), data)
+    try:
+        params = SiteParams.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}"
+            + (f" (got {e['input']!r})" if e["type"] != "missing" and not isinstance(e["input"], dict) else "")
+            for e in exc.errors())
+        raise ParamsError(f"{path}: {problems}") from None
+    if params.site != site:
+        raise ParamsError(f"{path}: site is {params.site!r} but the file is named for {site!r}")
+    return params
+
+
+def site_ids(params_dir: str | Path) -> list[str]:
+    """Every site that has a parameters file."""
+    return sorted(p.stem for p in Path(params_dir).glob("*.yaml") if p.stem != "defaults")

@@ -1,0 +1,158 @@
+"""The exchange format, declared once.
+
+The importer, the validator, the store, the demo generator and the docs all read these
+declarations, so a column is added in one place (shared/DESIGN.md is the contract).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+GENDERS = ("female", "male", "other", "unknown")
+GENDER_ALIASES = {
+    "k": "female", "kvinde": "female", "kvinna": "female", "f": "female", "woman": "female",
+    "m": "male", "mand": "male", "man": "male",
+    "female": "female", "male": "male", "other": "other", "unknown": "unknown",
+    "andet": "other", "annat": "other", "ukendt": "unknown", "okänd": "unknown",
+}
+PHASES = ("referral", "engagement", "assessment", "job_search", "employed", "education",
+          "follow_along", "discharged")
+DISCHARGE_REASONS = ("employed", "education", "own_request", "referred_elsewhere", "moved",
+                     "absence", "no_contact", "other")
+GOAL_KINDS = ("job", "education")
+GOAL_STATUSES = ("active", "achieved", "dropped")
+ACTION_OWNERS = ("consultant", "clinician", "candidate", "other")
+CONTACT_KINDS = ("meeting", "employer_contact", "interview", "benefits_counselling", "other")
+PLACEMENT_KINDS = ("job", "education", "internship", "work_trial")
+OUTCOME_KINDS = ("job", "education")
+BOOL_ALIASES = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
+                "ja": True, "nej": False, "sand": True, "falsk": False}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the exchange format.
+
+    kind: str, date, float, int, bool, enum, cpr. `ref` names the table whose id this column
+    must point at (checked on import).
+    """
+
+    name: str
+    kind: str = "str"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)
+    ref: str | None = None
+    low: float | None = None
+    high: float | None = None
+    default: object = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: its columns, its id column (unique across the database) and how it finds its site."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: str | None = None
+    site_via: str | None = None  # column that points at a candidate/consultant owning the site
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+C = Column
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("consultants", (
+        C("consultant_id", required=True), C("site", required=True), C("name", required=True),
+        C("fte", "float", low=0.01, high=2.0, default=1.0), C("start_date", "date"),
+    ), key="consultant_id"),
+    Table("clinicians", (
+        C("clinician_id", required=True), C("site", required=True), C("name", required=True),
+        C("team"),
+    ), key="clinician_id"),
+    Table("candidates", (
+        C("candidate_id", required=True), C("site", required=True),
+        C("referral_date", "date", required=True), C("cpr", "cpr"), C("initials"),
+        C("gender", "enum", choices=GENDERS, aliases=GENDER_ALIASES),
+        C("birth_year", "int", low=1900, high=2100), C("municipality"),
+        C("consultant_id", ref="consultants"), C("clinician_id", ref="clinicians"),
+        C("consent_date", "date"), C("intake_date", "date"),
+        C("phase", "enum", choices=PHASES), C("discharge_date", "date"),
+        C("discharge_reason", "enum", choices=DISCHARGE_REASONS),
+    ), key="candidate_id"),
+    Table("goals", (
+        C("candidate_id", required=True, ref="candidates"),
+        C("kind", "enum", required=True, choices=GOAL_KINDS),
+        C("description", required=True), C("set_date", "date", required=True),
+        C("status", "enum", choices=GOAL_STATUSES, default="active"),
+    ), site_via="candidate_id"),
+    Table("actions", (
+        C("action_id", required=True), C("candidate_id", required=True, ref="candidates"),
+        C("description", required=True),
+        C("owner", "enum", required=True, choices=ACTION_OWNERS),
+        C("due_date", "date", required=True), C("created_date", "date"), C("done_date", "date"),
+    ), key="action_id", site_via="candidate_id"),
+    Table("contacts", (
+        C("candidate_id", required=True, ref="candidates"), C("date", "date", required=True),
+        C("kind", "enum", required=True, choices=CONTACT_KINDS),
+        C("consultant_id", ref="consultants"),
+    ), site_via="candidate_id"),
+    Table("employer_contacts", (
+        C("consultant_id", required=True, ref="consultants"), C("date", "date", required=True),
+        C("employer", required=True), C("candidate_id", ref="candidates"),
+        C("face_to_face", "bool"),
+    ), site_via="consultant_id"),
+    Table("placements", (
+        C("placement_id", required=True), C("candidate_id", required=True, ref="candidates"),
+        C("kind", "enum", required=True, choices=PLACEMENT_KINDS),
+        C("employer", required=True), C("start_date", "date", required=True),
+        C("end_date", "date"), C("hours_per_week", "float", low=0, high=80),
+        C("end_reason"),
+    ), key="placement_id", site_via="candidate_id"),
+    Table("fidelity", (
+        C("site", required=True), C("review_date", "date", required=True),
+        C("item", "int", required=True, low=1, high=25),
+        C("score", "int", required=True, low=1, high=5),
+    )),
+    Table("supervision", (
+        C("site", required=True), C("date", "date", required=True),
+        C("supervisor", required=True), C("consultants_present", "int", low=0, high=100),
+        C("clinicians_present", "int", low=0, high=100),
+    )),
+    Table("conferences", (
+        C("site", required=True), C("date", "date", required=True),
+        C("candidate_id", ref="candidates"), C("consultant_id", ref="consultants"), C("team"),
+    )),
+)}
+
+# Tables in the order a loader must write them (referenced tables first).
+TABLE_ORDER = list(TABLES)
+
+# Pairs (start, end) checked on import: an end before its start is an error.
+DATE_ORDER = {
+    "candidates": [("referral_date", "intake_date"), ("intake_date", "discharge_date"),
+                   ("referral_date", "discharge_date")],
+    "placements": [("start_date", "end_date")],
+    "actions": [("created_date", "done_date")],
+}
+
+
+def date_columns(table: str) -> list[str]:
+    """Names of a table's date columns, for parsing after a read."""
+    return [c.name for c in TABLES[table].columns if c.kind == "date"]
+
+
+def stored_columns(table: str) -> list[str]:
+    """Columns as the store holds them: CPR is kept only as a keyed hash, every row has a site."""
+    names = ["cpr_hash" if c.kind == "cpr" else c.name for c in TABLES[table].columns]
+    if "site" not in names:
+        names.insert(0, "site")
+    return names
