@@ -75,9 +75,19 @@ def load_key(key_file: str | Path = ".ips_nb_key") -> bytes:
         return env.encode()
     path = Path(key_file)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
+        # written whole under a private name, then linked into place: two first imports at once
+        # both end up with the one key, and nobody ever reads a half-written file
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_text().strip().encode()
 
 

@@ -177,7 +177,9 @@ def to_rows(frames: dict[str, pd.DataFrame], key: bytes) -> dict[str, list[dict]
                 v = rec.get(c.name)
                 v = None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
                 if c.kind == "cpr":
-                    row["cpr_hash"] = cpr_hash(v, key) if v else None
+                    # a frame may carry the hash itself (an export re-imported) instead of the number
+                    given = rec.get("cpr_hash")
+                    row["cpr_hash"] = cpr_hash(v, key) if v else (given if isinstance(given, str) and given else None)
                     continue
                 if c.kind == "date" and v is not None:
                     v = pd.Timestamp(v).date()

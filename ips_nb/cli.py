@@ -1,0 +1,208 @@
+"""`ips-nb`: a thin command line over the library. Only this layer reads the clock (for defaults).
+
+Exit status: 0 done, 1 some work failed, 2 bad usage or bad input.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from . import __version__
+from .periods import Month, Week
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: printed as one line, exit status 2."""
+
+
+def _range(text: str, parse, step) -> list[str]:
+    """'2026-01..2026-03' → every period in between, both ends included."""
+    first, _, last = text.partition("..")
+    a, b = parse(first), parse(last or first)
+    periods, p = [], a
+    while (str(p) <= str(b)) and len(periods) < 1000:
+        periods.append(str(p))
+        p = step(p)
+    if not periods:
+        raise UsageError(f"the range {text!r} is empty")
+    return periods
+
+
+def months(text: str | None, today: date) -> list[str]:
+    if not text:
+        return [str(Month.latest_complete(today))]
+    try:
+        return _range(text, Month.parse, lambda m: m.shift(1))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def weeks(text: str | None, today: date) -> list[str]:
+    if not text:
+        return [str(Week.containing(today))]
+    try:
+        return _range(text, Week.parse, lambda w: w.shift(1))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", help="database URL (default $IPS_NB_DB or sqlite:///data/ips.db)")
+    p.add_argument("--params", default="params", help="folder of site parameter files (default params/)")
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--site", action="append", help="site id (repeatable; default every site in params/)")
+    p.add_argument("--out", default="reports", help="output folder (default reports/)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (default: cores)")
+    p.add_argument("--timeout", type=float, default=600, help="seconds a notebook cell may take (default 600)")
+    p.add_argument("--verbose", action="store_true", help="show papermill's and the kernel's log lines")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ips-nb", description="IPS supervision packs and weekly conference agendas from one database.")
+    parser.add_argument("--version", action="version", version=f"ips-nb {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="Build the demo database and run every workbook for every demo site.")
+    _common(demo)
+    demo.add_argument("--today", type=date.fromisoformat, help="reference date YYYY-MM-DD (default today)")
+    demo.add_argument("--out", default="reports", help="output folder (default reports/)")
+    demo.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
+    demo.set_defaults(func=_cmd_demo)
+
+    run = sub.add_parser("run", help="Run a workbook for sites and periods and write reports/.")
+    kinds = run.add_subparsers(dest="kind", metavar="KIND", required=True)
+    sup = kinds.add_parser("supervision", help="Monthly supervision packs.")
+    sup.add_argument("--month", help="YYYY-MM or YYYY-MM..YYYY-MM (default the latest complete month)")
+    _run_options(sup)
+    ag = kinds.add_parser("agenda", help="Weekly conference agendas.")
+    ag.add_argument("--week", help="YYYY-Www or YYYY-Www..YYYY-Www (default this week)")
+    ag.add_argument("--team", action="append", help="clinician team (repeatable); default the site-wide agenda")
+    _run_options(ag)
+    run.set_defaults(func=_cmd_run)
+
+    serve = sub.add_parser("serve", help="Serve the dashboards with Voila on 127.0.0.1.")
+    _common(serve)
+    serve.add_argument("--site", help="pin the server to one site")
+    serve.add_argument("--port", type=int, default=8866)
+    serve.set_defaults(func=_cmd_serve)
+
+    try:
+        from . import cli_data
+    except ImportError:
+        cli_data = None
+    if cli_data is not None:
+        cli_data.register(sub)
+    return parser
+
+
+def _sites(args: argparse.Namespace) -> list[str]:
+    from .params import site_ids
+
+    if args.site:
+        return list(dict.fromkeys(args.site))
+    found = site_ids(args.params)
+    if not found:
+        raise UsageError(f"no site parameter files in {args.params}/")
+    return found
+
+
+def _printer(total: int):
+    """Progress as plain lines; the coordinator sees each site-period as it ends."""
+    done = [0]
+
+    def report(result) -> None:
+        done[0] += 1
+        mark = "ok" if result.status == "ok" else "FAILED"
+        line = f"[{done[0]}/{total}] {result.job.label()}: {mark} ({result.seconds:.1f} s)"
+        if result.reason:
+            line += f" — {result.reason}"
+        print(line, flush=True)
+    return report
+
+
+def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | None, params: str,
+                out: str, jobs: int, timeout: float | None = 600, verbose: bool = False,
+                teams: list[str] | None = None, command: list[str] | None = None) -> int:
+    """Run, record and index; returns the exit status."""
+    from .index import write_index
+    from .runner import Job, RunConfig, absolute_db_url, run_jobs, write_run_record
+    from .store import connect, db_url, fingerprint
+
+    url = absolute_db_url(db_url(db))
+    cfg = RunConfig(url, params, out, timeout, verbose)
+    jobs_list = [Job(kind, s, p, t) for s in sites for p in periods for t in (teams or [None])]
+    results = run_jobs(jobs_list, cfg, workers=max(1, jobs), report=_printer(len(jobs_list)))
+    engine = connect(url)
+    try:
+        fp = fingerprint(engine)
+    finally:
+        engine.dispose()
+    record = write_run_record(out, command or sys.argv, cfg, results, fp)
+    index = write_index(out)
+    failed = [r for r in results if r.status != "ok"]
+    print(f"{len(results) - len(failed)} of {len(results)} done; index: {index}; run record: {record}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    today = date.today()
+    periods = months(args.month, today) if args.kind == "supervision" else weeks(args.week, today)
+    return run_reports(args.kind, _sites(args), periods, db=args.db, params=args.params, out=args.out,
+                       jobs=args.jobs, timeout=args.timeout, verbose=args.verbose,
+                       teams=getattr(args, "team", None))
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import build_demo_db
+    from .store import db_url
+
+    today = args.today or date.today()
+    url = db_url(args.db)
+    sites = build_demo_db(url, today)
+    print(f"Demo database with {len(sites)} sites: {url}")
+    status = EXIT_OK
+    for kind, periods in (("supervision", months(None, today)), ("agenda", weeks(None, today))):
+        status = max(status, run_reports(kind, sites, periods, db=url, params=args.params, out=args.out,
+                                         jobs=args.jobs))
+    index = Path(args.out).resolve() / "index.html"
+    print(f"\nOpen the reports: file://{index}")
+    print("Serve the live dashboards: make serve  (or: ips-nb serve --site SITE)")
+    return status
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(site=args.site, port=args.port, db=args.db, params_dir=args.params)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"ips-nb: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ips-nb: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a coordinator gets one line, never a traceback
+        print(f"ips-nb: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""The data commands of `ips-nb`: validate, import and export.
+
+Problems go to stderr, one a line (`error: candidates.csv, row 5, column referral_date, value
+'31-02-2024': not a real date: there is no such day`); the summary goes to stdout. Exit status:
+0 done (warnings allowed), 2 bad input or bad usage. Nobody gets a traceback: anything
+unexpected is one line and status 2, with identity numbers masked.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import store
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+def register(subparsers) -> None:
+    """Add `validate`, `import` and `export` to an argparse subparsers object."""
+    default_db = store.db_url(None)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", default=default_db,
+                       help=f"database URL (default $IPS_NB_DB or {store.DEFAULT_DB}; now {default_db})")
+        p.add_argument("--params", default="params",
+                       help="folder of site parameter files (default params/)")
+
+    p = subparsers.add_parser(
+        "validate", help="Check a CSV folder or an .xlsx workbook and print every problem.",
+        description="Check SOURCE (a folder of <table>.csv files or one .xlsx whose sheets are "
+                    "named after the tables) and print every problem; nothing is written.")
+    p.add_argument("source", metavar="SOURCE", help="folder of CSV files, or an .xlsx workbook")
+    common(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = subparsers.add_parser(
+        "import", help="Validate SOURCE, then replace its sites in the database in one transaction.",
+        description="Validate SOURCE; if it holds no error, its sites' rows replace those sites' "
+                    "rows in the database in one transaction (other sites are untouched). Any "
+                    "error: nothing is written.")
+    p.add_argument("source", metavar="SOURCE", help="folder of CSV files, or an .xlsx workbook")
+    common(p)
+    p.set_defaults(func=cmd_import)
+
+    p = subparsers.add_parser(
+        "export", help="Write the database's sites as a CSV folder or an .xlsx workbook.",
+        description="Write sites from the database in the exchange format: a folder of "
+                    "<table>.csv files, or one workbook when DEST ends in .xlsx. The result "
+                    "imports back to the same database.")
+    p.add_argument("dest", metavar="DEST", help="folder for the CSV files, or a name ending in .xlsx")
+    p.add_argument("--site", action="append", help="site id (repeatable; default every site)")
+    common(p)
+    p.set_defaults(func=cmd_export)
+
+
+def _report(problems) -> None:
+    for p in problems:
+        print(p, file=sys.stderr)
+
+
+def _summary(rows: dict[str, int]) -> str:
+    return ", ".join(f"{n} {name}" for name, n in rows.items() if n) or "no rows"
+
+
+def _guarded(handler):
+    """Run a handler; anything unexpected becomes one masked line and exit status 2."""
+    def run(args: argparse.Namespace) -> int:
+        from .validate import mask
+
+        try:
+            return handler(args)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a coordinator gets one line, never a traceback
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            print(mask(f"ips-nb {args.command}: {type(exc).__name__}"
+                       + (f": {detail}" if detail else "")), file=sys.stderr)
+            return EXIT_BAD_INPUT
+    run.__name__ = handler.__name__
+    run.__doc__ = handler.__doc__
+    return run
+
+
+@_guarded
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check SOURCE; 0 when it would import, 2 when it holds an error."""
+    from .importer import validate_source
+
+    checked = validate_source(args.source, store.db_url(args.db), args.params)
+    _report(checked.problems)
+    errors, warnings = len(checked.errors), len(checked.warnings)
+    if errors:
+        print(f"{args.source}: {errors} error(s), {warnings} warning(s); fix them and validate again")
+        return EXIT_BAD_INPUT
+    print(f"{args.source}: ready to import: site(s) {', '.join(checked.sites)}; "
+          f"{_summary(checked.rows)}" + (f"; {warnings} warning(s)" if warnings else ""))
+    return EXIT_OK
+
+
+@_guarded
+def cmd_import(args: argparse.Namespace) -> int:
+    """Validate SOURCE and write it in one transaction; 2 (nothing written) on any error."""
+    from .importer import import_source, safe_url
+
+    url = store.db_url(args.db)
+    outcome = import_source(args.source, url, args.params)
+    _report(outcome.problems)
+    errors = [p for p in outcome.problems if p.level == "error"]
+    if not outcome.written:
+        print(f"{args.source}: {len(errors)} error(s); nothing was written")
+        return EXIT_BAD_INPUT
+    print(f"Imported site(s) {', '.join(outcome.sites)} into {safe_url(url)}: {_summary(outcome.rows)}")
+    return EXIT_OK
+
+
+@_guarded
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the database's sites to DEST (CSV folder or .xlsx)."""
+    from .export import ExportError, export
+
+    url = store.db_url(args.db)
+    try:
+        counts = export(url, args.dest, args.site)
+    except ExportError as exc:
+        print(f"ips-nb export: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Exported to {args.dest}: {_summary(counts)}")
+    return EXIT_OK
+

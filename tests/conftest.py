@@ -1,0 +1,46 @@
+"""Shared fixtures: the demo database once per session, and the rule for system components."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+DEMO_TODAY = date(2026, 11, 23)
+
+
+def need_system(what: str, present: bool) -> None:
+    """Skip a system test where the component is missing; under CI a missing one is a failure."""
+    if present:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is not installed, and in CI a skipped system test is a failure")
+    pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    need_system("Chromium (/usr/bin/chromium)", Path(path).exists())
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> str:
+    """A demo database anchored on a fixed day, so the tests are reproducible."""
+    from ips_nb.demo import build_demo_db
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    build_demo_db(url, DEMO_TODAY)
+    return url
+
+
+@pytest.fixture(scope="session")
+def params_dir() -> str:
+    return str(ROOT / "params")

@@ -1,0 +1,87 @@
+"""The data commands through the installed `ips-nb` script, as a coordinator runs them."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import importdata as d
+from importdata import dump
+
+IPS_NB = Path(sys.executable).parent / "ips-nb"
+
+
+def ips_nb(*args, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("IPS_NB_")}
+    environ.update(env or {})
+    return subprocess.run([str(IPS_NB), *map(str, args)], cwd=cwd, env=environ,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    d.write_params(tmp_path / "params")  # the default --params is params/ in the cwd
+    d.write_csv(d.VALID, tmp_path / "src")
+    return tmp_path
+
+
+def test_the_commands_are_listed_with_their_help(work):
+    top = ips_nb("--help", cwd=work)
+    for command in ("validate", "import", "export"):
+        assert command in top.stdout
+    for command, words in (("validate", "SOURCE"), ("import", "--params"), ("export", "--site")):
+        r = ips_nb(command, "--help", cwd=work)
+        assert r.returncode == 0 and words in r.stdout and "--db" in r.stdout
+
+
+def test_validate_import_export_on_the_default_database(work):
+    r = ips_nb("validate", "src", cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert "ready to import: site(s) north, south" in r.stdout
+    assert not (work / "data").exists()
+    r = ips_nb("import", "src", cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert (work / "data" / "ips.db").exists()  # the documented default sqlite:///data/ips.db
+    assert (work / ".ips_nb_key").exists()
+    r = ips_nb("export", "out.xlsx", cwd=work)
+    assert r.returncode == 0, r.stderr
+    url = f"sqlite:///{work / 'again.db'}"
+    r = ips_nb("import", "out.xlsx", "--db", url, cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert dump(url) == dump(f"sqlite:///{work / 'data' / 'ips.db'}")
+
+
+def test_the_database_may_come_from_the_environment(work):
+    url = f"sqlite:///{work / 'env.db'}"
+    r = ips_nb("import", "src", cwd=work, env={"IPS_NB_DB": url, "IPS_NB_KEY": "k"})
+    assert r.returncode == 0, r.stderr
+    assert (work / "env.db").exists() and not (work / "data").exists()
+
+
+def test_bad_input_exits_2_with_one_line_a_problem(work):
+    tables = d.valid()
+    tables["candidates"][3][2] = "2024-02-31"
+    tables["fidelity"][1][3] = "7"
+    d.write_csv(tables, work / "bad")
+    r = ips_nb("import", "bad", cwd=work)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "error: candidates.csv, row 4, column referral_date, value '2024-02-31': "
+        "not a real date: there is no such day",
+        "error: fidelity.csv, row 2, column score, value '7': must be between 1 and 5",
+    ]
+    assert "nothing was written" in r.stdout
+    assert not (work / "data").exists() and not (work / ".ips_nb_key").exists()
+
+
+def test_nothing_unexpected_reaches_the_user_as_a_traceback(work):
+    for args in (("import", "src", "--db", "nonsense://x"),
+                 ("export", "out", "--db", "postgresql+psycopg://u@127.0.0.1:1/x"),
+                 ("validate", "src", "--params", "src/candidates.csv")):
+        r = ips_nb(*args, cwd=work)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert "Traceback" not in r.stderr
+        assert r.stderr.strip(), args
