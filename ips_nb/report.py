@@ -5,7 +5,9 @@ loaded from a CDN. plotly.js is copied once into `reports/assets/` and every pag
 """
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import jinja2
@@ -33,7 +35,7 @@ def ensure_assets(reports_root: Path) -> Path:
     source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if not target.exists() or target.stat().st_size != source.stat().st_size:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         shutil.copyfile(source, tmp)
         tmp.replace(target)
     return target

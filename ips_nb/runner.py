@@ -96,6 +96,7 @@ def execute(job: Job, cfg: RunConfig) -> Result:
     """Run one workbook, export HTML in-process, then move the files into place."""
     import papermill as pm
 
+    from .kernels import IpcKernelManager
     from .report import ensure_assets, notebook_html
 
     _quiet_logs(cfg.verbose)
@@ -117,7 +118,8 @@ def execute(job: Job, cfg: RunConfig) -> Result:
         nb = pm.execute_notebook(str(WORKBOOKS / f"{job.kind}.ipynb"), str(nb_tmp),
                                  parameters=parameters, kernel_name="python3", progress_bar=False,
                                  log_output=cfg.verbose, execution_timeout=cfg.timeout,
-                                 shutdown_kernel="immediate")
+                                 shutdown_kernel="immediate",
+                                 kernel_manager_class=IpcKernelManager)
         ensure_assets(out_root)
         title = f"{params.name} · {job.kind} · {job.period}"
         html_tmp.write_text(notebook_html(nb, lang=params.language, title=title, kind=job.kind,
