@@ -1,6 +1,7 @@
 """Site parameters (`params/<site>.yaml`), validated so a typo is an error with the file's name."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -63,9 +64,20 @@ def _merge(base: dict, own: dict) -> dict:
     return out
 
 
-def load_params(params_dir: str | Path, site: str) -> SiteParams:
+def default_params_dir() -> Path:
+    """$IPS_NB_PARAMS, else `params/` here or one level up (JupyterLab opens workbooks/ as cwd)."""
+    env = os.environ.get("IPS_NB_PARAMS")
+    if env:
+        return Path(env)
+    for candidate in (Path("params"), Path("..") / "params"):
+        if candidate.is_dir():
+            return candidate
+    return Path("params")
+
+
+def load_params(params_dir: str | Path | None, site: str) -> SiteParams:
     """Load `<dir>/<site>.yaml` on top of `<dir>/defaults.yaml` (when present) and validate it."""
-    params_dir = Path(params_dir)
+    params_dir = Path(params_dir) if params_dir else default_params_dir()
     path = params_dir / f"{site}.yaml"
     if not path.is_file():
         raise ParamsError(f"{path}: no parameters file for site {site!r}")

@@ -39,8 +39,17 @@ METADATA = _metadata()
 
 
 def db_url(url: str | None = None) -> str:
-    """The URL to use: an explicit one, else $IPS_NB_DB, else the embedded SQLite file."""
-    return url or os.environ.get("IPS_NB_DB") or DEFAULT_DB
+    """The URL to use: an explicit one, else $IPS_NB_DB, else the embedded SQLite file.
+
+    A notebook opened in JupyterLab runs in workbooks/, so the default file is also looked for
+    one level up before a new one is made here.
+    """
+    if url or os.environ.get("IPS_NB_DB"):
+        return url or os.environ["IPS_NB_DB"]
+    up = Path("..") / DEFAULT_DB.removeprefix("sqlite:///")
+    if not Path(DEFAULT_DB.removeprefix("sqlite:///")).exists() and up.exists():
+        return f"sqlite:///{up.resolve()}"
+    return DEFAULT_DB
 
 
 def connect(url: str | None = None) -> sa.Engine:
