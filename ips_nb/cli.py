@@ -61,7 +61,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--site", action="append", help="site id (repeatable; default every site in params/)")
     p.add_argument("--out", default="reports", help="output folder (default reports/)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (default: cores)")
-    p.add_argument("--timeout", type=float, default=600, help="seconds a notebook cell may take (default 600)")
+    p.add_argument("--timeout", type=float, default=600, help="seconds a notebook may run (default 600)")
     p.add_argument("--verbose", action="store_true", help="show papermill's and the kernel's log lines")
 
 
@@ -85,9 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(sup)
     ag = kinds.add_parser("agenda", help="Weekly conference agendas.")
     ag.add_argument("--week", help="YYYY-Www or YYYY-Www..YYYY-Www (default this week)")
-    ag.add_argument("--team", action="append", help="clinician team (repeatable); default the site-wide agenda")
+    ag.add_argument("--team", action="append",
+                    help="clinician team (repeatable); default the site-wide agenda plus one per team in params/")
+    ag.add_argument("--pdf", action="store_true", help="also print each agenda to YYYY-Www.pdf (headless Chromium)")
     _run_options(ag)
     run.set_defaults(func=_cmd_run)
+    ov = kinds.add_parser("overview", help="Regional overview: every site side by side, small counts suppressed.")
+    ov.add_argument("--month", help="YYYY-MM or YYYY-MM..YYYY-MM (default the latest complete month)")
+    ov.add_argument("--lang", choices=("da", "sv", "en"), default="en", help="language of the overview (default en)")
+    _common(ov)
+    ov.add_argument("--out", default="reports", help="output folder (default reports/)")
+    ov.set_defaults(func=_cmd_overview)
 
     serve = sub.add_parser("serve", help="Serve the dashboards with Voila on 127.0.0.1.")
     _common(serve)
@@ -131,26 +139,69 @@ def _printer(total: int):
 
 def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | None, params: str,
                 out: str, jobs: int, timeout: float | None = 600, verbose: bool = False,
-                teams: list[str] | None = None, command: list[str] | None = None) -> int:
-    """Run, record and index; returns the exit status."""
+                teams: list[str] | None = None, command: list[str] | None = None, pdf: bool = False) -> int:
+    """Run, record and index; returns the exit status (128 + signal when stopped by one)."""
+    from datetime import datetime, timezone
+
     from .index import write_index
-    from .runner import Job, RunConfig, absolute_db_url, run_jobs, write_run_record
+    from .runner import Job, Progress, RunConfig, absolute_db_url, run_jobs, stop_signal, write_run_record
     from .store import connect, db_url, fingerprint
 
     url = absolute_db_url(db_url(db))
-    cfg = RunConfig(url, params, out, timeout, verbose)
-    jobs_list = [Job(kind, s, p, t) for s in sites for p in periods for t in (teams or [None])]
-    results = run_jobs(jobs_list, cfg, workers=max(1, jobs), report=_printer(len(jobs_list)))
+    cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf)
+    pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
+    jobs_list = [Job(kind, s, p, t) for s, t in pairs for p in periods]
+    started = datetime.now(timezone.utc)
     engine = connect(url)
     try:
-        fp = fingerprint(engine)
+        fp = fingerprint(engine)  # the data this run reads
     finally:
         engine.dispose()
-    record = write_run_record(out, command or sys.argv, cfg, results, fp)
-    index = write_index(out)
-    failed = [r for r in results if r.status != "ok"]
-    print(f"{len(results) - len(failed)} of {len(results)} done; index: {index}; run record: {record}")
-    return EXIT_FAILED if failed else EXIT_OK
+    progress = Progress(len(jobs_list))
+    try:
+        results = run_jobs(jobs_list, cfg, workers=max(1, jobs), report=progress)
+    finally:
+        progress.close()
+    record = write_run_record(out, command or sys.argv, cfg, results, fp, started)
+    index = write_index(out, params_dir=params)
+    ok = sum(r.status == "ok" for r in results)
+    stopped = stop_signal(results)
+    if stopped:
+        print(f"ips-nb: stopped by {stopped.name}; {ok} of {len(results)} finished; run record: {record}",
+              file=sys.stderr)
+        return 128 + int(stopped)
+    print(f"{ok} of {len(results)} done; index: {index}; run record: {record}")
+    return EXIT_OK if ok == len(results) else EXIT_FAILED
+
+
+def agenda_teams(sites: list[str], teams: list[str] | None, params_dir: str) -> list[tuple[str, str | None]]:
+    """(site, team) agendas to run: without --team the site-wide one plus one per team the site
+    lists in params/; with --team only those teams, at the sites that list them (a team no site
+    lists is bad usage). A site whose parameters do not load keeps its job, so the runner records why."""
+    from .params import ParamsError, load_params
+
+    listed: dict[str, list[str] | None] = {}
+    for site in sites:
+        try:
+            listed[site] = load_params(params_dir, site).teams
+        except ParamsError:
+            listed[site] = None
+    if not teams:
+        return [(s, t) for s in sites for t in [None, *(listed[s] or [])]]
+    wanted = list(dict.fromkeys(teams))
+    known = {t.casefold(): t for ts in listed.values() for t in ts or []}
+    unknown = [t for t in wanted if t.casefold() not in known]
+    if unknown and any(v is not None for v in listed.values()):
+        raise UsageError(f"no site lists the team {unknown[0]!r} in {params_dir}/ "
+                         f"(teams: {', '.join(sorted(known.values())) or 'none'})")
+    pairs: list[tuple[str, str | None]] = []
+    for site in sites:
+        for t in wanted:
+            if listed[site] is None:
+                pairs.append((site, t))
+            elif t.casefold() in {x.casefold() for x in listed[site]}:
+                pairs.append((site, next(x for x in listed[site] if x.casefold() == t.casefold())))
+    return pairs
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -158,7 +209,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     periods = months(args.month, today) if args.kind == "supervision" else weeks(args.week, today)
     return run_reports(args.kind, _sites(args), periods, db=args.db, params=args.params, out=args.out,
                        jobs=args.jobs, timeout=args.timeout, verbose=args.verbose,
-                       teams=getattr(args, "team", None))
+                       teams=getattr(args, "team", None), pdf=getattr(args, "pdf", False))
+
+
+def _cmd_overview(args: argparse.Namespace) -> int:
+    """`ips-nb run overview`: one page per month with every site (ips_nb/overview.py)."""
+    from .overview import run_overview
+
+    status = EXIT_OK
+    for month in months(args.month, date.today()):
+        try:
+            print(f"overview {month}: ok — {run_overview(month, db=args.db, params=args.params, out=args.out, lang=args.lang)}")
+        except Exception as exc:  # noqa: BLE001 - one line per failed month, the others still run
+            print(f"overview {month}: FAILED — {type(exc).__name__}: {str(exc).splitlines()[0][:300]}", flush=True)
+            status = EXIT_FAILED
+    return status
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -30,12 +30,18 @@ def esc(value: object) -> str:
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]], css: str = "ips-table",
-          raw_cols: Sequence[int] = ()) -> str:
-    """An HTML table; cells are escaped except the columns named in raw_cols (already markup)."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+          raw_cols: Sequence[int] = (), row_css: Sequence[str] | None = None) -> str:
+    """An HTML table; cells are escaped except the columns named in raw_cols (already markup).
+
+    `row_css` gives each body row a class (empty for none), so a row needing attention can stand out.
+    """
+    rows = list(rows)
+    classes = list(row_css) if row_css is not None else [""] * len(rows)
     body = "".join(
-        "<tr>" + "".join(f"<td>{c if i in raw_cols else esc(c)}</td>" for i, c in enumerate(r)) + "</tr>"
-        for r in rows)
+        (f'<tr class="{esc(k)}">' if k else "<tr>")
+        + "".join(f"<td>{c if i in raw_cols else esc(c)}</td>" for i, c in enumerate(r)) + "</tr>"
+        for r, k in zip(rows, classes))
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 

@@ -1,11 +1,15 @@
-"""reports/index.html: the latest report per site and kind, older ones below, last run's failures."""
+"""reports/index.html: the latest report per site and kind, older ones below, last run's failures.
+
+Labels come from the da/sv/en catalogue; sites appear under their display name (params `name`).
+"""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from .html import esc
-from .i18n import Labels
+from .i18n import LANGS, Labels
+from .params import ParamsError, load_params
 from .report import page
 
 KIND_LABEL = {"supervision": "supervision_reports", "agenda": "agendas", "overview": "overview_title"}
@@ -23,28 +27,58 @@ def _reports(root: Path) -> dict[tuple[str, str], list[Path]]:
     return found
 
 
-def _last_failures(root: Path) -> list[dict]:
+def _last_run(root: Path) -> dict:
     runs = sorted((root / "runs").glob("*.json"))
-    if not runs:
-        return []
-    record = json.loads(runs[-1].read_text(encoding="utf-8"))
-    return [r for r in record.get("results", []) if r.get("status") != "ok"]
+    for path in reversed(runs):
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return {}
 
 
-def write_index(root: str | Path, lang: str = "en") -> Path:
-    """Rebuild the index from what is on disk, so it is right after any run or a partial one."""
+def _site_names(sites: list[str], params_dir: str | Path | None) -> tuple[dict[str, str], set[str]]:
+    """Display names and languages from the parameters; a site without good ones keeps its id."""
+    names, langs = {}, set()
+    for site in sites:
+        try:
+            params = load_params(params_dir, site) if params_dir else None
+        except ParamsError:
+            params = None
+        names[site] = params.name if params else site
+        if params:
+            langs.add(params.language)
+    return names, langs
+
+
+def write_index(root: str | Path, lang: str | None = None, params_dir: str | Path | None = None) -> Path:
+    """Rebuild the index from what is on disk, so it is right after any run or a partial one.
+
+    Without `lang`, the sites' common language is used, or English when they differ.
+    """
     root = Path(root)
-    L = Labels(lang)
     reports = _reports(root)
-    sites = sorted({s for s, _ in reports})
+    record = _last_run(root)
+    failures = [r for r in record.get("results", []) if r.get("status") != "ok"]
+    sites = sorted({s for s, _ in reports} | {f["site"] for f in failures})
+    names, langs = _site_names(sites, params_dir)
+    if lang is None:
+        lang = langs.pop() if len(langs) == 1 else "en"
+    lang = lang if lang in LANGS else "en"
+    L = Labels(lang)
+    sites = sorted({s for s, _ in reports}, key=lambda s: (names[s].casefold(), s))
     parts = [f'<h1>{esc(L("reports_index"))}</h1>']
-    failures = _last_failures(root)
+    if record.get("interrupted"):
+        parts.append(f'<p class="ips-failures">{esc(L("run_interrupted"))}</p>')
     if failures:
-        items = "".join(f"<li>{esc(f['site'])} {esc(f['kind'])} {esc(f['period'])}: {esc(f['reason'])}</li>"
-                        for f in failures)
+        items = "".join(
+            f"<li>{esc(names.get(f['site'], f['site']))} · {esc(L(KIND_LABEL.get(f['kind'], 'reports_index')))}"
+            f" · {esc(f['period'])}{' (' + esc(f['team']) + ')' if f.get('team') else ''}:"
+            f" {esc(f.get('reason', ''))}</li>"
+            for f in failures)
         parts.append(f'<section class="ips-failures"><h2>{esc(L("last_run_failures"))}</h2><ul>{items}</ul></section>')
     for site in sites:
-        parts.append(f"<h2>{esc(site)}</h2>")
+        parts.append(f'<h2 id="{esc(site)}">{esc(names[site])}</h2>')
         for kind in ("supervision", "agenda"):
             paths = reports.get((site, kind), [])
             if not paths:

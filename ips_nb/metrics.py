@@ -340,3 +340,153 @@ def supervision_figures(data: SiteData, params: SiteParams, month: Month) -> dic
         "fidelity_date": review["date"] if review else None,
         "supervision_sessions": int(between(data.supervision["date"], first, last).sum()),
     }
+
+
+# -- beside the figures: what the pack's charts and lists need -----------------------------------
+# These are not METRICS.md keys (the JSON keeps exactly those); they feed the pack's charts and the
+# supervisor's list, and each follows the same rules (explicit period, no clock).
+
+PHASE_STALL_DAYS = 90
+STALL_PHASES = ("engagement", "assessment", "job_search")
+
+
+def candidates_by_phase(data: SiteData, as_of: date) -> dict[str, int]:
+    """{phase: n} over the active caseload, using the recorded (current) phase."""
+    active = data.candidates[enrolled_on(data.candidates, as_of)]
+    return _counts(active["phase"].fillna("unknown"))
+
+
+def discharges_series(data: SiteData, month: Month, months: int = 12) -> list[dict]:
+    """[{month, reasons: {reason: n}}] for the `months` months ending with `month`, oldest first."""
+    c = data.candidates
+    out = []
+    for m in (month.shift(k) for k in range(1 - months, 1)):
+        d = c[between(c["discharge_date"], m.first, m.last)]
+        out.append({"month": str(m), "reasons": _counts(d["discharge_reason"].fillna("other"))})
+    return out
+
+
+def equal_opportunities(data: SiteData, month: Month) -> dict[str, dict[str, int]]:
+    """Gender and the 18–29 group in `caseload_in_month` and among `outcome_in_month`.
+
+    {"caseload": {total, age_18_29, <gender>: n}, "outcome": {...}}; the caseload part equals the
+    pack's `gender` and `age_18_29` figures, the outcome part uses the same rules on the outcome ids.
+    """
+    c = data.candidates[enrolled_during(data.candidates, month.first, month.last)]
+    ids = set(outcome_candidates(data, month.first, month.last))
+
+    def split(frame: pd.DataFrame) -> dict[str, int]:
+        age = month.as_of.year - frame["birth_year"].dropna()
+        return {"total": len(frame), "age_18_29": int(((age >= 18) & (age <= 29)).sum()),
+                **_counts(frame["gender"].fillna("unknown"))}
+
+    return {"caseload": split(c), "outcome": split(c[c["candidate_id"].isin(ids)])}
+
+
+def phase_since(data: SiteData, as_of: date) -> pd.Series:
+    """Estimated day each candidate entered the recorded phase (index: candidate_id).
+
+    The records keep no phase history, so the latest known turning point stands for it: the intake,
+    or a placement's start or end on or before `as_of`, whichever is latest.
+    """
+    c = data.candidates.set_index("candidate_id")["intake_date"]
+    p = data.placements
+    marks = pd.concat([p[["candidate_id", "start_date"]].rename(columns={"start_date": "d"}),
+                       p[["candidate_id", "end_date"]].rename(columns={"end_date": "d"})])
+    marks = marks[marks["d"] <= _ts(as_of)].groupby("candidate_id")["d"].max()
+    later = lookup(pd.Series(c.index, index=c.index), marks)
+    return c.where(later.isna() | (c >= later), later)
+
+
+def supervision_list(data: SiteData, as_of: date) -> list[dict]:
+    """Enrolled candidates the supervisor should raise: waiting for a first employer contact beyond
+    30 days, in a pre-placement phase over 90 days, with overdue actions, or without consent.
+
+    [{candidate_id, initials, consultant_id, phase, reasons: [...], overdue_actions, days}] sorted by
+    consultant then id. Initials only when consent is recorded by `as_of`; a candidate without
+    consent is shown by case id alone. Later phases (in job, follow-along) are not stalls.
+    """
+    c = data.candidates[enrolled_on(data.candidates, as_of)]
+    waiting = set(waiting_for_employer_contact(data, as_of))
+    since = phase_since(data, as_of)
+    od = data.actions[overdue_actions(data.actions, as_of)]["candidate_id"].value_counts()
+    consent = consented_by(c, as_of)
+    rows = []
+    for (_, r), ok in zip(c.iterrows(), consent):
+        cid = str(r["candidate_id"])
+        days = (_ts(as_of) - since.get(cid, r["intake_date"])).days
+        reasons = []
+        if cid in waiting:
+            reasons.append("waiting_employer_contact")
+        if r["phase"] in STALL_PHASES and days > PHASE_STALL_DAYS:
+            reasons.append("same_phase_90d")
+        if int(od.get(cid, 0)):
+            reasons.append("overdue_actions")
+        if not ok:
+            reasons.append("no_consent")
+        if reasons:
+            rows.append({"candidate_id": cid,
+                         "initials": (None if not ok or pd.isna(r["initials"]) else str(r["initials"])),
+                         "consultant_id": None if pd.isna(r["consultant_id"]) else str(r["consultant_id"]),
+                         "phase": None if pd.isna(r["phase"]) else str(r["phase"]),
+                         "reasons": reasons, "overdue_actions": int(od.get(cid, 0)), "days_in_phase": days})
+    return sorted(rows, key=lambda r: (r["consultant_id"] or "", r["candidate_id"]))
+
+
+# -- supervision cadence ----------------------------------------------------------------------
+
+def site_start(data: SiteData) -> date | None:
+    """The day the site started IPS work: its first referral, intake, conference or supervision.
+
+    The parameters hold no start date, and consultants often joined before the programme began,
+    so the first recorded activity stands for the start of the site's first year.
+    """
+    days = [s.min() for s in (data.candidates["referral_date"], data.candidates["intake_date"],
+                              data.conferences["date"], data.supervision["date"]) if s.notna().any()]
+    return min(days).date() if days else None
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def supervision_cadence(data: SiteData, month: Month, months: int = 12) -> dict:
+    """Sessions in the `months` months ending with `month` against DOMAIN.md's rule.
+
+    Rule: a session every month in the site's first year, every second month after; clinicians at
+    least every fourth session. A session is `late` when its month is more than the interval after
+    the previous session's month (interval taken from when the previous one was held); it is
+    `clinicians_due` when it is the fourth session in a row without clinicians. `overdue` says the
+    next session is already late on `as_of`. `expected` counts one per month of the first year and
+    one per two months after, rounded up.
+    """
+    start = site_start(data)
+    first_year_end = date(start.year + 1, start.month, min(start.day, 28)) if start else None
+
+    def interval(day: date) -> int:
+        return 1 if first_year_end is None or day < first_year_end else 2
+
+    s = data.supervision[data.supervision["date"] <= _ts(month.as_of)].sort_values("date")
+    window_first = month.shift(1 - months).first
+    sessions, prev, without = [], None, 0
+    for d, cons, clin in zip(s["date"], s["consultants_present"], s["clinicians_present"]):
+        day = d.date()
+        late = prev is not None and _month_index(day) - _month_index(prev) > interval(prev)
+        without = 0 if (not pd.isna(clin) and int(clin) > 0) else without + 1
+        if day >= window_first:
+            sessions.append({"date": day.isoformat(),
+                             "consultants_present": None if pd.isna(cons) else int(cons),
+                             "clinicians_present": None if pd.isna(clin) else int(clin),
+                             "late": late, "clinicians_due": without >= 4})
+        prev = day
+    window = [month.shift(k) for k in range(1 - months, 1)]
+    active = [m for m in window if start is not None and m.last >= start]
+    first_year = sum(1 for m in active if interval(m.first) == 1)
+    expected = first_year + -(-(len(active) - first_year) // 2)
+    overdue = prev is not None and _month_index(month.as_of) - _month_index(prev) > interval(prev)
+    return {"site_start": start.isoformat() if start else None,
+            "rule": "monthly" if interval(month.as_of) == 1 else "every_second_month",
+            "expected": expected, "held": len(sessions),
+            "late": sum(x["late"] for x in sessions),
+            "clinician_sessions": sum(1 for x in sessions if (x["clinicians_present"] or 0) > 0),
+            "overdue": overdue, "sessions": sessions}

@@ -460,3 +460,113 @@ def test_supervision_sessions_in_month():
     f = figures(supervision=[{"date": d} for d in
                              ("2026-03-01", "2026-03-15", "2026-03-31", "2026-02-28", "2026-04-01")])
     assert f["supervision_sessions"] == 3
+
+
+# -- beside the figures: the pack's charts and the supervisor's list ------------------------------
+
+from ips_nb.metrics import (candidates_by_phase, discharges_series, equal_opportunities,  # noqa: E402
+                            phase_since, supervision_cadence, supervision_list)
+
+
+def test_candidates_by_phase_over_active_caseload():
+    data = site_data(candidates=[enrolled("a", phase="job_search"), enrolled("b", phase="job_search"),
+                                 enrolled("c", phase="employed"),
+                                 enrolled("d", phase="job_search", discharge_date="2026-03-10")])
+    assert candidates_by_phase(data, MARCH.as_of) == {"employed": 1, "job_search": 2}
+
+
+def test_discharges_series_by_month_and_reason():
+    data = site_data(candidates=[
+        {"candidate_id": "a", "intake_date": "2025-01-01", "discharge_date": "2026-02-28",
+         "discharge_reason": "employed"},
+        {"candidate_id": "b", "intake_date": "2025-01-01", "discharge_date": "2026-03-01"},
+        {"candidate_id": "c", "intake_date": "2025-01-01", "discharge_date": "2026-03-31",
+         "discharge_reason": "moved"}])
+    assert discharges_series(data, MARCH, months=2) == [
+        {"month": "2026-02", "reasons": {"employed": 1}},
+        {"month": "2026-03", "reasons": {"moved": 1, "other": 1}}]
+
+
+def test_equal_opportunities_caseload_and_outcomes():
+    # caseload: a (female, 26, job), b (female, 40), c (male, job), d (no gender, 19)
+    # outcome: a and c -> female 1, male 1, age_18_29 1 (a); the work trial of d never counts
+    data = site_data(
+        candidates=[enrolled("a", gender="female", birth_year=2000), enrolled("b", gender="female", birth_year=1986),
+                    enrolled("c", gender="male"), enrolled("d", birth_year=2007)],
+        placements=[{"candidate_id": "a", "kind": "job", "start_date": "2026-03-10"},
+                    {"candidate_id": "c", "kind": "education", "start_date": "2026-01-10"},
+                    {"candidate_id": "d", "kind": "work_trial", "start_date": "2026-03-01"}])
+    eo = equal_opportunities(data, MARCH)
+    assert eo["caseload"] == {"total": 4, "age_18_29": 2, "female": 2, "male": 1, "unknown": 1}
+    assert eo["outcome"] == {"total": 2, "age_18_29": 1, "female": 1, "male": 1}
+    f = supervision_figures(data, make_params(), MARCH)
+    assert f["gender"] == {"female": 2, "male": 1, "unknown": 1} and f["age_18_29"] == 2
+
+
+def test_phase_since_latest_turning_point_up_to_as_of():
+    # a: intake only; b: job started after intake; c: placement ended after as_of counts its start only
+    data = site_data(
+        candidates=[enrolled("a"), enrolled("b"), enrolled("c")],
+        placements=[{"candidate_id": "b", "kind": "job", "start_date": "2026-01-15"},
+                    {"candidate_id": "c", "kind": "internship", "start_date": "2025-12-01",
+                     "end_date": "2026-04-10"}])
+    since = phase_since(data, MARCH.as_of)
+    assert [since[c].date().isoformat() for c in "abc"] == ["2025-06-01", "2026-01-15", "2025-12-01"]
+
+
+def test_supervision_list_reasons_and_privacy():
+    # w: 89 days since intake, no employer contact -> waiting only (89 is not > 90)
+    # s: assessment since 1 Oct 2025 (181 days) -> same_phase_90d
+    # e: employed since 15 Jan -> nothing (in a job is not a stall) -> not listed
+    # o: job search since an internship ended 1 Feb (58 days) -> not a stall; one overdue action
+    # n: no consent -> listed by case id only, initials withheld
+    # x: discharged -> not listed
+    ec = "employer_contact"
+    data = site_data(
+        consultants=[{"consultant_id": "k1"}],
+        candidates=[
+            {"candidate_id": "w", "intake_date": "2026-01-01", "consent_date": "2026-01-01", "initials": "WA",
+             "phase": "job_search", "consultant_id": "k1"},
+            {"candidate_id": "s", "intake_date": "2025-10-01", "consent_date": "2025-10-01", "initials": "SB",
+             "phase": "assessment", "consultant_id": "k1"},
+            {"candidate_id": "e", "intake_date": "2025-10-01", "consent_date": "2025-10-01", "initials": "EC",
+             "phase": "employed", "consultant_id": "k1"},
+            {"candidate_id": "o", "intake_date": "2025-12-01", "consent_date": "2025-12-01", "initials": "OD",
+             "phase": "job_search", "consultant_id": "k1"},
+            {"candidate_id": "n", "intake_date": "2026-03-15", "initials": "NN", "phase": "job_search",
+             "consultant_id": "k1"},
+            {"candidate_id": "x", "intake_date": "2025-01-01", "discharge_date": "2026-03-01",
+             "phase": "discharged", "consultant_id": "k1"}],
+        contacts=[{"candidate_id": c, "date": "2025-12-20", "kind": ec} for c in ("s", "e", "o")],
+        placements=[{"candidate_id": "e", "kind": "job", "start_date": "2026-01-15"},
+                    {"candidate_id": "o", "kind": "internship", "start_date": "2026-01-05", "end_date": "2026-02-01"}],
+        actions=[{"candidate_id": "o", "due_date": "2026-03-01"}])
+    rows = supervision_list(data, MARCH.as_of)
+    assert [(r["candidate_id"], r["initials"], r["reasons"]) for r in rows] == [
+        ("n", None, ["no_consent"]),
+        ("o", "OD", ["overdue_actions"]),
+        ("s", "SB", ["same_phase_90d"]),
+        ("w", "WA", ["waiting_employer_contact"])]
+    assert rows[1]["overdue_actions"] == 1 and rows[2]["days_in_phase"] == 181 and rows[3]["days_in_phase"] == 89
+
+
+def test_supervision_cadence_first_year_monthly_then_every_second_month():
+    # site start: first referral 10 Jan 2025 -> first year until 10 Jan 2026
+    # 20 Jan, 15 Feb, 10 Apr (late: 2 months in the first year), 5 May (4th without clinicians),
+    # 5 Jun (clinicians), 10 Nov (late), 20 Jan 2026 (late: the previous one was in the first year),
+    # 5 Mar 2026 (2 months after the first year: on time)
+    # window Apr 2025 - Mar 2026: held 6, late 3, with clinicians 1;
+    # expected: Apr 2025 - Jan 2026 monthly (10) + Feb-Mar 2026 every second month (1) = 11
+    sessions = [("2025-01-20", 0), ("2025-02-15", 0), ("2025-04-10", 0), ("2025-05-05", 0),
+                ("2025-06-05", 2), ("2025-11-10", 0), ("2026-01-20", 0), ("2026-03-05", 0)]
+    data = site_data(candidates=[{"candidate_id": "c", "referral_date": "2025-01-10"}],
+                     supervision=[{"date": d, "clinicians_present": n, "consultants_present": 2}
+                                  for d, n in sessions])
+    c = supervision_cadence(data, MARCH)
+    assert (c["site_start"], c["rule"], c["expected"], c["held"], c["late"], c["clinician_sessions"],
+            c["overdue"]) == ("2025-01-10", "every_second_month", 11, 6, 3, 1, False)
+    assert [(s["date"], s["late"], s["clinicians_due"]) for s in c["sessions"]] == [
+        ("2025-04-10", True, False), ("2025-05-05", False, True), ("2025-06-05", False, False),
+        ("2025-11-10", True, False), ("2026-01-20", True, False), ("2026-03-05", False, False)]
+    assert supervision_cadence(data, Month(2026, 6))["overdue"] is True  # March + 2 < June
+    assert supervision_cadence(data, Month(2026, 5))["overdue"] is False

@@ -25,18 +25,37 @@ WORKBOOKS = {
     "supervision": notebook(
         "<!-- Monthly supervision pack: every figure comes from ips_nb (see shared/METRICS.md). -->",
         'site = "aarhus"\nmonth = "2026-10"\ndb_url = None\nparams_dir = "../params"\njson_path = None',
-        ["from ips_nb.pack import SupervisionPack\nfrom ips_nb.serving import serving_overrides\n\n"
-         "pack = SupervisionPack.open(**serving_overrides(site=site, month=month, db_url=db_url, params_dir=params_dir))\n"
+        ["from ips_nb.pack import SupervisionPack\n\n"
+         "pack = SupervisionPack.open(site=site, month=month, db_url=db_url, params_dir=params_dir)\n"
          "pack.head()",
          "pack.headlines()",
+         "pack.for_this_supervision()",
+         "pack.charts_heading()",
+         "pack.outcome_chart()",
          "pack.caseload_chart()",
-         "pack.discharges()",
+         "pack.contact_days_chart()",
+         "pack.employer_chart()",
+         "pack.phase_chart()",
+         "pack.discharges_chart()",
+         "pack.equal_chart()",
+         "pack.fidelity()",
+         "pack.fidelity_chart()",
+         "pack.cadence()",
          "pack.save(json_path)"]),
+    "overview": notebook(
+        "<!-- Regional overview: every site side by side, small counts suppressed (ips_nb/overview.py). -->",
+        'month = "2026-10"\ndb_url = None\nparams_dir = "../params"\nlang = "en"\njson_path = None',
+        ["from ips_nb.overview import Overview\n\n"
+         "overview = Overview.open(month=month, db_url=db_url, params_dir=params_dir, lang=lang)\n"
+         "overview.head()",
+         "overview.table()",
+         "overview.outcome_chart()",
+         "overview.save(json_path)"]),
     "agenda": notebook(
         "<!-- Weekly conference agenda: sections and reasons from ips_nb (see shared/METRICS.md). -->",
         'site = "aarhus"\nweek = "2026-W47"\nteam = ""\ndb_url = None\nparams_dir = "../params"\njson_path = None',
-        ["from ips_nb.agenda_view import AgendaView\nfrom ips_nb.serving import serving_overrides\n\n"
-         "agenda = AgendaView.open(**serving_overrides(site=site, week=week, db_url=db_url, params_dir=params_dir), team=team)\n"
+        ["from ips_nb.agenda_view import AgendaView\n\n"
+         "agenda = AgendaView.open(site=site, week=week, db_url=db_url, params_dir=params_dir, team=team)\n"
          "agenda.head()",
          "agenda.sections()",
          "agenda.save(json_path)"]),
@@ -45,6 +64,8 @@ WORKBOOKS = {
 if __name__ == "__main__":
     ROOT.mkdir(exist_ok=True)
     for name, nb in WORKBOOKS.items():
+        for i, cell in enumerate(nb.cells):  # stable ids: regenerating changes nothing in git
+            cell.id = f"{name}-{i}"
         nbformat.validate(nb)
         nbformat.write(nb, ROOT / f"{name}.ipynb")
         print(f"wrote {ROOT / name}.ipynb")
