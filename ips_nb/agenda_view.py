@@ -39,7 +39,7 @@ class AgendaView:
     labels: Labels
 
     @classmethod
-    def open(cls, site: str, week: str, db_url: str | None = None, params_dir: str = "params",
+    def open(cls, site: str, week: str, db_url: str | None = None, params_dir: str | None = None,
              team: str | None = None) -> "AgendaView":
         params = load_params(params_dir, site)
         period = Week.parse(week)

@@ -5,6 +5,7 @@ Labels come from the da/sv/en catalogue; sites appear under their display name (
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from .html import esc
@@ -25,6 +26,16 @@ def _reports(root: Path) -> dict[tuple[str, str], list[Path]]:
     for paths in found.values():
         paths.sort(key=lambda p: p.stem, reverse=True)
     return found
+
+
+def _by_period(paths: list[Path]) -> dict[str, list[Path]]:
+    """Newest period first; within one, the site-wide report before the team agendas."""
+    groups: dict[str, list[Path]] = {}
+    for path in paths:
+        found = re.match(r"\d{4}-(W\d{2}|\d{2})", path.stem)
+        groups.setdefault(found.group(0) if found else path.stem, []).append(path)
+    return {period: sorted(groups[period], key=lambda p: (len(p.stem), p.stem))
+            for period in sorted(groups, reverse=True)}
 
 
 def _last_run(root: Path) -> dict:
@@ -83,10 +94,12 @@ def write_index(root: str | Path, lang: str | None = None, params_dir: str | Pat
             paths = reports.get((site, kind), [])
             if not paths:
                 continue
-            latest = paths[0]
+            by_period = _by_period(paths)
             link = lambda p: f'<a href="{esc(p.relative_to(root).as_posix())}">{esc(p.stem)}</a>'  # noqa: E731
-            older = ", ".join(link(p) for p in paths[1:])
-            parts.append(f'<p><strong>{esc(L(KIND_LABEL[kind]))}:</strong> {link(latest)}'
+            latest, *older_periods = by_period
+            older = ", ".join(link(p) for period in older_periods for p in by_period[period])
+            parts.append(f'<p><strong>{esc(L(KIND_LABEL[kind]))}:</strong> '
+                         + " · ".join(link(p) for p in by_period[latest])
                          + (f'<br><span class="ips-note">{esc(L("older_reports"))}: {older}</span>' if older else "")
                          + "</p>")
     overview = sorted((root / "overview").glob("*.html"), reverse=True) if (root / "overview").is_dir() else []

@@ -108,10 +108,13 @@ class Overview:
     labels: Labels
 
     @classmethod
-    def open(cls, month: str, db_url: str | None = None, params_dir: str = "params",
+    def open(cls, month: str, db_url: str | None = None, params_dir: str | None = None,
              lang: str = "en") -> "Overview":
         import os
 
+        from .params import default_params_dir
+
+        params_dir = params_dir or default_params_dir()
         period = Month.parse(month)
         engine = connect(db_url)
         try:

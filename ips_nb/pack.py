@@ -56,7 +56,7 @@ class SupervisionPack:
 
     @classmethod
     def open(cls, site: str, month: str, db_url: str | None = None,
-             params_dir: str = "params") -> "SupervisionPack":
+             params_dir: str | None = None) -> "SupervisionPack":
         params = load_params(params_dir, site)
         period = Month.parse(month)
         engine = connect(db_url)
