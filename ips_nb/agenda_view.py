@@ -20,7 +20,7 @@ from .html import Html, esc
 from .i18n import Labels
 from .params import SiteParams, load_params
 from .periods import Week
-from .store import SiteData, connect, load_site
+from .store import SiteData, read_site
 
 # Columns of every section table; widths keep a row to one or two printed lines on A4.
 COLUMNS = (("candidate", "ips-c-who"), ("consultant_clinician", "ips-c-staff"), ("phase", "ips-c-phase"),
@@ -43,11 +43,7 @@ class AgendaView:
              team: str | None = None) -> "AgendaView":
         params = load_params(params_dir, site)
         period = Week.parse(week)
-        engine = connect(db_url)
-        try:
-            data = load_site(engine, site)
-        finally:
-            engine.dispose()
+        data = read_site(db_url, site)
         return cls.of(data, params, period, team)
 
     @classmethod

@@ -22,7 +22,7 @@ from .i18n import Labels
 from .metrics import supervision_figures
 from .params import SiteParams, load_params
 from .periods import Month
-from .store import SiteData, connect, load_site
+from .store import SiteData, read_site
 
 INKLUSION_RATE = 0.599       # Projekt Inklusion: job or education within 18 months (IPS)
 USUAL_SERVICES_RATE = 0.465  # the same trial's control group (usual job-centre services)
@@ -59,11 +59,7 @@ class SupervisionPack:
              params_dir: str | None = None) -> "SupervisionPack":
         params = load_params(params_dir, site)
         period = Month.parse(month)
-        engine = connect(db_url)
-        try:
-            data = load_site(engine, site)
-        finally:
-            engine.dispose()
+        data = read_site(db_url, site)
         return cls.from_data(data, params, period)
 
     @classmethod

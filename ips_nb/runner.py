@@ -273,6 +273,18 @@ def _kernel_pid(km) -> int | None:  # noqa: ANN001
     return getattr(getattr(km, "provisioner", None), "pid", None)
 
 
+def _kill(procs: list, timeout: float) -> None:
+    """Kill every process given (gone ones are fine) and wait for them, so none is left behind."""
+    import psutil
+
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(procs, timeout=timeout)
+
+
 def _kill_children(keep: int | None = None) -> None:
     """A kernel outliving its notebook (a timeout, a crash) is killed with its own children."""
     import psutil
@@ -282,12 +294,7 @@ def _kill_children(keep: int | None = None) -> None:
     zygote = ForkingKernelManager.zygote
     spare = {keep, zygote.pid if zygote else None}
     procs = [p for p in psutil.Process().children(recursive=True) if p.pid not in spare]
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=5)
+    _kill(procs, timeout=5)
 
 
 def _usable(km) -> bool:  # noqa: ANN001
@@ -335,12 +342,7 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
             procs += worker.children(recursive=True) + [worker]
         except psutil.Error:
             continue
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=10)
+    _kill(procs, timeout=10)
 
 
 def _check_params(jobs: list[Job], cfg: RunConfig) -> tuple[dict[str, SiteParams], dict[str, str]]:
@@ -448,12 +450,7 @@ def _sweep(scratch: str) -> None:
                 procs.append(p)
         except psutil.Error:
             continue
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=5)
+    _kill(procs, timeout=5)
 
 
 def _remove_partial(job: Job, cfg: RunConfig) -> None:

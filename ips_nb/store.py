@@ -112,6 +112,15 @@ def empty_frame(table: str) -> pd.DataFrame:
     return typed_frame(table, pd.DataFrame({c: pd.Series([], dtype="object") for c in cols}))
 
 
+def read_site(url: str | None, site: str) -> SiteData:
+    """One site's data from a database URL, for a workbook that opens, reads and lets go."""
+    engine = connect(url)
+    try:
+        return load_site(engine, site)
+    finally:
+        engine.dispose()
+
+
 def load_site(engine: sa.Engine, site: str) -> SiteData:
     """Read one site's rows of every table (never the CPR hash)."""
     frames = {}

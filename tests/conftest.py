@@ -31,6 +31,18 @@ def chromium_path() -> str:
     return path
 
 
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    """One headless Chromium per test module, launched with the flags this machine needs."""
+    from browsing import CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> str:
     """A demo database anchored on a fixed day, so the tests are reproducible."""

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from browsing import open_guarded
 from conftest import DEMO_TODAY
 
 pytestmark = pytest.mark.system
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -58,26 +57,8 @@ def _serve(db: str, params_dir: str, log: Path, **options):
             proc.wait()
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def _open(browser, url: str):
-    """A page where any request not to 127.0.0.1 is refused and remembered; console errors kept."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    left, errors = [], []
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:")
-               else (left.append(route.request.url), route.abort()))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    return page, left, errors
+    return open_guarded(browser, url, allowed="http://127.0.0.1:")
 
 
 def _charts(page) -> dict[str, dict]:

@@ -4,11 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from browsing import open_guarded
 
 pytestmark = pytest.mark.system
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -24,26 +23,8 @@ def reports(tmp_path_factory, demo_db, params_dir) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def _open_offline(browser, url: str):
-    """A page where any request that is not a local file is refused and remembered."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    left, errors = [], []
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-               else (left.append(route.request.url), route.abort()))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    return page, left, errors
+    return open_guarded(browser, url, allowed="file:")
 
 
 @pytest.mark.parametrize("site,lang", [("aarhus", "da"), ("malmo", "sv")])
