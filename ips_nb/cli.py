@@ -33,22 +33,22 @@ def _range(text: str, parse, step) -> list[str]:
     return periods
 
 
-def months(text: str | None, today: date) -> list[str]:
+def _periods(text: str | None, default, kind) -> list[str]:  # noqa: ANN001
+    """The default period, or every period of a `a..b` range; a bad one is a usage error."""
     if not text:
-        return [str(Month.latest_complete(today))]
+        return [str(default)]
     try:
-        return _range(text, Month.parse, lambda m: m.shift(1))
+        return _range(text, kind.parse, lambda p: p.shift(1))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def months(text: str | None, today: date) -> list[str]:
+    return _periods(text, Month.latest_complete(today), Month)
 
 
 def weeks(text: str | None, today: date) -> list[str]:
-    if not text:
-        return [str(Week.containing(today))]
-    try:
-        return _range(text, Week.parse, lambda w: w.shift(1))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    return _periods(text, Week.containing(today), Week)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
