@@ -25,7 +25,7 @@ sysdeps:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	  need=""; \
 	  [ -x /usr/bin/chromium ] || need="$$need chromium"; \
-	  [ -x /usr/lib/postgresql/15/bin/initdb ] || need="$$need postgresql"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	  command -v pdftoppm >/dev/null || need="$$need poppler-utils"; \
 	  if [ -n "$$need" ]; then echo "installing$$need"; \
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \

@@ -21,7 +21,16 @@ from pathlib import Path
 
 import pytest
 
-PG_BIN = Path(os.environ.get("IPS_NB_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _pg_bin() -> Path:
+    """$IPS_NB_PG_BIN, else the newest Debian PostgreSQL installed (15 on bookworm, 17 on trixie)."""
+    if os.environ.get("IPS_NB_PG_BIN"):
+        return Path(os.environ["IPS_NB_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 FAST = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
 
 
