@@ -5,6 +5,7 @@ loaded from a CDN. plotly.js is copied once into `reports/assets/` and every pag
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -19,10 +20,12 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PLOTLY_ASSET = "assets/plotly.min.js"
 
 
+@functools.lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False)
 
 
+@functools.lru_cache(maxsize=1)
 def css() -> str:
     return (TEMPLATES / "ips.css").read_text(encoding="utf-8")
 
@@ -61,14 +64,19 @@ def page(body: str, *, lang: str, title: str, kind: str, plotly_src: str | None 
         version=__version__)
 
 
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """One exporter per process: a batch worker compiles nbconvert's templates once, not per notebook."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, exclude_markdown=False)
+
+
 def notebook_html(nb: nbformat.NotebookNode, *, lang: str, title: str, kind: str,
                   plotly_src: str | None) -> str:
     """The executed notebook as a static page without code, prompts or stderr."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, exclude_markdown=False)
     nb = _strip_noise(nb)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     return page(body, lang=lang, title=title, kind=kind,
                 plotly_src=plotly_src if _has_plotly(nb) else None)
