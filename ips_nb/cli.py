@@ -56,9 +56,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", default="params", help="folder of site parameter files (default params/)")
 
 
-def _run_options(p: argparse.ArgumentParser) -> None:
+def _run_options(p: argparse.ArgumentParser, per_site: bool = True) -> None:
     _common(p)
-    p.add_argument("--site", action="append", help="site id (repeatable; default every site in params/)")
+    if per_site:
+        p.add_argument("--site", action="append", help="site id (repeatable; default every site in params/)")
     p.add_argument("--out", default="reports", help="output folder (default reports/)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (default: cores)")
     p.add_argument("--timeout", type=float, default=600, help="seconds a notebook may run (default 600)")
@@ -93,8 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     ov = kinds.add_parser("overview", help="Regional overview: every site side by side, small counts suppressed.")
     ov.add_argument("--month", help="YYYY-MM or YYYY-MM..YYYY-MM (default the latest complete month)")
     ov.add_argument("--lang", choices=("da", "sv", "en"), default="en", help="language of the overview (default en)")
-    _common(ov)
-    ov.add_argument("--out", default="reports", help="output folder (default reports/)")
+    _run_options(ov, per_site=False)
     ov.set_defaults(func=_cmd_overview)
 
     serve = sub.add_parser("serve", help="Serve the dashboards with Voila on 127.0.0.1.")
@@ -139,7 +139,8 @@ def _printer(total: int):
 
 def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | None, params: str,
                 out: str, jobs: int, timeout: float | None = 600, verbose: bool = False,
-                teams: list[str] | None = None, command: list[str] | None = None, pdf: bool = False) -> int:
+                teams: list[str] | None = None, command: list[str] | None = None, pdf: bool = False,
+                lang: str = "en") -> int:
     """Run, record and index; returns the exit status (128 + signal when stopped by one)."""
     from datetime import datetime, timezone
 
@@ -148,7 +149,7 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
     from .store import connect, db_url, fingerprint
 
     url = absolute_db_url(db_url(db))
-    cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf)
+    cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
     pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
     jobs_list = [Job(kind, s, p, t) for s, t in pairs for p in periods]
     started = datetime.now(timezone.utc)
@@ -213,17 +214,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_overview(args: argparse.Namespace) -> int:
-    """`ips-nb run overview`: one page per month with every site (ips_nb/overview.py)."""
-    from .overview import run_overview
+    """`ips-nb run overview`: one page per month with every site, through the same runner."""
+    from .runner import OVERVIEW
 
-    status = EXIT_OK
-    for month in months(args.month, date.today()):
-        try:
-            print(f"overview {month}: ok — {run_overview(month, db=args.db, params=args.params, out=args.out, lang=args.lang)}")
-        except Exception as exc:  # noqa: BLE001 - one line per failed month, the others still run
-            print(f"overview {month}: FAILED — {type(exc).__name__}: {str(exc).splitlines()[0][:300]}", flush=True)
-            status = EXIT_FAILED
-    return status
+    return run_reports(OVERVIEW, [OVERVIEW], months(args.month, date.today()), db=args.db,
+                       params=args.params, out=args.out, jobs=args.jobs, timeout=args.timeout,
+                       verbose=args.verbose, lang=args.lang)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ IPS_NB_FORK_KERNELS=0 launches every kernel the ordinary way instead.
 from __future__ import annotations
 
 import json
+import math
 import logging
 import os
 import re
@@ -33,7 +34,8 @@ from . import __version__
 from .params import ParamsError, SiteParams, load_params
 
 WORKBOOKS = Path(__file__).resolve().parent.parent / "workbooks"
-KINDS = {"supervision": "month", "agenda": "week"}
+KINDS = {"supervision": "month", "agenda": "week", "overview": "month"}
+OVERVIEW = "overview"  # the roll-up's pseudo-site: no params file, its own folder reports/overview/
 INTERRUPTED = "interrupted"
 
 
@@ -51,7 +53,8 @@ class Job:
         return self.period + (f"-{slug(self.team)}" if self.team else "")
 
     def label(self) -> str:
-        return f"{self.site} {self.kind} {self.period}" + (f" ({self.team})" if self.team else "")
+        who = "" if self.kind == OVERVIEW else f"{self.site} "
+        return f"{who}{self.kind} {self.period}" + (f" ({self.team})" if self.team else "")
 
 
 @dataclass
@@ -63,6 +66,7 @@ class RunConfig:
     verbose: bool = False
     workbooks_dir: str | None = None  # tests point this at their own workbooks
     pdf: bool = False  # agendas: also print <stem>.pdf beside the HTML (ips_nb.pdf)
+    lang: str = "en"  # the regional overview's language (it belongs to no one site)
 
 
 @dataclass
@@ -153,12 +157,15 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
         except ParamsError as exc:
             return Result(job, "failed", time.monotonic() - start, f"parameters: {exc}")
     out_root = Path(cfg.out_dir)
-    final_dir = out_root / job.site / job.kind
+    final_dir = out_root / OVERVIEW if job.kind == OVERVIEW else out_root / job.site / job.kind
     tmp_dir = final_dir / f".tmp-{job.stem}-{os.getpid()}"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     nb_tmp, json_tmp, html_tmp = (tmp_dir / f"{job.stem}{ext}" for ext in (".ipynb", ".json", ".html"))
     parameters = {"site": job.site, KINDS[job.kind]: job.period, "db_url": cfg.db_url,
                   "params_dir": str(Path(cfg.params_dir).resolve()), "json_path": str(json_tmp)}
+    if job.kind == OVERVIEW:
+        del parameters["site"]
+        parameters["lang"] = cfg.lang
     if job.kind == "agenda":
         parameters["team"] = job.team or ""
     try:
@@ -166,14 +173,14 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
             nb = pm.execute_notebook(str(workbooks_dir(cfg) / f"{job.kind}.ipynb"), str(nb_tmp),
                                      parameters=parameters, kernel_name="python3", progress_bar=False,
                                      log_output=cfg.verbose, request_save_on_cell_execute=False,
-                                     execution_timeout=cfg.timeout + 5 if cfg.timeout else None,
+                                     execution_timeout=math.ceil(cfg.timeout) + 5 if cfg.timeout else None,
                                      shutdown_kernel="immediate",
                                      kernel_manager_class=IpcKernelManager,
                                      **({"engine_name": register_engine(), "km": km} if km else {}))
             ensure_assets(out_root)
             title = f"{params.name} · {job.kind} · {job.period}"
             html = notebook_html(nb, lang=params.language, title=title, kind=job.kind,
-                                 plotly_src="../../assets/plotly.min.js")
+                                 plotly_src=("../" if job.kind == OVERVIEW else "../../") + "assets/plotly.min.js")
         html_tmp.write_text(html, encoding="utf-8")
         if not json_tmp.exists():
             raise RuntimeError("the workbook wrote no JSON")
@@ -349,11 +356,23 @@ def _check_params(jobs: list[Job], cfg: RunConfig) -> tuple[dict[str, SiteParams
     """Validate each site's parameters once, before any kernel starts."""
     good, bad = {}, {}
     for site in dict.fromkeys(j.site for j in jobs):
+        if site == OVERVIEW:
+            good[site] = _overview_params(cfg)
+            continue
         try:
             good[site] = load_params(cfg.params_dir, site)
         except ParamsError as exc:
             bad[site] = f"parameters: {_first_line(exc)}"
     return good, bad
+
+
+def _overview_params(cfg: RunConfig) -> SiteParams:
+    """What the runner needs of a 'site' for the roll-up: a display name and a language."""
+    from types import SimpleNamespace
+
+    from .i18n import Labels
+
+    return SimpleNamespace(name=Labels(cfg.lang)("overview_title"), language=cfg.lang)  # type: ignore[return-value]
 
 
 def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
