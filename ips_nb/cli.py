@@ -123,20 +123,6 @@ def _sites(args: argparse.Namespace) -> list[str]:
     return found
 
 
-def _printer(total: int):
-    """Progress as plain lines; the coordinator sees each site-period as it ends."""
-    done = [0]
-
-    def report(result) -> None:
-        done[0] += 1
-        mark = "ok" if result.status == "ok" else "FAILED"
-        line = f"[{done[0]}/{total}] {result.job.label()}: {mark} ({result.seconds:.1f} s)"
-        if result.reason:
-            line += f" — {result.reason}"
-        print(line, flush=True)
-    return report
-
-
 def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | None, params: str,
                 out: str, jobs: int, timeout: float | None = 600, verbose: bool = False,
                 teams: list[str] | None = None, command: list[str] | None = None, pdf: bool = False,

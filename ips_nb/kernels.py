@@ -59,7 +59,7 @@ def warm_up() -> None:
     for name in WARM_MODULES:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - warming is optional; a real import error shows in the notebook
             pass
 
 

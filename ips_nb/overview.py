@@ -156,7 +156,7 @@ class Overview:
         label = {"goal_outcome_rate": L("goal") + ": " + L("outcome_rate"), "discharges": L("discharges_by_reason"),
                  "female": L("gender_female"), "male": L("gender_male")}
         body = [[label.get(k) or L(k)] + [self._cell(k, r[k]) for r in self.rows] for k in keys]
-        return Html(f'<section class="ips-overview">'
+        return Html('<section class="ips-overview">'
                     + table([L("figure")] + [r["name"] for r in self.rows], body, css="ips-table ips-overview-table")
                     + "</section>")
 

@@ -127,13 +127,10 @@ class PgServer:
 
 
 def require_postgres() -> None:
-    """Skip without PostgreSQL; fail instead under CI, where a skipped system test is a failure."""
-    if available():
-        return
-    what = f"PostgreSQL 15 ({PG_BIN})"
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is not installed, and in CI a skipped system test is a failure")
-    pytest.skip(f"{what} is not installed")
+    """Skip without PostgreSQL; fail instead under CI (the one rule in conftest.need_system)."""
+    from conftest import need_system
+
+    need_system(f"PostgreSQL ({PG_BIN})", available())
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,6 @@ def _demo_source(folder: Path) -> Path:
 
 
 def test_the_demo_data_import_to_the_demo_database_and_round_trip(tmp_path, monkeypatch):
-    pytest.importorskip("ips_nb.demo")
     from ips_nb.demo import build_demo_db
 
     monkeypatch.setenv("IPS_NB_KEY", "demo-key")  # the key build_demo_db hashes with
