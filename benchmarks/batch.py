@@ -40,7 +40,7 @@ def make_region(folder: Path, n_sites: int) -> tuple[str, Path, list[str]]:
     import pandas as pd
     import yaml
 
-    from ips_nb import store
+    from ips_nb.data import store
     from ips_nb.demo import DEMO_SITES, PARAMS_DIR, generate
 
     demo = generate(TODAY)
@@ -108,7 +108,7 @@ def run_naive(url: str, params: Path, sites: list[str], out: Path) -> float:
 def _empty(path: str) -> None:
     import papermill as pm
 
-    from ips_nb.kernels import IpcKernelManager
+    from ips_nb.batch.kernels import IpcKernelManager
 
     pm.execute_notebook(path, path.replace(".ipynb", "-out.ipynb"), kernel_name="python3",
                         progress_bar=False, shutdown_kernel="immediate",

@@ -99,7 +99,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def start_voila(tmp: Path, db: str, site: str, preheat: bool, name: str) -> tuple[subprocess.Popen, int, Path]:
-    from ips_nb.serve import launch
+    from ips_nb.live.serve import launch
 
     port = free_port()
     log = tmp / f"voila-{name}.log"

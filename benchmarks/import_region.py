@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from ips_nb.identity import se_check_digit  # noqa: E402
-from ips_nb.importer import import_source, validate_source  # noqa: E402
+from ips_nb.data.identity import se_check_digit  # noqa: E402
+from ips_nb.data.importer import import_source, validate_source  # noqa: E402
 
 CONTACTS_PER_CANDIDATE = 10
 CONSULTANTS_PER_SITE = 15

@@ -10,8 +10,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from . import __version__
-from .periods import Month, Week
+from ips_nb import __version__
+from ips_nb.figures.periods import Month, Week
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_cmd_serve)
 
     try:
-        from . import cli_data
+        from ips_nb import cli_data
     except ImportError:
         cli_data = None
     if cli_data is not None:
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sites(args: argparse.Namespace) -> list[str]:
-    from .params import site_ids
+    from ips_nb.data.params import site_ids
 
     if args.site:
         return list(dict.fromkeys(args.site))
@@ -130,9 +130,9 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
     """Run, record and index; returns the exit status (128 + signal when stopped by one)."""
     from datetime import datetime, timezone
 
-    from .index import write_index
-    from .runner import Job, Progress, RunConfig, absolute_db_url, run_jobs, stop_signal, write_run_record
-    from .store import connect, db_url, fingerprint
+    from ips_nb.pages.index import write_index
+    from ips_nb.batch.runner import Job, Progress, RunConfig, run_jobs, stop_signal, write_run_record
+    from ips_nb.data.store import absolute_db_url, connect, db_url, fingerprint
 
     url = absolute_db_url(db_url(db))
     cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
@@ -165,7 +165,7 @@ def agenda_teams(sites: list[str], teams: list[str] | None, params_dir: str) -> 
     """(site, team) agendas to run: without --team the site-wide one plus one per team the site
     lists in params/; with --team only those teams, at the sites that list them (a team no site
     lists is bad usage). A site whose parameters do not load keeps its job, so the runner records why."""
-    from .params import ParamsError, load_params
+    from ips_nb.data.params import ParamsError, load_params
 
     listed: dict[str, list[str] | None] = {}
     for site in sites:
@@ -201,7 +201,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_overview(args: argparse.Namespace) -> int:
     """`ips-nb run overview`: one page per month with every site, through the same runner."""
-    from .runner import OVERVIEW
+    from ips_nb.batch.runner import OVERVIEW
 
     return run_reports(OVERVIEW, [OVERVIEW], months(args.month, date.today()), db=args.db,
                        params=args.params, out=args.out, jobs=args.jobs, timeout=args.timeout,
@@ -210,7 +210,7 @@ def _cmd_overview(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import build_demo_db
-    from .store import db_url
+    from ips_nb.data.store import db_url
 
     today = args.today or date.today()
     url = db_url(args.db)
@@ -227,7 +227,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from ips_nb.live.serve import serve
 
     return serve(site=args.site, port=args.port, db=args.db, params_dir=args.params)
 

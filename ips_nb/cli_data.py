@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import store
+from ips_nb.data import store
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -65,7 +65,7 @@ def _summary(rows: dict[str, int]) -> str:
 def _guarded(handler):
     """Run a handler; anything unexpected becomes one masked line and exit status 2."""
     def run(args: argparse.Namespace) -> int:
-        from .validate import mask
+        from ips_nb.data.problems import mask
 
         try:
             return handler(args)
@@ -84,7 +84,7 @@ def _guarded(handler):
 @_guarded
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check SOURCE; 0 when it would import, 2 when it holds an error."""
-    from .importer import validate_source
+    from ips_nb.data.importer import validate_source
 
     checked = validate_source(args.source, store.db_url(args.db), args.params)
     _report(checked.problems)
@@ -100,7 +100,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 @_guarded
 def cmd_import(args: argparse.Namespace) -> int:
     """Validate SOURCE and write it in one transaction; 2 (nothing written) on any error."""
-    from .importer import import_source, safe_url
+    from ips_nb.data.importer import import_source, safe_url
 
     url = store.db_url(args.db)
     outcome = import_source(args.source, url, args.params)
@@ -116,7 +116,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 @_guarded
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the database's sites to DEST (CSV folder or .xlsx)."""
-    from .export import ExportError, export
+    from ips_nb.data.export import ExportError, export
 
     url = store.db_url(args.db)
     try:

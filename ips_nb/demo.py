@@ -24,11 +24,11 @@ from pathlib import Path
 import pandas as pd
 from stdnum.dk import cpr as dk_cpr
 
-from . import store
-from .identity import se_check_digit
-from .params import SiteParams, load_params
-from .periods import Month, Week, agenda_as_of, conference_date
-from .schema import OUTCOME_KINDS, TABLES
+from ips_nb.data import store
+from ips_nb.data.identity import se_check_digit
+from ips_nb.data.params import SiteParams, load_params
+from ips_nb.figures.periods import Month, Week, agenda_as_of, conference_date
+from ips_nb.data.schema import OUTCOME_KINDS, TABLES
 
 DEMO_SITES: tuple[str, ...] = ("aarhus", "odense", "jonkoping", "malmo")
 PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"

@@ -146,7 +146,7 @@ def write_xlsx(tables: dict[str, list[list[str]]], path: Path) -> Path:
 
 def dump(url: str) -> dict[str, list[tuple]]:
     """Every row of every table, sorted: two databases with the same content dump alike."""
-    from ips_nb import store
+    from ips_nb.data import store
 
     engine = store.connect(url)
     try:
@@ -160,7 +160,7 @@ def dump(url: str) -> dict[str, list[tuple]]:
 
 def state(url: str) -> object:
     """What 'unchanged' means: an SQLite file's bytes (None if absent), else every row."""
-    from ips_nb.importer import sqlite_path
+    from ips_nb.data.importer import sqlite_path
 
     path = sqlite_path(url)
     if path is not None:

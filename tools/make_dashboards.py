@@ -21,7 +21,7 @@ def notebook(kind: str) -> nbformat.NotebookNode:
         "language_info": {"name": "python"},
         "ips": {"kind": kind},
     })
-    nb.cells = [nbformat.v4.new_code_cell(f'from ips_nb import dashboard\n\ndashboard.show("{kind}")')]
+    nb.cells = [nbformat.v4.new_code_cell(f'from ips_nb.live import dashboard\n\ndashboard.show("{kind}")')]
     for i, cell in enumerate(nb.cells):
         cell.id = f"{kind}-{i}"
     return nb

@@ -25,7 +25,7 @@ WORKBOOKS = {
     "supervision": notebook(
         "<!-- Monthly supervision pack: every figure comes from ips_nb (see shared/METRICS.md). -->",
         'site = "aarhus"\nmonth = "2026-10"\ndb_url = None\nparams_dir = None\njson_path = None',
-        ["from ips_nb.pack import SupervisionPack\n\n"
+        ["from ips_nb.pages.pack import SupervisionPack\n\n"
          "pack = SupervisionPack.open(site=site, month=month, db_url=db_url, params_dir=params_dir)\n"
          "pack.head()",
          "pack.headlines()",
@@ -45,7 +45,7 @@ WORKBOOKS = {
     "overview": notebook(
         "<!-- Regional overview: every site side by side, small counts suppressed (ips_nb/overview.py). -->",
         'month = "2026-10"\ndb_url = None\nparams_dir = None\nlang = "en"\njson_path = None',
-        ["from ips_nb.overview import Overview\n\n"
+        ["from ips_nb.pages.overview import Overview\n\n"
          "overview = Overview.open(month=month, db_url=db_url, params_dir=params_dir, lang=lang)\n"
          "overview.head()",
          "overview.table()",
@@ -54,7 +54,7 @@ WORKBOOKS = {
     "agenda": notebook(
         "<!-- Weekly conference agenda: sections and reasons from ips_nb (see shared/METRICS.md). -->",
         'site = "aarhus"\nweek = "2026-W47"\nteam = ""\ndb_url = None\nparams_dir = None\njson_path = None',
-        ["from ips_nb.agenda_view import AgendaView\n\n"
+        ["from ips_nb.pages.agenda import AgendaView\n\n"
          "agenda = AgendaView.open(site=site, week=week, db_url=db_url, params_dir=params_dir, team=team)\n"
          "agenda.head()",
          "agenda.sections()",

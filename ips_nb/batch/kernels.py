@@ -1,0 +1,277 @@
+"""The kernel manager papermill uses for our workbooks.
+
+Kernels talk to us over local IPC sockets instead of TCP: nothing listens on a port, and the
+kernel's "running over TCP without encryption" warning never reaches a coordinator's terminal.
+Each kernel gets its own socket prefix so parallel workers never share a socket; a batch run puts
+them in its own scratch folder (IPS_NB_KERNEL_DIR), removed when the run ends, even an interrupted one.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import CaselessStrEnum, default
+
+
+class IpcKernelManager(AsyncKernelManager):
+    """An ordinary kernel manager whose default transport is IPC (Unix sockets)."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    @default("connection_file")
+    def _connection_file_in_run_folder(self) -> str:
+        """In a batch run, beside the run's other scratch files (else jupyter_client's temp file)."""
+        folder = os.environ.get("IPS_NB_RUNTIME_DIR")
+        return os.path.join(folder, f"kernel-{uuid.uuid4().hex}.json") if folder else ""
+
+    @default("ip")
+    def _unique_ipc_prefix(self) -> str:
+        folder = os.environ.get("IPS_NB_KERNEL_DIR") or tempfile.gettempdir()
+        return os.path.join(folder, f"ips-nb-kernel-{uuid.uuid4().hex}")
+
+
+def start_kernel(kernel_name: str = "python3") -> IpcKernelManager:
+    """Launch a kernel now and return its manager; it boots while the caller does other work.
+
+    A batch worker starts the next notebook's kernel while the current notebook runs, so the
+    kernel's ~0.7 s start-up fills time the CPU would otherwise spend waiting on messages.
+    """
+    from jupyter_core.utils import run_sync
+
+    km = ForkingKernelManager(kernel_name=kernel_name)
+    run_sync(km.start_kernel)(extra_arguments=[] if ForkingKernelManager.zygote else [WARM_UP])
+    return km
+
+
+# Run by a pre-started kernel before it reports ready (ipykernel's exec_lines, out of history):
+# the imports every workbook's first cell makes, paid while the previous notebook still runs.
+WARM_UP = "--IPKernelApp.exec_lines=from ips_nb.batch.kernels import warm_up as _w; _w(); del _w"
+WARM_MODULES = ("ips_nb.pages.pack", "ips_nb.pages.agenda", "ips_nb.pages.overview",
+                "plotly.graph_objects", "plotly.io", "nbformat")
+
+
+def warm_up() -> None:
+    """Import what the workbooks import; a module that fails here fails again, visibly, in the cell."""
+    import importlib
+
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - warming is optional; a real import error shows in the notebook
+            pass
+
+
+def stop_kernel(km: IpcKernelManager) -> None:
+    """Kill a kernel that will not be used (a spare at the end of a run) and remove its files."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - a spare that is already gone is fine
+        pass
+
+
+def register_engine() -> str:
+    """A papermill engine that runs a notebook on a kernel started beforehand (pass `km=`).
+
+    papermill's own engine hands `km` to nbclient, which then regards the kernel as someone
+    else's and never shuts it down; ours makes nbclient own it, so it stops with the notebook.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class PrestartedEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,  # noqa: ANN001
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     **kwargs):
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, **final_kwargs)
+            client.owns_km = True  # shut the kernel down and close its channels when done
+            return client.execute()
+
+    papermill_engines.register(ENGINE, PrestartedEngine)
+    return ENGINE
+
+
+ENGINE = "ips-nb-prestarted"
+
+
+# --- kernels forked from a warm process ------------------------------------------------------
+# Starting ipykernel and importing pandas, plotly and ips_nb costs ~1.3 s of CPU per notebook,
+# more than most notebooks' own work. A batch worker therefore forks, once, a "zygote": a
+# single-threaded process that has imported all of that and forks a fresh kernel process on
+# request. Every notebook still gets its own kernel process, started from the same kernel
+# command line (`-f connection_file`); it only skips the imports.
+
+
+def die_with_parent() -> None:
+    """Linux: this process is killed when its parent dies (a coordinator killed with SIGKILL)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class ForkedProcess:
+    """The Popen-like handle jupyter_client's LocalProvisioner needs for a forked kernel."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdin = self.stdout = self.stderr = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+                with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        self.returncode = -9
+            except (ProcessLookupError, FileNotFoundError):
+                self.returncode = -9
+            except OSError:
+                pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import subprocess
+        import time
+
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        try:
+            os.kill(self.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def kill(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGTERM)
+
+
+class Zygote:
+    """A forked, pre-imported process that forks kernels; lives as long as its worker."""
+
+    def __init__(self) -> None:
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            try:
+                os.close(req_w)
+                os.close(rep_r)
+                _zygote_main(req_r, rep_w)
+            finally:
+                os._exit(0)
+        os.close(req_r)
+        os.close(rep_w)
+        self.pid = pid
+        self._req = os.fdopen(req_w, "w", encoding="utf-8")
+        self._rep = os.fdopen(rep_r, "r", encoding="utf-8")
+
+    def launch(self, cmd: list[str], env: dict[str, str] | None, cwd: str | None) -> int:
+        import json
+
+        self._req.write(json.dumps({"cmd": cmd, "env": env or dict(os.environ), "cwd": cwd}) + "\n")
+        self._req.flush()
+        line = self._rep.readline()
+        if not line.strip().isdigit():
+            raise RuntimeError("the kernel zygote is gone")
+        return int(line)
+
+
+def _zygote_main(req_r: int, rep_w: int) -> None:  # pragma: no cover - runs in the child
+    import json
+    import signal
+
+    die_with_parent()  # and the kernels' parent poller sees the zygote go and exits too
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")  # no BLAS threads: a process with threads must not fork
+    warm_up()
+    import ipykernel.ipkernel  # noqa: F401
+    from ipykernel.kernelapp import IPKernelApp  # noqa: F401
+
+    requests = os.fdopen(req_r, "r", encoding="utf-8")
+    replies = os.fdopen(rep_w, "w", encoding="utf-8")
+    for line in requests:
+        req = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                _kernel_main(req)
+                code = 0
+            finally:
+                os._exit(code)
+        replies.write(f"{pid}\n")
+        replies.flush()
+
+
+def _kernel_main(req: dict) -> None:  # pragma: no cover - runs in the kernel
+    import signal
+    import sys
+
+    os.setsid()
+    for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    os.closerange(3, 4096)  # the zygote's pipes and anything else inherited
+    os.environ.clear()
+    os.environ.update(req["env"])
+    if req.get("cwd"):
+        os.chdir(req["cwd"])
+    cmd = req["cmd"]
+    args = cmd[cmd.index("ipykernel_launcher") + 1:]
+    sys.argv = [cmd[0], *args]
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()
+    # read from JPY_PARENT_PID when ipykernel was imported (in the zygote): set it here, so the
+    # kernel exits when the zygote (and so its worker) is gone
+    app.parent_handle = os.getppid()
+    app.initialize(args)
+    app.start()
+
+
+class ForkingKernelManager(IpcKernelManager):
+    """IpcKernelManager whose kernels are forked from a zygote when one is set (else launched)."""
+
+    zygote: Zygote | None = None
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):  # noqa: ANN003
+        zygote = ForkingKernelManager.zygote
+        if zygote is None or "ipykernel_launcher" not in kernel_cmd:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        prov = self.provisioner
+        pid = zygote.launch(kernel_cmd, kw.get("env"), str(kw.get("cwd") or os.getcwd()))
+        prov.process = ForkedProcess(pid)
+        prov.pid, prov.pgid = pid, pid  # the kernel leads its own session
+        prov.cwd = kw.get("cwd") or os.getcwd()
+        self._reconcile_connection_info(prov.connection_info)

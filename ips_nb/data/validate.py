@@ -1,0 +1,474 @@
+"""Check a SOURCE against the exchange format, the site parameters and the database, in one pass.
+
+Every problem is collected (never the first only) as file, row as the spreadsheet shows it
+(header = row 1), column, value and a plain message; warnings are reported but do not stop an
+import. What passes comes out as clean exchange-format frames for `store.write_sites`.
+
+No message ever holds an identity number in full: CPR/personnummer values are masked
+(`010190-****`) wherever they would appear.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from ips_nb.data import identity
+from ips_nb.data.params import ParamsError, load_params
+from ips_nb.data.problems import Problem, mask_identity, problem
+from ips_nb.data.readers import Source
+from ips_nb.data.schema import BOOL_ALIASES, DATE_ORDER, TABLE_ORDER, TABLES, Column
+
+
+# Without these two a SOURCE describes no site; every other table may be absent. An absent table
+# means the SOURCE's sites have no rows of that kind: their rows in the database are removed.
+REQUIRED_TABLES = ("consultants", "candidates")
+DATE_FORMATS = "YYYY-MM-DD, DD-MM-YYYY or DD.MM.YYYY"
+_SITE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # as params.SiteParams.site, and a sane length
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+# --- cell values --------------------------------------------------------------------------------
+
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
+_DMY = re.compile(r"(\d{1,2})([-.])(\d{1,2})\2(\d{4})", re.ASCII)
+
+
+def parse_date(text: str) -> date:
+    if m := _ISO.fullmatch(text):
+        y, mo, d = (int(g) for g in m.groups())
+    elif m := _DMY.fullmatch(text):
+        d, _, mo, y = m.groups()
+        y, mo, d = int(y), int(mo), int(d)
+    else:
+        raise ValueError(f"not a date: write it as {DATE_FORMATS}")
+    try:
+        value = date(y, mo, d)
+    except ValueError:
+        raise ValueError("not a real date: there is no such day") from None
+    if not 1900 <= value.year <= 2100:
+        raise ValueError("the year must be between 1900 and 2100")
+    return value
+
+
+def _number(text: str) -> float:
+    t = text.replace(" ", "").replace("\u202f", "")
+    if not t.isascii():
+        raise ValueError
+    if "," in t and "." not in t:
+        t = t.replace(",", ".")  # a decimal comma, as Danish and Swedish write it
+    value = float(t)
+    if not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+_ALIASES: dict[int, dict[str, str]] = {}
+
+
+def _enum(col: Column, text: str) -> str:
+    low = text.strip().lower()
+    aliases = _ALIASES.get(id(col))
+    if aliases is None:
+        aliases = _ALIASES[id(col)] = {k.lower(): v for k, v in col.aliases.items()}
+    for candidate in (low, re.sub(r"[\s-]+", "_", low)):
+        if candidate in col.choices:
+            return candidate
+        if candidate in aliases:
+            return aliases[candidate]
+    also = sorted(set(aliases) - set(col.choices))
+    return _fail(f"not one of: {', '.join(col.choices)}"
+                 + (f" (also accepted: {', '.join(also)})" if also else ""))
+
+
+def _fail(message: str):
+    raise ValueError(message)
+
+
+def parse_cell(col: Column, text: str) -> object:
+    """A non-empty cell's value for its column, or ValueError with a plain message."""
+    kind = col.kind
+    if kind == "date":
+        return parse_date(text)
+    if kind == "enum":
+        return _enum(col, text)
+    if kind == "bool":
+        if text.lower() in BOOL_ALIASES:
+            return BOOL_ALIASES[text.lower()]
+        return _fail("not true or false (also accepted: yes/no, ja/nej, 1/0)")
+    if kind in ("int", "float"):
+        try:
+            number = _number(text)
+        except ValueError:
+            return _fail("not a whole number" if kind == "int" else "not a number")
+        if kind == "int" and not number.is_integer():
+            return _fail("not a whole number")
+        if (col.low is not None and number < col.low) or (col.high is not None and number > col.high):
+            return _fail(f"must be between {col.low:g} and {col.high:g}")
+        return int(number) if kind == "int" else number
+    return text  # str and cpr: cpr is checked later, once the site's country is known
+
+
+# --- what the database already holds ------------------------------------------------------------
+
+@dataclass
+class Existing:
+    """What the database holds that a SOURCE must respect (empty for a new database)."""
+
+    owners: dict[str, dict[str, str]] = field(default_factory=dict)  # table → id → site
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # table → site → rows
+    hashes: dict[str, tuple[str, str]] = field(default_factory=dict)  # cpr_hash → (site, id)
+    key: bytes | None = None  # the hashing key, when one exists already
+
+
+# --- the check ----------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, object]
+    site: str | None = None
+
+
+@dataclass
+class Checked:
+    """The outcome: every problem, and (when there are no errors) the frames to write."""
+
+    problems: list[Problem]
+    frames: dict[str, pd.DataFrame]
+    sites: list[str]
+    rows: dict[str, int]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Checker:
+    def __init__(self, source: Source, params_dir: str | Path, existing: Existing | None):
+        self.source = source
+        self.params_dir = Path(params_dir)
+        self.existing = existing or Existing()
+        self.problems: list[Problem] = list(source.problems)
+        self.rows: dict[str, list[Row]] = {}
+        self.index: dict[str, dict[str, Row]] = {}  # table → id → first row with it
+        self.country: dict[str, str | None] = {}  # site → DK/SE (None: no usable parameters)
+
+    def add(self, table: str, row: int | None, column: str | None, value: object, message: str,
+            level: str = "error") -> None:
+        shown = None if value is None else str(value)
+        if shown is not None and column and TABLES.get(table) and column in TABLES[table].column_names \
+                and TABLES[table].column(column).kind == "cpr":
+            shown = mask_identity(shown)
+        self.problems.append(problem(self.source.label(table), row, column, shown, message, level))
+
+    # -- structure
+    def tables_present(self) -> None:
+        labels = {p.file for p in self.source.problems}
+        for name in REQUIRED_TABLES:
+            label = self.source.label(name)
+            if name not in self.source.tables and label not in labels:
+                where = (f"{name}.csv in the folder" if self.source.kind == "folder"
+                         else f"a sheet named {name}")
+                self.add(name, None, None, None, f"missing: every SOURCE needs {where}")
+
+    def columns(self, name: str) -> set[str]:
+        raw = self.source.tables[name]
+        table = TABLES[name]
+        known = set(table.column_names) | ({"cpr_hash"} if name == "candidates" else set())
+        present = {c for c in raw.header if c}
+        for col in table.required:
+            if col not in present:
+                self.add(name, 1, col, None, "this required column is missing from the header")
+        for col in raw.header:
+            if col and col not in known:
+                self.add(name, 1, col, None, "not a column of this table; it is ignored",
+                         level="warning")
+        return present & known
+
+    # -- cells
+    def parse(self, name: str) -> None:
+        raw = self.source.tables[name]
+        table = TABLES[name]
+        present = self.columns(name)
+        cols = [c for c in table.columns if c.name in present]
+        rows = []
+        absent = {c.name: c.default for c in table.columns
+                  if c.name not in present and c.default is not None}
+        for number, cells in raw.rows:
+            values: dict[str, object] = dict(absent)  # a column left out: its default
+            for col in cols:
+                text = cells.get(col.name, "")
+                if not text:
+                    if col.required:
+                        self.add(name, number, col.name, None, "required, but the cell is empty")
+                    values[col.name] = col.default
+                    continue
+                try:
+                    values[col.name] = parse_cell(col, text)
+                except ValueError as exc:
+                    self.add(name, number, col.name, text, str(exc))
+                    values[col.name] = None
+            if name == "candidates" and cells.get("cpr_hash"):
+                values["cpr_hash"] = cells["cpr_hash"].lower()
+            rows.append(Row(number, values, values.get("site")))
+        self.rows[name] = rows
+
+    # -- ids, sites and references
+    def ids(self, name: str) -> None:
+        key = TABLES[name].key
+        seen = self.index.setdefault(name, {})
+        for row in self.rows.get(name, []):
+            value = row.values.get(key)
+            if value is None:
+                continue
+            if value in seen:
+                self.add(name, row.number, key, value,
+                         f"duplicate {key}: row {seen[value].number} has it already")
+            else:
+                seen[value] = row
+
+    def sites_via(self, name: str) -> None:
+        via = TABLES[name].site_via
+        target = TABLES[name].column(via).ref
+        for row in self.rows.get(name, []):
+            owner = self.index.get(target, {}).get(row.values.get(via))
+            row.site = owner.site if owner else None
+
+    def references(self, name: str) -> None:
+        unreadable = {p.file for p in self.source.problems if p.level == "error"}
+        for col in TABLES[name].columns:
+            if not col.ref or (col.ref not in self.source.tables
+                               and self.source.label(col.ref) in unreadable):
+                continue  # the table could not be read: that is the problem to fix first
+            targets = self.index.get(col.ref, {})
+            absent = col.ref not in self.source.tables
+            what = col.ref.removesuffix("s")
+            for row in self.rows.get(name, []):
+                value = row.values.get(col.name)
+                if value is None:
+                    continue
+                target = targets.get(value)
+                if target is None:
+                    where = (f"{self.source.label(col.ref)} is not in the SOURCE" if absent
+                             else f"not in {self.source.label(col.ref)}")
+                    self.add(name, row.number, col.name, value, f"unknown {what}: {where}")
+                elif row.site and target.site and target.site != row.site:
+                    self.add(name, row.number, col.name, value,
+                             f"this {what} belongs to site {target.site}, this row to site {row.site}")
+
+    def params(self) -> None:
+        if not self.params_dir.is_dir():
+            self.problems.append(problem(
+                str(self.params_dir), None, None, None,
+                "the folder of site parameter files does not exist (give it with --params DIR)"))
+            for rows in self.rows.values():
+                self.country.update({r.site: None for r in rows if r.site})
+            return
+        for name in TABLE_ORDER:
+            if "site" not in TABLES[name].column_names:
+                continue
+            for row in self.rows.get(name, []):
+                site = row.site
+                if site is None or site in self.country:
+                    continue
+                self.country[site] = None
+                if not _SITE.fullmatch(site):
+                    self.add(name, row.number, "site", site,
+                             "not a site id: lower-case letters a-z, digits, - and _, at most 64")
+                    continue
+                try:
+                    self.country[site] = load_params(self.params_dir, site).country
+                except (ParamsError, OSError) as exc:
+                    self.add(name, row.number, "site", site, str(exc))
+
+    # -- values that depend on each other
+    def date_order(self, name: str) -> None:
+        for start, end in DATE_ORDER.get(name, []):
+            for row in self.rows.get(name, []):
+                a, b = row.values.get(start), row.values.get(end)
+                if isinstance(a, date) and isinstance(b, date) and b < a:
+                    self.add(name, row.number, end, b.isoformat(),
+                             f"{end} is before {start} ({a.isoformat()})")
+
+    def fidelity(self) -> None:
+        seen: dict[tuple, int] = {}
+        for row in self.rows.get("fidelity", []):
+            key = (row.site, row.values.get("review_date"), row.values.get("item"))
+            if None in key:
+                continue
+            if key in seen:
+                self.add("fidelity", row.number, "item", row.values["item"],
+                         f"item scored twice in the review of {key[1].isoformat()} "
+                         f"(row {seen[key]} has it)")
+            else:
+                seen[key] = row.number
+
+    def identities(self) -> None:
+        seen: dict[str, Row] = {}
+        hashes: dict[str, Row] = {}
+        for row in self.rows.get("candidates", []):
+            v = row.values
+            text = v.get("cpr")
+            if text:
+                country = self.country.get(row.site)
+                if country is None:
+                    v["cpr"] = None  # no usable parameters: reported at the site already
+                    continue
+                try:
+                    if not text.isascii():
+                        raise ValueError("an identity number holds only the digits 0-9 and a hyphen")
+                    born = identity.check(text, country)
+                except ValueError as exc:
+                    self.add("candidates", row.number, "cpr", text,
+                             f"{exc} (site {row.site} is in {country})")
+                    v["cpr"] = None
+                    continue
+                v["cpr"] = canonical_identity(text, country)
+                self.derive(row, born, country)
+                same = seen.get(v["cpr"])
+                if same:
+                    self.add("candidates", row.number, "cpr", text,
+                             f"the same person as candidate {same.values.get('candidate_id')} "
+                             f"in row {same.number}")
+                else:
+                    seen[v["cpr"]] = row
+                if self.existing.key:
+                    hashes.setdefault(identity.cpr_hash(v["cpr"], self.existing.key), row)
+            elif v.get("cpr_hash"):
+                if not _HEX64.fullmatch(v["cpr_hash"]):
+                    self.add("candidates", row.number, "cpr_hash", v["cpr_hash"],
+                             "not a CPR hash as ips-nb export writes it (64 hexadecimal digits)")
+                    v["cpr_hash"] = None
+                    continue
+                same = hashes.get(v["cpr_hash"])
+                if same:
+                    self.add("candidates", row.number, "cpr_hash", None,
+                             f"the same person as candidate {same.values.get('candidate_id')} "
+                             f"in row {same.number}")
+                else:
+                    hashes[v["cpr_hash"]] = row
+        importing = self.sites()
+        for digest, row in hashes.items():
+            other = self.existing.hashes.get(digest)
+            if other and other[0] not in importing:
+                self.add("candidates", row.number, "cpr", None,
+                         f"the same person is candidate {other[1]} of site {other[0]} in the "
+                         "database", level="warning")
+
+    def derive(self, row: Row, born: date, country: str) -> None:
+        v = row.values
+        referred = v.get("referral_date")
+        if isinstance(referred, date) and born > referred:
+            self.add("candidates", row.number, "cpr", v["cpr"],
+                     f"the birth date in the number ({born.isoformat()}) is after the referral")
+        if v.get("birth_year") is None:
+            v["birth_year"] = born.year
+        elif v.get("birth_year") != born.year:
+            self.add("candidates", row.number, "birth_year", v["birth_year"],
+                     f"the identity number says {born.year}", level="warning")
+        if country == "DK" and v.get("gender") is None:
+            v["gender"] = identity.dk_gender(v["cpr"])
+
+    # -- against the database
+    def sites(self) -> set[str]:
+        return {r.site for rows in self.rows.values() for r in rows if r.site}
+
+    def database(self) -> None:
+        importing = self.sites()
+        for name, ids in self.index.items():
+            owners = self.existing.owners.get(name, {})
+            key = TABLES[name].key
+            for value, row in ids.items():
+                owner = owners.get(value)
+                if owner and owner not in importing and owner != row.site:
+                    self.add(name, row.number, key, value,
+                             f"this id already belongs to site {owner} in the database "
+                             "(ids are unique across the whole database)")
+        unreadable = {p.file for p in self.source.problems if p.level == "error"}
+        for name in TABLE_ORDER:
+            if name in self.source.tables or name in REQUIRED_TABLES \
+                    or self.source.label(name) in unreadable:
+                continue
+            counts = self.existing.counts.get(name, {})
+            gone = {s: counts[s] for s in sorted(importing) if counts.get(s)}
+            if gone:
+                listed = ", ".join(f"{n} of site {s}" for s, n in gone.items())
+                self.add(name, None, None, None,
+                         f"not in the SOURCE, so the rows the database holds for its sites go "
+                         f"({listed})", level="warning")
+
+    def run(self) -> Checked:
+        self.tables_present()
+        for name in TABLE_ORDER:
+            if name in self.source.tables:
+                self.parse(name)
+        for name in TABLE_ORDER:
+            if TABLES[name].key:
+                self.ids(name)
+        for name in TABLE_ORDER:
+            if TABLES[name].site_via:
+                self.sites_via(name)
+        self.params()
+        for name in TABLE_ORDER:
+            self.references(name)
+            self.date_order(name)
+        self.fidelity()
+        self.identities()
+        self.database()
+        sites = sorted(self.sites())
+        if not sites and not self.errors():
+            self.problems.append(problem(str(self.source.path), None, None, None,
+                                         "holds no rows: there is nothing to import"))
+        self.problems = _ordered(self.problems, self.source)
+        frames = {} if self.errors() else self.frames()
+        return Checked(self.problems, frames, sites,
+                       {name: len(rows) for name, rows in self.rows.items()})
+
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        out = {}
+        for name, rows in self.rows.items():
+            columns = TABLES[name].column_names + (["cpr_hash"] if name == "candidates" else [])
+            out[name] = pd.DataFrame([[r.values.get(c) for c in columns] for r in rows],
+                                     columns=columns, dtype="object")
+        return out
+
+
+def canonical_identity(text: str, country: str) -> str:
+    """One spelling per person, so '010190-1234' and '0101901234' are the same person (and hash)."""
+    digits = identity.normalise(text).replace("+", "")
+    # both countries: the ten digits YYMMDDNNNN / DDMMYYSSSS (a Swedish century is dropped)
+    return digits[-10:] if country == "SE" else digits
+
+
+def _ordered(problems: list[Problem], source: Source) -> list[Problem]:
+    """File-level problems first, then by table, row and the column's place in the table."""
+    labels = {source.label(name): i for i, name in enumerate(TABLE_ORDER)}
+
+    def key(p: Problem) -> tuple:
+        name = TABLE_ORDER[labels[p.file]] if p.file in labels else None
+        cols = TABLES[name].column_names if name else []
+        return (labels.get(p.file, -1), p.row or 0,
+                cols.index(p.column) if p.column in cols else len(cols))
+
+    return sorted(problems, key=key)
+
+
+def check(source: Source, params_dir: str | Path, existing: Existing | None = None) -> Checked:
+    """Every problem in a SOURCE; the clean frames when there is no error."""
+    return _Checker(source, params_dir, existing).run()

@@ -1,0 +1,201 @@
+"""The weekly conference agenda (shared/METRICS.md, "Weekly conference agenda").
+
+Clinicians scan it before the treatment team's conference, so it lists only what needs the
+team's attention this week, and never anything about a candidate who has not consented to the
+exchange between psychiatry and the job centre.
+
+Rules where METRICS.md is silent (each is tested):
+
+- **Scope.** The agenda concerns the candidates of the site (with `team`: those whose
+  clinician's team equals it) who are referred on or before `as_of` and not discharged on or
+  before it. Discharged candidates are not discussed, so their open actions do not show up.
+- **Consent.** Sections are first built as if everyone had consented; a candidate who would
+  appear in at least one section but has no consent_date on or before `as_of` is removed from
+  every section and counted once in `left_out_without_consent`.
+- **Day counts** are taken at `as_of`. "No contact for 21 days" means no row in the 21 days
+  ending on `as_of` (`as_of - last >= 21`); likewise 28 days for conferences. The clock starts
+  at intake: a candidate with no (or only older) rows counts from `intake_date`, so someone
+  taken in five days ago is not "not discussed for 28 days".
+- **no_employer_contact_30d** is the supervision pack's `waiting_for_employer_contact`: enrolled,
+  more than 30 days past intake, no employer contact since intake (exactly 30 days does not
+  trigger).
+- **Overdue** is the pack's definition: open and due before `as_of`.
+- **Reasons** are computed for enrolled candidates and shown with the candidate in every
+  section (a referral not yet taken in has none).
+- **Actions.** A candidate's `actions` are their open actions by due date; in `actions_due` only
+  those due by the end of the conference week (Sunday), overdue first, then by due date.
+- **Order within sections.** new_referrals by referral date; to_discuss by number of reasons
+  (most first); actions_due candidates with an overdue action first, then by earliest due
+  date; good_news by the earliest outcome start in the window; ties by candidate_id.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from ips_nb.figures.metrics import (between, consented_by, enrolled_on, lookup, open_actions,
+                      outcome_placements, overdue_actions, waiting_for_employer_contact)
+from ips_nb.data.params import SiteParams
+from ips_nb.figures.periods import Week, conference_date
+from ips_nb.data.store import SiteData
+
+SECTIONS = ("new_referrals", "to_discuss", "actions_due", "good_news")
+REASONS = ("overdue_action", "no_employer_contact_30d", "new_job_or_education",
+           "placement_ended", "no_contact_21d", "not_discussed_28d")
+RECENT_DAYS = 14
+NO_CONTACT_DAYS = 21
+NOT_DISCUSSED_DAYS = 28
+
+
+@dataclass(frozen=True)
+class AgendaDates:
+    """The days an agenda is built from, derived once from the week and the conference weekday."""
+
+    conference: date
+    as_of: date      # the day before the conference: what the agenda knows
+    since: date      # first day "since the previous conference" (conference - 6)
+    recent: date     # first day of "the last 14 days" (as_of - 13)
+    week_end: date   # Sunday of the conference week: actions due by then are on the agenda
+
+    @classmethod
+    def of(cls, week: Week, conference_weekday: int) -> "AgendaDates":
+        conf = conference_date(week, conference_weekday)
+        as_of = conf - timedelta(days=1)
+        return cls(conf, as_of, conf - timedelta(days=6),
+                   as_of - timedelta(days=RECENT_DAYS - 1), week.sunday)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def scope(data: SiteData, as_of: date, team: str | None = None) -> pd.DataFrame:
+    """Candidates the agenda may concern: referred by `as_of`, not discharged by it, of the team."""
+    c = data.candidates
+    c = c[(c["referral_date"] <= pd.Timestamp(as_of)) & ~(c["discharge_date"] <= pd.Timestamp(as_of))]
+    if team is not None:
+        teams = data.clinicians.set_index("clinician_id")["team"]
+        c = c[lookup(c["clinician_id"], teams) == team]
+    return c
+
+
+def days_since(candidates: pd.DataFrame, events: pd.DataFrame, as_of: date) -> pd.Series:
+    """Days from the later of intake and the last event on or before `as_of`, per candidate.
+
+    The clock starts at intake so a newcomer is not flagged for the time before they came.
+    Events without a candidate_id (a conference that only records that it met) name nobody.
+    Index: candidate_id.
+    """
+    events = events[events["date"] <= pd.Timestamp(as_of)]
+    last = lookup(candidates["candidate_id"], events.groupby("candidate_id")["date"].max())
+    intake = candidates["intake_date"]
+    start = last.where(last > intake, intake)
+    days = (pd.Timestamp(as_of) - start).dt.days
+    return pd.Series(days.to_numpy(), index=candidates["candidate_id"].to_numpy())
+
+
+def discussion_reasons(data: SiteData, candidates: pd.DataFrame,
+                       dates: AgendaDates) -> dict[str, list[str]]:
+    """{candidate_id: reasons in REASONS order} for those of `candidates` enrolled on `as_of`."""
+    as_of = dates.as_of
+    enrolled = candidates[enrolled_on(candidates, as_of)]
+    a, p = data.actions, data.placements
+    outcome = outcome_placements(p)
+    flagged = {
+        "overdue_action": set(a.loc[overdue_actions(a, as_of), "candidate_id"]),
+        "no_employer_contact_30d": set(waiting_for_employer_contact(data, as_of)),
+        "new_job_or_education": set(outcome.loc[between(outcome["start_date"], dates.recent, as_of),
+                                                "candidate_id"]),
+        "placement_ended": set(p.loc[between(p["end_date"], dates.recent, as_of), "candidate_id"]),
+        "no_contact_21d": _at_least(days_since(enrolled, data.contacts, as_of), NO_CONTACT_DAYS),
+        "not_discussed_28d": _at_least(days_since(enrolled, data.conferences, as_of), NOT_DISCUSSED_DAYS),
+    }
+    return {cid: [r for r in REASONS if cid in flagged[r]] for cid in enrolled["candidate_id"]}
+
+
+def _at_least(days: pd.Series, limit: int) -> set[str]:
+    return set(days.index[days >= limit])
+
+
+def _action(row: pd.Series, as_of: date) -> dict:
+    due = row["due_date"].date()
+    return {"action_id": str(row["action_id"]), "description": _text(row["description"]),
+            "owner": _text(row["owner"]), "due_date": due.isoformat(), "overdue": due < as_of}
+
+
+def _sorted_actions(actions: pd.DataFrame) -> pd.DataFrame:
+    """By due date: overdue means due before `as_of`, so this also puts overdue actions first."""
+    return actions.sort_values(["due_date", "action_id"], kind="stable")
+
+
+def _entry(row: pd.Series, goals: pd.DataFrame, actions: pd.DataFrame, reasons: list[str],
+           as_of: date) -> dict:
+    """One candidate as the agenda shows them: pseudonymous ids, goals, actions, reasons (no CPR)."""
+    return {
+        "candidate_id": str(row["candidate_id"]),
+        "initials": _text(row["initials"]),
+        "consultant_id": _text(row["consultant_id"]),
+        "clinician_id": _text(row["clinician_id"]),
+        "phase": _text(row["phase"]),
+        "goals": [{"kind": _text(g["kind"]), "description": _text(g["description"])}
+                  for _, g in goals.iterrows()],
+        "actions": [_action(r, as_of) for _, r in _sorted_actions(actions).iterrows()],
+        "reasons": list(reasons),
+    }
+
+
+def _section_ids(data: SiteData, cands: pd.DataFrame, reasons: dict[str, list[str]],
+                 due: pd.DataFrame, dates: AgendaDates) -> dict[str, list[str]]:
+    """Candidate ids of each section, in the section's order, before the consent rule."""
+    ref = cands.loc[between(cands["referral_date"], dates.since, dates.as_of)]
+    new_referrals = ref.sort_values(["referral_date", "candidate_id"])["candidate_id"].tolist()
+
+    to_discuss = sorted((cid for cid, rs in reasons.items() if rs), key=lambda c: (-len(reasons[c]), c))
+
+    first_due = due.groupby("candidate_id")["due_date"].min()
+    actions_due = sorted(first_due.index, key=lambda c: (
+        not first_due[c] < pd.Timestamp(dates.as_of), first_due[c], c))
+
+    outcome = outcome_placements(data.placements)
+    started = outcome[between(outcome["start_date"], dates.since, dates.as_of)
+                      & outcome["candidate_id"].isin(cands["candidate_id"])]
+    first_start = started.groupby("candidate_id")["start_date"].min()
+    good_news = sorted(first_start.index, key=lambda c: (first_start[c], c))
+
+    return {"new_referrals": new_referrals, "to_discuss": to_discuss,
+            "actions_due": actions_due, "good_news": good_news}
+
+
+def build_agenda(data: SiteData, params: SiteParams, week: Week, team: str | None = None) -> dict:
+    """The agenda of one week's conference for the site, or for one clinician team (JSON-ready)."""
+    dates = AgendaDates.of(week, params.conference_weekday)
+    as_of = dates.as_of
+    cands = scope(data, as_of, team)
+    ids = set(cands["candidate_id"])
+    reasons = discussion_reasons(data, cands, dates)
+
+    a = data.actions
+    mine = a[a["candidate_id"].isin(ids) & open_actions(a, as_of)]
+    due = mine[mine["due_date"] <= pd.Timestamp(dates.week_end)]
+    g = data.goals
+    goals = g[g["candidate_id"].isin(ids) & (g["status"].isna() | (g["status"] == "active"))
+              & (g["set_date"] <= pd.Timestamp(as_of))].sort_values("set_date", kind="stable")
+
+    raw = _section_ids(data, cands, reasons, due, dates)
+    consented = set(cands.loc[consented_by(cands, as_of), "candidate_id"])
+    left_out = {cid for section in raw.values() for cid in section} - consented
+
+    rows = cands.set_index("candidate_id", drop=False)
+    sections = []
+    for key in SECTIONS:
+        acts = due if key == "actions_due" else mine
+        sections.append({"key": key, "candidates": [
+            _entry(rows.loc[cid], goals[goals["candidate_id"] == cid],
+                   acts[acts["candidate_id"] == cid], reasons.get(cid, []), as_of)
+            for cid in raw[key] if cid in consented]})
+
+    return {"site": params.site, "week": str(week), "conference_date": dates.conference.isoformat(),
+            "as_of": as_of.isoformat(), "sections": sections,
+            "left_out_without_consent": len(left_out)}

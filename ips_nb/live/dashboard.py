@@ -1,0 +1,280 @@
+"""Live dashboards for `ips-nb serve`: the pack and the agenda with choosers and filters.
+
+Every section is the static pack's or agenda's own output (`SupervisionPack`, `AgendaView`): a
+filter only narrows the data they are given, so there is no second implementation of a figure.
+The site comes from the server (IPS_NB_SERVE_SITE) and never from the page or the query string;
+only an unpinned (coordinator's) server offers a site chooser. Errors show a short message in the
+site's language; the traceback goes to the server's log (the kernel's real stderr).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import ipywidgets as W
+
+from ips_nb.pages.agenda import AgendaView
+from ips_nb.pages.fragments import Chart, esc
+from ips_nb.pages.labels import Labels
+from ips_nb.pages.pack import SupervisionPack
+from ips_nb.data.params import SiteParams, load_params
+from ips_nb.figures.periods import Month, Week
+from ips_nb.data.store import SiteData, connect, load_site
+
+MONTHS_BACK = 12
+WEEKS_BACK, WEEKS_AHEAD = 8, 2
+# The charts a supervisor filters by month and consultant; the static pack keeps every chart.
+# Each one drawn costs ~0.1-0.2 s of the page's first paint on a small machine.
+CHARTS = ("outcome_chart", "caseload_chart", "employer_chart")
+ALL = ""  # the consultant filter's "everyone"
+
+
+def _server_log(message: str) -> None:
+    """Write to the kernel's own stderr (the server's log); `sys.stderr` would reach the page."""
+    stream = sys.__stderr__ or sys.stderr
+    stream.write(message if message.endswith("\n") else message + "\n")
+    stream.flush()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the server decided: pinned site (or None), default periods, database, parameters."""
+
+    site: str | None
+    month: str
+    week: str
+    db_url: str | None
+    params_dir: str
+    lang: str = "en"
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        from datetime import date
+
+        e = os.environ if env is None else env
+        today = date.today()
+        return cls(site=e.get("IPS_NB_SERVE_SITE") or None,
+                   month=e.get("IPS_NB_SERVE_MONTH") or str(Month.latest_complete(today)),
+                   week=e.get("IPS_NB_SERVE_WEEK") or str(Week.containing(today)),
+                   db_url=e.get("IPS_NB_SERVE_DB_URL") or None,
+                   params_dir=e.get("IPS_NB_SERVE_PARAMS_DIR") or "params",
+                   lang=e.get("IPS_NB_SERVE_LANG") or "en")
+
+
+def site_choices(settings: Settings) -> list[str]:
+    """The sites this server may show: only the pinned one, else every site in the parameters."""
+    if settings.site:
+        return [settings.site]
+    return sorted(p.stem for p in Path(settings.params_dir).glob("*.yaml") if p.stem != "defaults")
+
+
+def load(settings: Settings, site: str) -> tuple[SiteParams, SiteData]:
+    """One site's parameters and rows; refuses any site but the pinned one."""
+    if site not in site_choices(settings):
+        raise PermissionError(f"site {site!r} is not served here")
+    params = load_params(settings.params_dir, site)
+    engine = connect(settings.db_url)
+    try:
+        return params, load_site(engine, site)
+    finally:
+        engine.dispose()
+
+
+def for_consultant(data: SiteData, consultant_id: str | None) -> SiteData:
+    """The site's data narrowed to one consultant's candidates (site-wide tables stay whole:
+    fidelity reviews, supervision sessions, conferences)."""
+    if not consultant_id:
+        return data
+    cand = data.candidates[data.candidates["consultant_id"] == consultant_id]
+    ids = set(cand["candidate_id"])
+
+    def of_candidates(frame):
+        return frame[frame["candidate_id"].isin(ids)]
+
+    return replace(
+        data,
+        consultants=data.consultants[data.consultants["consultant_id"] == consultant_id],
+        candidates=cand, goals=of_candidates(data.goals), actions=of_candidates(data.actions),
+        contacts=of_candidates(data.contacts), placements=of_candidates(data.placements),
+        employer_contacts=data.employer_contacts[data.employer_contacts["consultant_id"] == consultant_id])
+
+
+def month_options(latest: str, labels: Labels, n: int = MONTHS_BACK) -> list[tuple[str, str]]:
+    m = Month.parse(latest)
+    months = [m.shift(-i) for i in range(n)]
+    return [(labels.month_name(x.year, x.month), str(x)) for x in months]
+
+
+def week_options(current: str, labels: Labels) -> list[tuple[str, str]]:
+    w = Week.parse(current)
+    weeks = [w.shift(i) for i in range(WEEKS_AHEAD, -WEEKS_BACK - 1, -1)]
+    return [(f"{labels.week(x.week)} · {x.year}", str(x)) for x in weeks]
+
+
+def consultant_options(data: SiteData, labels: Labels) -> list[tuple[str, str]]:
+    c = data.consultants
+    named = sorted(zip(c["name"].astype(str), c["consultant_id"].astype(str)))
+    return [(labels("all_consultants"), ALL)] + named
+
+
+def chart_output(chart: Chart) -> dict:
+    """A chart as an Output widget's display_data: the static pack's own div and `Plotly.newPlot`
+    call, drawn by the plotly.js the page template loads (not the 4.8 MB plotly lab extension)."""
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"text/html": chart._repr_mimebundle_()["text/html"]}}
+
+
+def error_html(labels: Labels) -> str:
+    return f'<div class="ips-error" role="alert">{esc(labels("dashboard_error"))}</div>'
+
+
+class Dashboard:
+    """Choosers on top, sections below; `refresh` rebuilds the sections from the library."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.labels = Labels(settings.lang)
+        self.params: SiteParams | None = None
+        self.data: SiteData | None = None
+        self.error = W.HTML(layout=W.Layout(display="none"))
+        sites = site_choices(settings)
+        self.site = W.Dropdown(options=sites, value=sites[0] if sites else None,
+                               description=self.labels("site"))
+        self.consultant = W.Dropdown(options=[(self.labels("all_consultants"), ALL)], value=ALL,
+                                     description=self.labels("consultant"))
+        self.head = W.HTML()
+        self.body = W.VBox()  # the sections; hidden while an error is shown, so nothing stale stays
+        self._quiet = False  # set while the choosers are being refilled: no refresh per option
+
+    # -- the parts every dashboard shares -----------------------------------------------------
+    def _guard(self, work: Callable[[], None]) -> None:
+        """Run an update; on failure log the traceback and show the short message instead."""
+        try:
+            work()
+            self.error.layout.display = "none"
+            self.body.layout.display = ""
+        except Exception:  # noqa: BLE001 - a person gets a sentence, the log gets the traceback
+            _server_log(f"ips-nb dashboard error (site {self.site.value}):\n{traceback.format_exc()}")
+            self.error.value = error_html(self.labels)
+            self.error.layout.display = ""
+            self.body.layout.display = "none"
+
+    def _load_site(self) -> None:
+        self.params, self.data = load(self.settings, self.site.value)
+        self.labels = Labels(self.params.language, self.params.labels)
+        self._refill(self.consultant, consultant_options(self.data, self.labels), ALL, "consultant")
+
+    def _refill(self, chooser: W.Dropdown, options: list, value: str, label: str) -> None:
+        """New options (the site's language, its consultants) without a refresh for each step."""
+        self._quiet = True
+        try:
+            chooser.options = options
+            chooser.value = value
+            chooser.description = self.labels(label)
+        finally:
+            self._quiet = False
+
+    def _on_site(self, change: dict) -> None:
+        self._guard(lambda: (self._load_site(), self.refresh()))
+
+    def _on_filter(self, change: dict) -> None:
+        if not self._quiet:
+            self._guard(self.refresh)
+
+    def _controls(self, *period: W.Widget) -> W.HBox:
+        shown = ([self.site] if not self.settings.site else []) + list(period) + [self.consultant]
+        return W.HBox(shown, layout=W.Layout(flex_flow="row wrap")).add_class("ips-controls")
+
+    def refresh(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def start(self, period: W.Dropdown) -> None:
+        self._guard(lambda: (self._load_site(), self.refresh()))
+        self.site.observe(self._on_site, names="value")
+        period.observe(self._on_filter, names="value")
+        self.consultant.observe(self._on_filter, names="value")
+
+
+class SupervisionDashboard(Dashboard):
+    """The monthly pack: month and consultant choosers, headline figures, charts, candidates."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.month = W.Dropdown(options=month_options(settings.month, self.labels),
+                                value=settings.month, description=self.labels("month"))
+        self.headlines = W.HTML()
+        self.candidates = W.HTML()
+        self.charts = {name: W.Output() for name in CHARTS}
+        self.figures: dict = {}  # the figures drawn last, by chart name (what the page shows)
+        self.site_wide = W.HTML()
+        self.pack: SupervisionPack | None = None
+        self.start(self.month)
+
+    def _load_site(self) -> None:
+        super()._load_site()
+        self._refill(self.month, month_options(self.settings.month, self.labels), self.month.value, "month")
+
+    def refresh(self) -> None:
+        assert self.params is not None and self.data is not None
+        month = Month.parse(self.month.value)
+        data = for_consultant(self.data, self.consultant.value)
+        pack = SupervisionPack.from_data(data, self.params, month)
+        whole = pack if not self.consultant.value else SupervisionPack.from_data(self.data, self.params, month)
+        self.pack = pack
+        self.head.value = str(whole.head())
+        self.headlines.value = str(pack.headlines())
+        self.candidates.value = str(pack.for_this_supervision())
+        for name, out in self.charts.items():
+            chart = getattr(pack, name)()
+            self.figures[name] = chart.fig
+            out.outputs = (chart_output(chart),)
+        self.site_wide.value = str(whole.fidelity()) + str(whole.cadence())
+
+    def widget(self) -> W.VBox:
+        # Charts right under the head: the page draws its widgets in this order.
+        self.body.children = [self.head, *self.charts.values(), self.candidates, self.headlines,
+                              self.site_wide]
+        return W.VBox([self._controls(self.month), self.error, self.body])
+
+
+class AgendaDashboard(Dashboard):
+    """The weekly agenda: week and consultant choosers over the same sections as the print."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.week = W.Dropdown(options=week_options(settings.week, self.labels), value=settings.week,
+                               description=self.labels("week"))
+        self.sections = W.HTML()
+        self.view: AgendaView | None = None
+        self.start(self.week)
+
+    def _load_site(self) -> None:
+        super()._load_site()
+        self._refill(self.week, week_options(self.settings.week, self.labels), self.week.value, "week")
+
+    def refresh(self) -> None:
+        assert self.params is not None and self.data is not None
+        data = for_consultant(self.data, self.consultant.value)
+        self.view = AgendaView.of(data, self.params, Week.parse(self.week.value))
+        self.head.value = str(self.view.head())
+        self.sections.value = str(self.view.sections())
+
+    def widget(self) -> W.VBox:
+        self.body.children = [self.head, self.sections]
+        return W.VBox([self._controls(self.week), self.error, self.body])
+
+
+def show(kind: str, settings: Settings | None = None) -> W.Widget:
+    """The dashboard a served notebook displays; never raises (a message instead of a traceback)."""
+    try:
+        settings = settings or Settings.from_env()
+        board = SupervisionDashboard(settings) if kind == "supervision" else AgendaDashboard(settings)
+        return board.widget()
+    except Exception:  # noqa: BLE001
+        _server_log(f"ips-nb dashboard error ({kind}):\n{traceback.format_exc()}")
+        lang = (settings.lang if settings else None) or "en"
+        return W.HTML(error_html(Labels(lang)))

@@ -1,0 +1,190 @@
+"""The regional roll-up: every site side by side from its supervision figures, small counts hidden.
+
+Figures that leave a team suppress small counts (DOMAIN.md): a count of 1–4 candidates is shown as
+"<5", and a rate is withheld when its numerator or denominator is such a count. Zero stays 0 (it
+discloses nobody). Staff figures (consultants over the caseload maximum, employer contacts a week,
+supervision sessions) and the fidelity total are about the service, not candidates, and are shown.
+No candidate id, initials or list of candidates ever enters the roll-up.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from ips_nb.pages.fragments import Html, esc, table
+from ips_nb.pages.labels import Labels
+from ips_nb.figures.metrics import days_to_employer_contact, outcome_placements, supervision_figures
+from ips_nb.data.params import SiteParams, load_params, site_ids
+from ips_nb.figures.periods import Month
+from ips_nb.data.store import SiteData, connect, load_site, sites_in_db
+
+SMALL = 5
+SUPPRESSED = "<5"
+COUNT_KEYS = ("active_caseload", "caseload_in_month", "referrals", "intakes", "discharges",
+              "job_starts", "education_starts", "other_placement_starts", "outcome_in_month",
+              "waiting_for_employer_contact", "overdue_actions", "without_consent", "female", "male",
+              "age_18_29")
+RATE_KEYS = ("outcome_rate", "outcome_ever_rate", "rapid_search_share", "retention_4m", "retention_90d")
+SERVICE_KEYS = ("median_days_to_employer_contact", "over_caseload_max", "employer_contacts_per_week",
+                "fidelity_total", "fidelity_band", "supervision_sessions")
+
+
+def small(n: int) -> bool:
+    """A count that could point at a person: 1–4."""
+    return 0 < n < SMALL
+
+
+def shown_count(n: int) -> int | str:
+    return SUPPRESSED if small(n) else int(n)
+
+
+def shown_rate(rate: float | None, numerator: int, denominator: int) -> float | str | None:
+    """The rate, or "<5" when it rests on a small numerator or denominator."""
+    if rate is None:
+        return None
+    return SUPPRESSED if small(numerator) or small(denominator) else rate
+
+
+def rate_parts(data: SiteData, figures: dict, month: Month) -> dict[str, tuple[int, int]]:
+    """(numerator, denominator) behind each rate of the figures, by the same definitions."""
+    as_of = month.as_of
+    c = data.candidates
+    taken_in = int((c["intake_date"] <= pd.Timestamp(as_of)).sum())
+    population = len(days_to_employer_contact(data, as_of))
+    p = outcome_placements(data.placements)
+
+    def started_before(days: int) -> int:
+        return int((p["start_date"] <= pd.Timestamp(as_of - timedelta(days=days))).sum())
+
+    def num(key: str, den: int) -> int:
+        return 0 if figures[key] is None else round(figures[key] * den)
+
+    parts = {"outcome_rate": (figures["outcome_in_month"], figures["caseload_in_month"])}
+    for key, den in (("outcome_ever_rate", taken_in), ("rapid_search_share", population),
+                     ("retention_4m", started_before(120)), ("retention_90d", started_before(90))):
+        parts[key] = (num(key, den), den)
+    return parts
+
+
+def site_row(data: SiteData, params: SiteParams, month: Month) -> dict:
+    """One site's roll-up row: counts suppressed, rates withheld on small counts, no candidate ids."""
+    f = supervision_figures(data, params, month)
+    counts = {
+        "active_caseload": f["active_caseload"], "caseload_in_month": f["caseload_in_month"],
+        "referrals": f["referrals"], "intakes": f["intakes"],
+        "discharges": sum(f["discharges_by_reason"].values()),
+        "job_starts": f["job_starts"], "education_starts": f["education_starts"],
+        "other_placement_starts": sum(f["other_placement_starts"].values()),
+        "outcome_in_month": f["outcome_in_month"],
+        "waiting_for_employer_contact": len(f["waiting_for_employer_contact"]),
+        "overdue_actions": f["overdue_actions"], "without_consent": len(f["without_consent"]),
+        "female": f["gender"].get("female", 0), "male": f["gender"].get("male", 0),
+        "age_18_29": f["age_18_29"]}
+    parts = rate_parts(data, f, month)
+    reached = int(days_to_employer_contact(data, month.as_of).notna().sum())
+    per_week = f["employer_contacts_per_week"]
+    row = {"site": params.site, "name": params.name, "goal_outcome_rate": params.goals.outcome_rate}
+    row.update({k: shown_count(v) for k, v in counts.items()})
+    row.update({k: shown_rate(f[k], *parts[k]) for k in RATE_KEYS})
+    row.update({
+        "median_days_to_employer_contact": (SUPPRESSED if small(reached) else f["median_days_to_employer_contact"]),
+        "over_caseload_max": len(f["over_caseload_max"]),
+        "employer_contacts_per_week": round(sum(per_week.values()) / len(per_week), 2) if per_week else None,
+        "fidelity_total": f["fidelity_total"], "fidelity_band": f["fidelity_band"],
+        "supervision_sessions": f["supervision_sessions"]})
+    return row
+
+
+@dataclass
+class Overview:
+    """Every site of the region for one month, in one language (the coordinator's)."""
+
+    month: Month
+    rows: list[dict]
+    labels: Labels
+
+    @classmethod
+    def open(cls, month: str, db_url: str | None = None, params_dir: str | None = None,
+             lang: str = "en") -> "Overview":
+        import os
+
+        from ips_nb.data.params import default_params_dir
+
+        params_dir = params_dir or default_params_dir()
+        period = Month.parse(month)
+        engine = connect(db_url)
+        try:
+            present = set(sites_in_db(engine))
+            pinned = os.environ.get("IPS_NB_SERVE_SITE") if os.environ.get("IPS_NB_SERVE") == "1" else None
+            if pinned:  # a dashboard pinned to one site never shows the others
+                present &= {pinned}
+            rows = [site_row(load_site(engine, s), load_params(params_dir, s), period)
+                    for s in site_ids(params_dir) if s in present]
+        finally:
+            engine.dispose()
+        return cls(period, rows, Labels(lang))
+
+    def head(self) -> Html:
+        L = self.labels
+        return Html(f'<header class="ips-head" lang="{L.lang}"><h1>{esc(L("overview_title"))}</h1>'
+                    f'<p class="ips-period">{esc(L.month_name(self.month.year, self.month.month))} · '
+                    f'{esc(L("as_of"))} {esc(L.date(self.month.as_of))}</p>'
+                    f'<p class="ips-note">{esc(L("overview_note"))}</p></header>')
+
+    def _cell(self, key: str, value: object) -> str:
+        L = self.labels
+        if value is None:
+            return L("not_available")
+        if value == SUPPRESSED:
+            return SUPPRESSED if key not in RATE_KEYS else L("withheld")
+        if key in RATE_KEYS or key == "goal_outcome_rate":
+            return L.percent(value)
+        if key == "fidelity_band":
+            return L("band_" + str(value))
+        if key in ("median_days_to_employer_contact", "employer_contacts_per_week"):
+            return L.number(value, 1 if key.startswith("median") else 2)
+        return L.number(value)
+
+    def table(self) -> Html:
+        """Figures down, sites across."""
+        L = self.labels
+        keys = ("goal_outcome_rate",) + RATE_KEYS + COUNT_KEYS + SERVICE_KEYS
+        label = {"goal_outcome_rate": L("goal") + ": " + L("outcome_rate"), "discharges": L("discharges_by_reason"),
+                 "female": L("gender_female"), "male": L("gender_male")}
+        body = [[label.get(k) or L(k)] + [self._cell(k, r[k]) for r in self.rows] for k in keys]
+        return Html('<section class="ips-overview">'
+                    + table([L("figure")] + [r["name"] for r in self.rows], body, css="ips-table ips-overview-table")
+                    + "</section>")
+
+    def outcome_chart(self):
+        """Outcome rate per site against its goal and Projekt Inklusion's 59.9 %; withheld rates left out."""
+        import plotly.graph_objects as go
+
+        from ips_nb.pages.charts import COLOURS, _layout
+        from ips_nb.pages.fragments import Chart
+        from ips_nb.pages.pack import INKLUSION_RATE
+
+        L = self.labels
+        names = [r["name"] for r in self.rows]
+        y = [round(r["outcome_rate"] * 100, 1) if isinstance(r["outcome_rate"], float) else None
+             for r in self.rows]
+        fig = go.Figure()
+        fig.add_bar(x=names, y=y, name=L("outcome_rate"), marker_color=COLOURS["bar"])
+        fig.add_scatter(x=names, y=[None if r["goal_outcome_rate"] is None else round(r["goal_outcome_rate"] * 100, 1)
+                                    for r in self.rows], mode="markers", name=L("goal"),
+                        marker={"symbol": "line-ew-open", "size": 40, "color": COLOURS["goal"], "line": {"width": 3}})
+        fig.add_hline(y=INKLUSION_RATE * 100, line={"dash": "dot", "color": COLOURS["anchor"]})
+        fig.add_scatter(x=[None], y=[None], mode="lines", name=L("anchor_inklusion_short"),
+                        line={"dash": "dot", "color": COLOURS["anchor"]})
+        fig.update_yaxes(range=[0, 100], ticksuffix=" %")
+        fig.update_layout(separators=".," if L.lang == "en" else ", ")
+        return Chart(_layout(fig, L("outcome_rate")), "overview-outcome")
+
+    def save(self, path: str | Path | None) -> None:
+        if path:
+            record = {"month": str(self.month), "as_of": self.month.as_of.isoformat(), "sites": self.rows}
+            Path(path).write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -1,0 +1,388 @@
+"""The monthly supervision pack: figures from `metrics`, shown against goals and benchmarks.
+
+A workbook cell calls one method; each returns something a notebook displays (HTML or a chart).
+The workbook makes the static pack (papermill + nbconvert); the live dashboard (`ips_nb.live.dashboard`,
+served by Voila) calls the same methods, so both show the same thing. The JSON beside the HTML
+holds exactly METRICS.md's keys.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from ips_nb.pages import charts
+
+from ips_nb.figures import metrics
+from ips_nb.pages.catalogue import LABELS
+from ips_nb.figures.fidelity import fidelity_estimates, moved_items
+from ips_nb.pages.fragments import Chart, Html, card, esc, table
+from ips_nb.pages.labels import Labels
+from ips_nb.figures.metrics import supervision_figures
+from ips_nb.data.params import SiteParams, load_params
+from ips_nb.figures.periods import Month
+from ips_nb.data.store import SiteData, read_site
+
+INKLUSION_RATE = 0.599       # Projekt Inklusion: job or education within 18 months (IPS)
+USUAL_SERVICES_RATE = 0.465  # the same trial's control group (usual job-centre services)
+EMPLOYER_CONTACTS_A_WEEK = 6
+RETENTION_ANCHOR = 0.80      # Aalborg: still in job or education 4 months on
+FIDELITY_SECTIONS = ((range(1, 4), "staffing"), (range(4, 12), "organisation"), (range(12, 26), "services"))
+
+
+@dataclass
+class Row:
+    """One figure as the pack shows it: value, goal/anchor line, status and direction."""
+
+    key: str
+    value: str
+    context: str = ""
+    status: str = ""
+    direction: str = ""
+
+
+@dataclass
+class SupervisionPack:
+    """One site's pack for one month, with last month's figures for the direction arrows."""
+
+    params: SiteParams
+    month: Month
+    data: SiteData
+    figures: dict
+    previous: dict
+    labels: Labels
+    _rows: dict[str, Row] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, site: str, month: str, db_url: str | None = None,
+             params_dir: str | None = None) -> "SupervisionPack":
+        params = load_params(params_dir, site)
+        period = Month.parse(month)
+        data = read_site(db_url, site)
+        return cls.from_data(data, params, period)
+
+    @classmethod
+    def from_data(cls, data: SiteData, params: SiteParams, month: Month) -> "SupervisionPack":
+        """A pack from frames already loaded (tests, the regional roll-up)."""
+        return cls(params, month, data, supervision_figures(data, params, month),
+                   supervision_figures(data, params, month.shift(-1)),
+                   Labels(params.language, params.labels))
+
+    @property
+    def as_of(self):
+        return self.month.as_of
+
+    # -- head ------------------------------------------------------------------------------
+    def head(self) -> Html:
+        L = self.labels
+        return Html(
+            f'<header class="ips-head" lang="{self.params.language}">'
+            f'<h1>{esc(L("supervision_pack"))} · {esc(self.params.name)}</h1>'
+            f'<p class="ips-period">{esc(L.month_name(self.month.year, self.month.month))} · '
+            f'{esc(L("as_of"))} {esc(L.date(self.month.as_of))}</p></header>')
+
+    # -- headline rows ---------------------------------------------------------------------
+    @staticmethod
+    def _scalar(value: object) -> float | None:
+        """A comparable number for a figure of any shape (a list's length, a dict's total)."""
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return float(len(value))
+        if isinstance(value, dict):
+            return float(sum(value.values()))
+        return float(value) if isinstance(value, (int, float)) else None
+
+    def _direction(self, key: str, now: object = None, before: object = None) -> str:
+        if now is None and before is None:
+            now, before = self.figures.get(key), self.previous.get(key)
+        now, before = self._scalar(now), self._scalar(before)
+        if now is None or before is None:
+            return ""
+        word = "direction_same" if now == before else ("direction_up" if now > before else "direction_down")
+        arrow = {"direction_same": "→", "direction_up": "↑", "direction_down": "↓"}[word]
+        return f"{arrow} {self.labels(word)}"
+
+    def consultant_names(self) -> dict[str, str]:
+        c = self.data.consultants
+        return {str(k): str(v) for k, v in zip(c["consultant_id"], c["name"])}
+
+    def rows(self) -> dict[str, Row]:
+        """Every METRICS.md figure (bar the parameters) as a Row, in the table's order."""
+        if self._rows:
+            return self._rows
+        L, f, g, P = self.labels, self.figures, self.params.goals, self.params
+        names = self.consultant_names()
+        pct, num = L.percent, L.number
+
+        def vs_goal(value: float | None, goal: float | None, higher_is_better: bool = True) -> str:
+            if value is None or goal is None:
+                return ""
+            return "ok" if (value >= goal if higher_is_better else value <= goal) else "warn"
+
+        def goal_text(goal: float | None, fmt=pct) -> str:
+            return f"{L('goal')} {fmt(goal)}" if goal is not None else f"{L('goal')}: {L('no_goal')}"
+
+        inklusion = (f"{L('anchor')} {L('anchor_inklusion_short')} "
+                     f"({L('anchor_usual_services')})")
+        per_week = f["employer_contacts_per_week"]
+        reaching = sum(1 for v in per_week.values() if v >= EMPLOYER_CONTACTS_A_WEEK)
+        mean_week = round(sum(per_week.values()) / len(per_week), 2) if per_week else None
+        prev_week = self.previous["employer_contacts_per_week"]
+        prev_mean = round(sum(prev_week.values()) / len(prev_week), 2) if prev_week else None
+        caseload = f["caseload_by_consultant"]
+        in_month = f["caseload_in_month"]
+        gender = " · ".join(f"{L.enum('gender', k)} {num(v)}" for k, v in f["gender"].items())
+        review_line = ""
+        if f["fidelity_total"] is not None:
+            band = L("band_" + f["fidelity_band"])
+            review_line = f"{band} · {L('fidelity_date')} {L.date(f['fidelity_date'])}"
+        rows = [
+            Row("outcome_rate", pct(f["outcome_rate"]), f"{goal_text(g.outcome_rate)} · {inklusion}",
+                vs_goal(f["outcome_rate"], g.outcome_rate)),
+            Row("outcome_in_month", num(f["outcome_in_month"]),
+                f"{L('caseload_in_month')}: {num(in_month)}"),
+            Row("outcome_ever_rate", pct(f["outcome_ever_rate"]),
+                f"{goal_text(g.outcome_rate)} · {inklusion}", vs_goal(f["outcome_ever_rate"], g.outcome_rate)),
+            Row("active_caseload", num(f["active_caseload"]), L("consultants_count", n=len(caseload))),
+            Row("caseload_in_month", num(in_month)),
+            Row("caseload_by_consultant",
+                " · ".join(f"{names.get(k, k)} {num(v)}" for k, v in caseload.items()) or L("none"),
+                L("anchor_caseload", n=P.caseload_max)),
+            Row("over_caseload_max", num(len(f["over_caseload_max"])),
+                " · ".join(x for x in (", ".join(names.get(k, k) for k in f["over_caseload_max"]),
+                                       L("anchor_caseload", n=P.caseload_max)) if x),
+                "warn" if f["over_caseload_max"] else "ok"),
+            Row("referrals", num(f["referrals"])),
+            Row("intakes", num(f["intakes"])),
+            Row("discharges_by_reason", num(sum(f["discharges_by_reason"].values())),
+                " · ".join(f"{L.enum('discharge', k)} {num(v)}" for k, v in f["discharges_by_reason"].items())),
+            Row("job_starts", num(f["job_starts"])),
+            Row("education_starts", num(f["education_starts"])),
+            Row("other_placement_starts", num(sum(f["other_placement_starts"].values())),
+                " · ".join(f"{L.enum('placement', k)} {num(v)}" for k, v in f["other_placement_starts"].items())),
+            Row("rapid_search_share", pct(f["rapid_search_share"]), f"{L('anchor')}: {L('anchor_rapid')}"),
+            Row("median_days_to_employer_contact", num(f["median_days_to_employer_contact"], 1)
+                if f["median_days_to_employer_contact"] is not None else L("not_available"),
+                f"{L('anchor')}: {L('days', n=g.rapid_search_days)}",
+                vs_goal(f["median_days_to_employer_contact"], g.rapid_search_days, higher_is_better=False)),
+            Row("waiting_for_employer_contact", num(len(f["waiting_for_employer_contact"])),
+                f"{L('anchor')}: {L('anchor_rapid')}", "warn" if f["waiting_for_employer_contact"] else "ok"),
+            Row("employer_contacts_per_week", num(mean_week, 2) if mean_week is not None else L("not_available"),
+                f"{L('anchor_employer')} · {L('per_week_anchor_met', n=reaching, m=len(per_week))}",
+                "ok" if per_week and reaching == len(per_week) else "warn",
+                self._direction("", mean_week, prev_mean)),
+            Row("retention_4m", pct(f["retention_4m"]),
+                f"{goal_text(g.retention_4m)} · {L('anchor')}: {L('anchor_retention')}",
+                vs_goal(f["retention_4m"], g.retention_4m)),
+            Row("retention_90d", pct(f["retention_90d"]), L("anchor_international_90d")),
+            Row("overdue_actions", num(f["overdue_actions"]), L("anchor_overdue"),
+                "warn" if f["overdue_actions"] else "ok"),
+            Row("without_consent", num(len(f["without_consent"])), L("anchor_consent"),
+                "warn" if f["without_consent"] else "ok"),
+            Row("gender", gender or L("none"), L("anchor_equal")),
+            Row("age_18_29", num(f["age_18_29"]),
+                f"{pct(f['age_18_29'] / in_month if in_month else None)} {L('of_caseload')}"),
+            Row("fidelity_total", num(f["fidelity_total"]) if f["fidelity_total"] is not None
+                else L("not_available"),
+                " · ".join(x for x in (review_line, goal_text(g.fidelity_total, num), L("anchor_fidelity")) if x),
+                vs_goal(f["fidelity_total"], g.fidelity_total)),
+            Row("supervision_sessions", num(f["supervision_sessions"]), L("anchor_supervision")),
+        ]
+        for r in rows:
+            if not r.direction and r.key in f:
+                r.direction = self._direction(r.key)
+        self._rows = {r.key: r for r in rows}
+        return self._rows
+
+    HEADLINE_KEYS = ("outcome_rate", "outcome_ever_rate", "active_caseload", "over_caseload_max",
+                     "rapid_search_share", "employer_contacts_per_week", "retention_4m", "fidelity_total")
+
+    def headlines(self) -> Html:
+        """The figures a supervisor reads first as cards, then every figure in one table."""
+        L, rows = self.labels, self.rows()
+        since = L("since_last_month")
+        cards = [card(L(k), rows[k].value,
+                      " · ".join(x for x in (rows[k].context, rows[k].direction and f"{rows[k].direction} {since}") if x),
+                      rows[k].status) for k in self.HEADLINE_KEYS]
+        body = [(L(r.key), r.value, r.context, r.direction) for r in rows.values()]
+        tbl = table([L("figure"), L("value"), L("goal_and_anchor"), f'{L("direction")} {since}'], body,
+                    css="ips-table ips-figures",
+                    row_css=[f"ips-{r.status}" if r.status else "" for r in rows.values()])
+        return Html(f'<section class="ips-cards"><h2>{esc(L("headlines"))}</h2>'
+                    f'<div class="ips-card-row">{"".join(cards)}</div>'
+                    f'<p class="ips-anchor">{esc(L("anchor_inklusion"))}</p>'
+                    f'<h3>{esc(L("section_figures"))}</h3>{tbl}</section>')
+
+    # -- charts ----------------------------------------------------------------------------
+    def _chart(self, fig, name: str) -> Chart:
+        return Chart(fig, f"{name}-{self.params.site}")
+
+    def outcome_chart(self) -> Chart:
+        series = metrics.outcome_rate_series(self.data, self.params, self.month)
+        return self._chart(charts.outcome_trend(series, self.params.goals.outcome_rate, INKLUSION_RATE,
+                                                self.labels), "outcome")
+
+    def caseload_chart(self) -> Chart:
+        c = self.data.consultants
+        fte = dict(zip(c["consultant_id"], c["fte"].fillna(1.0)))
+        fig = charts.caseload_per_consultant(self.figures["caseload_by_consultant"], fte,
+                                             self.consultant_names(), self.params.caseload_max,
+                                             self.labels)
+        return self._chart(fig, "caseload")
+
+    def contact_days_chart(self) -> Chart:
+        """Days to first employer contact for candidates taken in over the 12 months to as_of − 30."""
+        days = metrics.days_to_employer_contact(self.data, self.as_of)
+        intake = self.data.candidates.set_index("candidate_id")["intake_date"]
+        since = pd.Timestamp(self.as_of - timedelta(days=365))
+        recent = [float(d) for cid, d in days.dropna().items() if intake[cid] > since]
+        return self._chart(charts.days_to_contact(recent, self.params.goals.rapid_search_days, self.labels),
+                           "contact-days")
+
+    def employer_chart(self) -> Chart:
+        return self._chart(charts.employer_contacts(self.figures["employer_contacts_per_week"],
+                                                    self.consultant_names(), EMPLOYER_CONTACTS_A_WEEK,
+                                                    self.labels), "employer")
+
+    def phase_chart(self) -> Chart:
+        return self._chart(charts.by_phase(metrics.candidates_by_phase(self.data, self.as_of), self.labels),
+                           "phase")
+
+    def discharges_chart(self) -> Chart:
+        return self._chart(charts.discharges(metrics.discharges_series(self.data, self.month), self.labels),
+                           "discharges")
+
+    def equal_chart(self) -> Chart:
+        return self._chart(charts.equal_opportunities(metrics.equal_opportunities(self.data, self.month),
+                                                      self.labels), "equal")
+
+    def charts_heading(self) -> Html:
+        return Html(f'<h2>{esc(self.labels("section_charts"))}</h2>')
+
+    def discharges(self) -> Html:
+        """Discharges by reason and the placements that are not outcomes, side by side."""
+        L, f = self.labels, self.figures
+        rows = [(L.enum("discharge", k), v) for k, v in sorted(f["discharges_by_reason"].items())]
+        other = [(L.enum("placement", k), v) for k, v in sorted(f.get("other_placement_starts", {}).items())]
+        return Html(
+            f'<section class="ips-details"><h2>{esc(L("discharges_by_reason"))}</h2>'
+            + (table([L("discharges_by_reason"), L("candidates_count")], rows) if rows
+               else f'<p>{esc(L("none"))}</p>')
+            + f'<h3>{esc(L("other_placement_starts"))}</h3>'
+            + (table([L("other_placement_starts"), L("candidates_count")], other) if other
+               else f'<p>{esc(L("none"))}</p>')
+            + "</section>")
+
+    # -- fidelity --------------------------------------------------------------------------
+    def _estimate_text(self, e: dict) -> str:
+        L = self.labels
+        v, unit = e["value"], e["unit"]
+        if v is None:
+            return L("not_available")
+        shown = {"share": L.percent(v), "per_fte": L.number(v, 1), "days": L.number(v, 1),
+                 "per_week": L.number(v, 2), "fte": L.number(v, 1), "teams": L.number(v)}[unit]
+        text = L(f"unit_{unit}", v=shown)
+        hint = f"est_hint_{e['item']}"
+        if unit == "share" and hint in LABELS:
+            text += " " + L(hint)
+        extra = []
+        if e["score"] is not None:
+            extra.append(L("estimate_score", s=e["score"]))
+        elif e["meets"] is not None:
+            extra.append(L("estimate_meets") if e["meets"] else L("estimate_below"))
+        extra.append(L("estimate_basis", n=L.number(e["n"])))
+        return f"{text} ({'; '.join(extra)})"
+
+    def fidelity(self) -> Html:
+        """Latest complete review, the items that moved, every item with the records' estimate."""
+        L = self.labels
+        reviews = metrics.fidelity_reviews(self.data.fidelity)
+        upto = [r for r in reviews if r["date"] <= self.as_of.isoformat()]
+        done = [r for r in upto if r["complete"]]
+        latest = done[-1] if done else None
+        previous = done[-2] if len(done) > 1 else None
+        pending = [r for r in upto if not r["complete"] and (latest is None or r["date"] > latest["date"])]
+        parts = [f'<section class="ips-fidelity"><h2>{esc(L("fidelity_section"))}</h2>']
+        if latest:
+            parts.append(f'<p class="ips-fidelity-latest"><strong>{esc(L("fidelity_latest", date=L.date(latest["date"]), total=latest["total"], band=L("band_" + latest["band"])))}</strong></p>')
+        else:
+            parts.append(f'<p>{esc(L("fidelity_no_review"))}</p>')
+        for r in pending:
+            parts.append(f'<p class="ips-note">{esc(L("fidelity_incomplete", date=L.date(r["date"]), n=len(r["items"])))}</p>')
+        parts.append(f'<p class="ips-anchor">{esc(L("anchor_fidelity"))}</p>')
+        moved = moved_items(previous, latest)
+        if moved:
+            items = ", ".join(f"{i}. {L.fidelity_item(i)} ({'+' if d > 0 else ''}{d})" for i, d in sorted(moved.items()))
+            parts.append(f'<p><strong>{esc(L("fidelity_moved", date=L.date(previous["date"])))}:</strong> {esc(items)}</p>')
+        estimates = fidelity_estimates(self.data, self.as_of)
+        parts.append(f'<p class="ips-estimate-note">{esc(L("fidelity_estimate_note"))}</p>')
+        header = ["#", L("fidelity_item"), L("fidelity_previous"), L("fidelity_score"), L("fidelity_change"),
+                  L("fidelity_estimate")]
+        for items, section in FIDELITY_SECTIONS:
+            body = []
+            for i in items:
+                now = latest["items"].get(str(i)) if latest else None
+                before = previous["items"].get(str(i)) if previous else None
+                change = "" if now is None or before is None or now == before else f"{now - before:+d}"
+                body.append((i, L.fidelity_item(i), "" if before is None else before,
+                             "" if now is None else now, change, self._estimate_text(estimates[i])))
+            parts.append(f'<h3>{esc(L("fidelity_section_" + section))}</h3>')
+            parts.append(table(header, body, css="ips-table ips-fidelity-items",
+                               row_css=["ips-moved" if row[4] else "" for row in body]))
+        parts.append("</section>")
+        return Html("".join(parts))
+
+    def fidelity_chart(self) -> Chart:
+        reviews = [r for r in metrics.fidelity_reviews(self.data.fidelity) if r["date"] <= self.as_of.isoformat()]
+        return self._chart(charts.fidelity_trend(reviews, self.params.goals.fidelity_total, self.labels),
+                           "fidelity")
+
+    # -- supervision cadence ---------------------------------------------------------------
+    def cadence(self) -> Html:
+        """Sessions in the last 12 months against the rule; late ones and missing clinicians flagged."""
+        L = self.labels
+        c = metrics.supervision_cadence(self.data, self.month)
+        parts = [f'<section class="ips-cadence"><h2>{esc(L("cadence_title"))}</h2>',
+                 f'<p>{esc(L("cadence_rule_" + c["rule"]))}</p>',
+                 f'<p>{esc(L("cadence_summary", held=c["held"], expected=c["expected"], clin=c["clinician_sessions"], late=c["late"]))}</p>']
+        if c["overdue"]:
+            parts.append(f'<p class="ips-warn-text">{esc(L("cadence_overdue"))}</p>')
+        rows, flagged = [], []
+        for s in c["sessions"]:
+            marks = [L("late_mark")] if s["late"] else []
+            if s["clinicians_due"]:
+                marks.append(L("clinicians_due_mark"))
+            flagged.append(bool(marks))
+            rows.append((L.date(s["date"]), L.number(s["consultants_present"]),
+                         L.number(s["clinicians_present"]), ", ".join(marks) or L("on_time")))
+        tbl = table([L("date"), L("consultants_present"), L("clinicians_present"), L("status")], rows,
+                    row_css=["ips-warn" if f else "" for f in flagged])
+        parts.append(tbl if rows else f'<p>{esc(L("none"))}</p>')
+        parts.append("</section>")
+        return Html("".join(parts))
+
+    # -- for this supervision --------------------------------------------------------------
+    def for_this_supervision(self) -> Html:
+        """Candidates to raise, by case id (and initials only with consent), grouped by consultant."""
+        L = self.labels
+        names = self.consultant_names()
+        rows = []
+        for r in metrics.supervision_list(self.data, self.as_of):
+            who = r["candidate_id"] + (f" ({r['initials']})" if r["initials"] else "")
+            reasons = ", ".join(L("reason_overdue_actions", n=r["overdue_actions"]) if k == "overdue_actions"
+                                else L("reason_" + k) for k in r["reasons"])
+            rows.append((who, names.get(r["consultant_id"] or "", r["consultant_id"] or ""),
+                         L.enum("phase", r["phase"]), reasons, L.number(r["days_in_phase"])))
+        body = (table([L("case"), L("consultant"), L("phase"), L("reasons"), L("days_in_phase")], rows)
+                if rows else f'<p class="ips-empty">{esc(L("list_empty"))}</p>')
+        return Html(f'<section class="ips-for-supervision"><h2>{esc(L("for_this_supervision"))}</h2>'
+                    f'<p class="ips-note">{esc(L("list_note"))}</p>{body}</section>')
+
+    def save(self, path: str | Path | None) -> None:
+        """Write the METRICS.md JSON where the run asked for it (nothing when run by hand)."""
+        if path:
+            Path(path).write_text(json.dumps(self.figures, ensure_ascii=False, indent=2), encoding="utf-8")

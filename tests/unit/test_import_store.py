@@ -1,0 +1,106 @@
+"""The store under the importer, on SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+import importdata as d
+from importdata import dump
+from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
+
+from ips_nb.data import store
+from ips_nb.data.readers import read_source
+from ips_nb.data.validate import check
+
+KEY = b"store key"
+
+
+def frames(tmp_path: Path, tables: dict) -> dict[str, pd.DataFrame]:
+    params = d.write_params(tmp_path / "params")
+    checked = check(read_source(d.write_csv(tables, tmp_path / "src")), params)
+    assert checked.ok, checked.errors
+    return checked.frames
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = store.connect(db_url)
+    yield engine
+    engine.dispose()
+
+
+def test_schema_is_made_once_and_again_harmlessly(engine):
+    store.create_schema(engine)
+    store.create_schema(engine)
+    assert set(sa.inspect(engine).get_table_names()) == set(store.METADATA.tables)
+
+
+def test_write_and_load_one_site(tmp_path, engine):
+    written = store.write_sites(engine, frames(tmp_path, d.VALID), KEY)
+    assert written == {"north", "south"}
+    assert store.sites_in_db(engine) == ["north", "south"]
+    north = store.load_site(engine, "north")
+    assert list(north.candidates["candidate_id"]) == ["c1", "c2", "c3"]
+    assert "cpr_hash" not in north.candidates.columns
+    assert str(north.candidates["referral_date"].dtype).startswith("datetime64")
+    assert set(north.contacts["site"]) == {"north"}
+    assert len(north.goals) == 2 and len(store.load_site(engine, "south").goals) == 1
+    assert store.load_site(engine, "nowhere").candidates.empty
+
+
+def test_writing_a_site_again_replaces_only_it(tmp_path, engine, db_url):
+    store.write_sites(engine, frames(tmp_path, d.VALID), KEY)
+    store.write_sites(engine, frames(tmp_path / "e", d.EAST), KEY)
+    prints = store.fingerprint(engine, "north"), store.fingerprint(engine, "east")
+    whole = store.fingerprint(engine)
+    store.write_sites(engine, frames(tmp_path / "e2", d.EAST), KEY)
+    assert store.fingerprint(engine) == whole
+    smaller = {k: [list(r) for r in v] for k, v in d.EAST.items()}
+    del smaller["contacts"]
+    store.write_sites(engine, frames(tmp_path / "e3", smaller), KEY)
+    assert store.load_site(engine, "east").contacts.empty
+    assert store.fingerprint(engine, "north") == prints[0]
+    assert store.fingerprint(engine, "east") != prints[1]
+
+
+def test_a_failed_write_leaves_everything_as_it_was(tmp_path, engine, db_url):
+    store.write_sites(engine, frames(tmp_path, d.VALID), KEY)
+    before = dump(db_url)
+    bad = frames(tmp_path / "e", d.EAST)
+    bad["consultants"] = pd.concat([bad["consultants"], bad["consultants"]])  # a key twice
+    with pytest.raises(sa.exc.IntegrityError):
+        store.write_sites(engine, bad, KEY)
+    assert dump(db_url) == before
+
+
+def test_a_given_hash_is_kept_and_a_number_is_hashed(tmp_path, engine):
+    from ips_nb.data.identity import cpr_hash
+
+    f = frames(tmp_path, d.VALID)
+    f["candidates"]["cpr_hash"] = ["ab" * 32] * len(f["candidates"])
+    store.write_sites(engine, f, KEY)
+    t = store.METADATA.tables["candidates"]
+    with engine.connect() as conn:
+        got = dict(conn.execute(sa.select(t.c.candidate_id, t.c.cpr_hash)).all())
+    assert got["c1"] == cpr_hash("0101901234", KEY)  # the number wins over a given hash
+    assert got["c3"] == "ab" * 32  # no number: the given hash is kept
+
+
+@pytest.mark.parametrize("ci, outcome", [("", "1 skipped"), ("true", "1 error")])
+def test_without_postgresql_a_skip_except_in_ci(ci, outcome):
+    """The rule for system tests: skipped where PostgreSQL is missing, an error under CI."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["IPS_NB_PG_BIN"] = "/nonexistent"
+    if ci:
+        env["CI"] = ci
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        f"{__file__}::test_schema_is_made_once_and_again_harmlessly[postgresql]"],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert outcome in r.stdout, r.stdout
