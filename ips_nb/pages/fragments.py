@@ -10,6 +10,9 @@ from html import escape
 from typing import Iterable, Sequence
 
 import plotly.graph_objects as go
+from markupsafe import Markup
+
+from ips_nb.pages.render import render
 
 
 class Html:
@@ -63,4 +66,4 @@ class Chart:
         div = self.fig.to_html(full_html=False, include_plotlyjs=False, div_id=self.div_id,
                                config={"displaylogo": False, "responsive": True})
         return {"application/vnd.plotly.v1+json": self.fig.to_plotly_json(),
-                "text/html": f'<div class="ips-chart">{div}</div>'}
+                "text/html": str(render("chart.html.j2", plotly_div=Markup(div)))}

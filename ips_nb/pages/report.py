@@ -11,23 +11,13 @@ import shutil
 import uuid
 from pathlib import Path
 
-import jinja2
 import nbformat
+from markupsafe import Markup
 
 from ips_nb import __version__
+from ips_nb.pages.render import css, render
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PLOTLY_ASSET = "assets/plotly.min.js"
-
-
-@functools.lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False)
-
-
-@functools.lru_cache(maxsize=1)
-def css() -> str:
-    return (TEMPLATES / "ips.css").read_text(encoding="utf-8")
 
 
 def ensure_assets(reports_root: Path) -> Path:
@@ -58,10 +48,16 @@ def _has_plotly(nb: nbformat.NotebookNode) -> bool:
                for c in nb.cells if c.get("cell_type") == "code" for o in c.get("outputs", []))
 
 
-def page(body: str, *, lang: str, title: str, kind: str, plotly_src: str | None = None) -> str:
-    return _env().get_template("report.html.j2").render(
-        body=body, lang=lang, title=title, kind=kind, plotly_src=plotly_src, css=css(),
-        version=__version__)
+def page(body: Markup, *, lang: str, title: str, kind: str, plotly_src: str | None = None) -> str:
+    """A whole static page around `body`, which must be markup we made (a template's or nbconvert's).
+
+    A page without charts runs no script at all, so its Content-Security-Policy forbids every
+    script, frame and remote load: a defence behind the escaping, not instead of it.
+    """
+    if not isinstance(body, Markup):
+        raise TypeError("page() takes Markup from a template or nbconvert, never a plain string")
+    return str(render("report.html.j2", body=body, lang=lang, title=title, kind=kind,
+                      plotly_src=plotly_src, css=Markup(css()), version=__version__))
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,5 +74,7 @@ def notebook_html(nb: nbformat.NotebookNode, *, lang: str, title: str, kind: str
     """The executed notebook as a static page without code, prompts or stderr."""
     nb = _strip_noise(nb)
     body, _ = _exporter().from_notebook_node(nb)
-    return page(body, lang=lang, title=title, kind=kind,
+    # nbconvert's own rendering: its outputs are the library's template-made fragments and
+    # plotly's divs (text in chart data is JSON-escaped by plotly), so it is taken as markup.
+    return page(Markup(body), lang=lang, title=title, kind=kind,
                 plotly_src=plotly_src if _has_plotly(nb) else None)
