@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test serve lab sysdeps clean bench
+.PHONY: setup demo test test-fast serve lab sysdeps clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,13 @@ sysdeps:
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
 	fi
 
+# Every test: tests/unit, tests/cli, tests/notebooks, tests/browser (Chromium), tests/system (PostgreSQL).
 test: setup sysdeps
 	$(PY) -m pytest -q
+
+# The unit tests alone (SQLite only, no notebook, browser or server): under a minute.
+test-fast: setup
+	$(PY) -m pytest -q tests/unit -m "not system"
 
 serve: setup
 	$(VENV)/bin/ips-nb serve

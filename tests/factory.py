@@ -13,6 +13,16 @@ from ips_nb.data.store import SiteData, typed_frame
 
 SITE = "test"
 
+KEYS = [  # the supervision JSON's keys in contract order (docs: figures of a monthly pack)
+    "site", "month", "as_of", "active_caseload", "caseload_in_month", "caseload_by_consultant",
+    "over_caseload_max", "referrals", "intakes", "discharges_by_reason", "job_starts",
+    "education_starts", "other_placement_starts", "outcome_in_month", "outcome_rate",
+    "outcome_ever_rate", "rapid_search_share", "median_days_to_employer_contact",
+    "waiting_for_employer_contact", "employer_contacts_per_week", "retention_4m", "retention_90d",
+    "overdue_actions", "without_consent", "gender", "age_18_29", "fidelity_total",
+    "fidelity_band", "fidelity_date", "supervision_sessions",
+]
+
 # Required columns a test rarely cares about: filled when a row leaves them out.
 _DEFAULTS = {
     "consultants": {"name": "Consultant"},

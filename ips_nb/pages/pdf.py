@@ -4,13 +4,23 @@ Chromium is a system program, not a Python dependency: `IPS_NB_CHROMIUM` names i
 `chromium` on PATH, else /usr/bin/chromium. Each call gets its own throwaway profile so parallel
 workers never share one, and the PDF appears only when complete (written beside, then renamed).
 Every failure is a PdfError with a one-line reason the runner can record.
+
+Chromium never opens the page from `file://`: a file page may load any other local file (an
+iframe of /etc/passwd would print into the PDF). The page is served instead from a throwaway
+loopback server that answers one unguessable path with the page's bytes and refuses everything
+else, and an http page cannot reach `file://` at all.
 """
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,6 +45,43 @@ def _last_line(text: str) -> str:
     return lines[-1][:200] if lines else "no message"
 
 
+class _OnePage(http.server.BaseHTTPRequestHandler):
+    """Answers GET of exactly one path with the page; 404 for anything else (no folder, no file)."""
+
+    path_served = ""
+    body = b""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
+        if self.path != self.path_served:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - keep stderr quiet
+        return
+
+
+@contextlib.contextmanager
+def _served(page: bytes) -> Iterator[str]:
+    """The URL of `page` on a loopback server that lives as long as the block."""
+    handler = type("OnePage", (_OnePage,), {"path_served": f"/{secrets.token_urlsafe(16)}.html",
+                                            "body": page})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="ips-nb-pdf-page", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{handler.path_served}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
 def render_pdf(html: str | Path, pdf: str | Path, *, chromium: str | None = None,
                timeout: float = TIMEOUT) -> Path:
     """Print the page at `html` (A4 by its print stylesheet) to `pdf`; returns the PDF's path."""
@@ -47,8 +94,9 @@ def render_pdf(html: str | Path, pdf: str | Path, *, chromium: str | None = None
     pdf.parent.mkdir(parents=True, exist_ok=True)
     tmp = pdf.with_name(f".{pdf.name}.{os.getpid()}.tmp")
     try:
-        with tempfile.TemporaryDirectory(prefix="ips-nb-chromium-") as profile:
-            cmd = [exe, *FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={tmp}", html.as_uri()]
+        with tempfile.TemporaryDirectory(prefix="ips-nb-chromium-") as profile, \
+                _served(html.read_bytes()) as url:
+            cmd = [exe, *FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={tmp}", url]
             try:
                 done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                                       stdin=subprocess.DEVNULL, errors="replace")

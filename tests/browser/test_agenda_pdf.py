@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 from pypdf import PdfReader
-from test_agenda_view import cand, day, view
+from agendadata import cand, day, view
 
 from ips_nb.pages.pdf import PdfError, render_pdf
 from ips_nb.pages.report import page
@@ -21,8 +22,8 @@ A4 = (595, 842)  # points, ±1
 
 def pdf_of(v, tmp_path: Path, chromium: str) -> PdfReader:
     html = tmp_path / "agenda.html"
-    html.write_text(page(str(v.head()) + str(v.sections()), lang=v.params.language, title="agenda",
-                         kind="agenda"), encoding="utf-8")
+    html.write_text(page(Markup(str(v.head()) + str(v.sections())), lang=v.params.language,
+                         title="agenda", kind="agenda"), encoding="utf-8")
     return PdfReader(render_pdf(html, tmp_path / "2026-W47.pdf", chromium=chromium))
 
 
@@ -84,3 +85,23 @@ def test_run_writes_team_pdf_beside_the_html_and_a_failed_print_fails_the_job(
     failed = execute(Job("agenda", "malmo", "2026-W48", "Team Väster"), cfg)
     assert failed.status == "failed" and "Chromium not found" in failed.reason and "\n" not in failed.reason
     assert not any((folder / f"2026-W48-team-vaster{ext}").exists() for ext in (".html", ".json", ".pdf"))
+
+
+@pytest.mark.system
+def test_the_printing_chromium_reads_no_local_file_but_the_page(tmp_path, chromium_path):
+    """Even a page that asks for them (an attacker's markup that got through) gets no local file:
+    Chromium prints the page from a one-page loopback server, never from file://."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-4711", encoding="utf-8")
+    beside = tmp_path / "beside.html"
+    beside.write_text("<p>BESIDE-4712</p>", encoding="utf-8")
+    html = tmp_path / "agenda.html"
+    html.write_text(f"""<!DOCTYPE html><html><body><p>visible-4713</p>
+<iframe src="{secret.as_uri()}" width="600" height="100"></iframe>
+<iframe src="beside.html" width="600" height="100"></iframe>
+<object data="{secret.as_uri()}" width="600" height="100"></object>
+<embed src="{secret.as_uri()}" width="600" height="100">
+<img src="{secret.as_uri()}"></body></html>""", encoding="utf-8")
+    words = text(PdfReader(render_pdf(html, tmp_path / "x.pdf", chromium=chromium_path)))
+    assert "visible-4713" in words
+    assert "TOPSECRET-4711" not in words and "BESIDE-4712" not in words

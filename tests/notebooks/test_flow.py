@@ -167,3 +167,27 @@ def test_help_explains_every_command_and_version_prints():
     version = subprocess.run([sys.executable, "-m", "ips_nb.cli", "--version"], capture_output=True,
                              text=True, check=True).stdout
     assert version.strip() == f"ips-nb {__version__}"
+
+
+GOLDEN = ROOT / "tests" / "data" / "golden" / f"demo-{DEMO_TODAY.isoformat()}"
+
+
+def test_the_demos_json_is_the_reviewed_golden_copy(demo_run):
+    """Every figure and agenda of the demo, byte for byte as reviewed: a change of a figure shows
+    as a diff of tests/data/golden/ in the same commit. UPDATE_GOLDEN=1 rewrites the copy."""
+    import os
+    import shutil
+
+    out = demo_run["out"]
+    made = {p.relative_to(out).as_posix() for p in out.glob("*/*/*.json")}
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for rel in made:
+            (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / rel, GOLDEN / rel)
+    kept = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.glob("*/*/*.json")}
+    assert made == kept
+    for rel in sorted(made):
+        assert json.loads((out / rel).read_text(encoding="utf-8")) == \
+            json.loads((GOLDEN / rel).read_text(encoding="utf-8")), rel
+        assert (out / rel).read_bytes() == (GOLDEN / rel).read_bytes(), rel

@@ -9,7 +9,7 @@ import json
 from datetime import date
 
 import pytest
-from factory import fidelity_rows, make_params, site_data
+from factory import KEYS, fidelity_rows, make_params, site_data
 
 from ips_nb.figures.metrics import (enrolled_during, enrolled_on, fidelity_band, fidelity_reviews,
                             first_employer_contact, ongoing_on, outcome_rate_series, rate,
@@ -17,15 +17,6 @@ from ips_nb.figures.metrics import (enrolled_during, enrolled_on, fidelity_band,
 from ips_nb.figures.periods import Month
 
 MARCH = Month(2026, 3)
-KEYS = [  # METRICS.md, "Figures of a monthly supervision pack", in table order
-    "site", "month", "as_of", "active_caseload", "caseload_in_month", "caseload_by_consultant",
-    "over_caseload_max", "referrals", "intakes", "discharges_by_reason", "job_starts",
-    "education_starts", "other_placement_starts", "outcome_in_month", "outcome_rate",
-    "outcome_ever_rate", "rapid_search_share", "median_days_to_employer_contact",
-    "waiting_for_employer_contact", "employer_contacts_per_week", "retention_4m", "retention_90d",
-    "overdue_actions", "without_consent", "gender", "age_18_29", "fidelity_total",
-    "fidelity_band", "fidelity_date", "supervision_sessions",
-]
 
 
 def figures(month: Month = MARCH, params=None, **tables) -> dict:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from factory import fidelity_rows, make_params, site_data
-from test_metrics import KEYS
+from factory import KEYS
 
 from ips_nb.pages.catalogue import LABELS
 from ips_nb.pages.fragments import table
