@@ -115,11 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _sites(args: argparse.Namespace) -> list[str]:
     from ips_nb.data.params import site_ids
 
-    if args.site:
-        return list(dict.fromkeys(args.site))
     found = site_ids(args.params)
     if not found:
         raise UsageError(f"no site parameter files in {args.params}/")
+    if args.site:
+        unknown = [s for s in dict.fromkeys(args.site) if s not in found]
+        if unknown:
+            raise UsageError(f"unknown site {unknown[0]!r}: no {args.params}/{unknown[0]}.yaml "
+                             f"(sites: {', '.join(found)})")
+        return list(dict.fromkeys(args.site))
     return found
 
 
@@ -134,6 +138,7 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
     from ips_nb.batch.runner import Job, Progress, RunConfig, run_jobs, stop_signal, write_run_record
     from ips_nb.data.store import absolute_db_url, connect, db_url, fingerprint
 
+    _check_out(out)
     url = absolute_db_url(db_url(db))
     cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
     pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
@@ -159,6 +164,18 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
         return 128 + int(stopped)
     print(f"{ok} of {len(results)} done; index: {index}; run record: {record}")
     return EXIT_OK if ok == len(results) else EXIT_FAILED
+
+
+def _check_out(out: str) -> None:
+    """Refuse an output folder that cannot be written before any job starts (not one failure per job)."""
+    import tempfile
+
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".ips-nb-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
 
 
 def agenda_teams(sites: list[str], teams: list[str] | None, params_dir: str) -> list[tuple[str, str | None]]:

@@ -8,6 +8,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ips_nb.data.problems import excerpt
+
 WEEKDAYS = {"monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5,
             "mandag": 1, "tirsdag": 2, "onsdag": 3, "torsdag": 4, "fredag": 5,
             "måndag": 1, "tisdag": 2}
@@ -47,11 +49,32 @@ class SiteParams(BaseModel):
         return v
 
 
-def _read_yaml(path: Path) -> dict:
+# A site's parameters are a screenful of keys; anything near this size is not one.
+MAX_BYTES = 64 * 1024
+
+
+class _PlainYaml(yaml.SafeLoader):
+    """YAML without aliases: `*name` can multiply a few lines into gigabytes ("billion laughs"),
+    and parameters never need one."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's hook
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.YAMLError(f"line {mark.line + 1}: aliases (*name) are not allowed in parameters")
+        return super().compose_node(parent, index)
+
+
+def read_yaml(path: Path) -> dict:
+    """A parameters file as a mapping: size-capped, without aliases, errors in one short line."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ParamsError(f"{path}: is larger than {MAX_BYTES // 1024} KB; a parameters file is a "
+                              "few keys (is this the right file?)")
+        data = yaml.load(raw.decode("utf-8"), Loader=_PlainYaml) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ParamsError(f"{path}: cannot be read: {exc}") from None
+        raise ParamsError(f"{path}: cannot be read: {excerpt(' '.join(str(exc).split()), 200)}") from None
     if not isinstance(data, dict):
         raise ParamsError(f"{path}: must be a mapping of keys to values")
     return data
@@ -81,16 +104,16 @@ def load_params(params_dir: str | Path | None, site: str) -> SiteParams:
     path = params_dir / f"{site}.yaml"
     if not path.is_file():
         raise ParamsError(f"{path}: no parameters file for site {site!r}")
-    data = _read_yaml(path)
+    data = read_yaml(path)
     defaults = params_dir / "defaults.yaml"
     if defaults.is_file():
-        data = _merge(_read_yaml(defaults), data)
+        data = _merge(read_yaml(defaults), data)
     try:
         params = SiteParams.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}"
-            + (f" (got {e['input']!r})" if e["type"] != "missing" and not isinstance(e["input"], dict) else "")
+            + (f" (got {excerpt(repr(e['input']))})" if e["type"] != "missing" and not isinstance(e["input"], dict) else "")
             for e in exc.errors())
         raise ParamsError(f"{path}: {problems}") from None
     if params.site != site:

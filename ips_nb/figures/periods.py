@@ -17,8 +17,10 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> "Month":
         m = re.fullmatch(r"(\d{4})-(\d{2})", str(text).strip())
-        if not m or not 1 <= int(m.group(2)) <= 12:
+        if not m:
             raise ValueError(f"month must look like YYYY-MM, got {text!r}")
+        if not 1 <= int(m.group(2)) <= 12:
+            raise ValueError(f"month {text!r} is out of range: the month is 01 to 12")
         return cls(int(m.group(1)), int(m.group(2)))
 
     @property
