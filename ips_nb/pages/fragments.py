@@ -1,8 +1,9 @@
-"""Small HTML pieces for notebook outputs: escaped tables, headline cards, chart bundles.
+"""What notebook cells display: HTML fragments and chart bundles, their markup from templates.
 
 Outputs are plain HTML so nbconvert keeps them in static packs; charts carry both the plotly
 mimetype (drawn by Voila/JupyterLab) and an HTML div (drawn offline in the static page from the
-shared local plotly.js the page template loads).
+shared local plotly.js the page template loads). Tables and headline cards are the macros of
+`templates/macros.html.j2`, called from the page templates.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Iterable, Sequence
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from ips_nb.pages.render import render
+from ips_nb.pages.render import environment, render
 
 
 class Html:
@@ -29,30 +30,19 @@ class Html:
 
 
 def esc(value: object) -> str:
+    """Escaped text, for the modules that still build markup in Python (until they use templates)."""
     return escape("" if value is None else str(value))
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]], css: str = "ips-table",
-          raw_cols: Sequence[int] = (), row_css: Sequence[str] | None = None) -> str:
-    """An HTML table; cells are escaped except the columns named in raw_cols (already markup).
+          row_css: Sequence[str] | None = None) -> Markup:
+    """The shared `table` macro for a caller outside the templates; every cell is escaped.
 
-    `row_css` gives each body row a class (empty for none), so a row needing attention can stand out.
+    Pages pass rows to their template, which calls the macro itself; this stays only while a
+    test still builds a table from Python.
     """
-    rows = list(rows)
-    classes = list(row_css) if row_css is not None else [""] * len(rows)
-    body = "".join(
-        (f'<tr class="{esc(k)}">' if k else "<tr>")
-        + "".join(f"<td>{c if i in raw_cols else esc(c)}</td>" for i, c in enumerate(r)) + "</tr>"
-        for r, k in zip(rows, classes))
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def card(label: str, value: str, detail: str = "", status: str = "") -> str:
-    """A headline figure: big value, its label, and a line of goal/benchmark context."""
-    return (f'<div class="ips-card {esc(status)}"><div class="ips-card-value">{esc(value)}</div>'
-            f'<div class="ips-card-label">{esc(label)}</div>'
-            f'<div class="ips-card-detail">{esc(detail)}</div></div>')
+    macro = environment().get_template("macros.html.j2").module.table
+    return Markup(macro(list(header), list(rows), css, list(row_css) if row_css is not None else None))
 
 
 class Chart:

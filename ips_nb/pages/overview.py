@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ips_nb.pages.fragments import Html, esc, table
+from ips_nb.pages.fragments import Html
 from ips_nb.pages.labels import Labels
+from ips_nb.pages.render import render
 from ips_nb.figures.metrics import days_to_employer_contact, outcome_placements, supervision_figures
 from ips_nb.data.params import SiteParams, load_params, site_ids
 from ips_nb.figures.periods import Month
@@ -129,11 +130,11 @@ class Overview:
         return cls(period, rows, Labels(lang))
 
     def head(self) -> Html:
+        """Title, month and as-of day, and the note on how small counts are hidden."""
         L = self.labels
-        return Html(f'<header class="ips-head" lang="{L.lang}"><h1>{esc(L("overview_title"))}</h1>'
-                    f'<p class="ips-period">{esc(L.month_name(self.month.year, self.month.month))} · '
-                    f'{esc(L("as_of"))} {esc(L.date(self.month.as_of))}</p>'
-                    f'<p class="ips-note">{esc(L("overview_note"))}</p></header>')
+        return Html(render("overview/head.html.j2", lang=L.lang, title=L("overview_title"),
+                           period=L.month_name(self.month.year, self.month.month), as_of_label=L("as_of"),
+                           as_of=L.date(self.month.as_of), note=L("overview_note")))
 
     def _cell(self, key: str, value: object) -> str:
         L = self.labels
@@ -156,9 +157,8 @@ class Overview:
         label = {"goal_outcome_rate": L("goal") + ": " + L("outcome_rate"), "discharges": L("discharges_by_reason"),
                  "female": L("gender_female"), "male": L("gender_male")}
         body = [[label.get(k) or L(k)] + [self._cell(k, r[k]) for r in self.rows] for k in keys]
-        return Html('<section class="ips-overview">'
-                    + table([L("figure")] + [r["name"] for r in self.rows], body, css="ips-table ips-overview-table")
-                    + "</section>")
+        return Html(render("overview/table.html.j2", header=[L("figure")] + [r["name"] for r in self.rows],
+                           rows=body))
 
     def outcome_chart(self):
         """Outcome rate per site against its goal and Projekt Inklusion's 59.9 %; withheld rates left out."""

@@ -19,8 +19,9 @@ from ips_nb.pages import charts
 from ips_nb.figures import metrics
 from ips_nb.pages.catalogue import LABELS
 from ips_nb.figures.fidelity import fidelity_estimates, moved_items
-from ips_nb.pages.fragments import Chart, Html, card, esc, table
+from ips_nb.pages.fragments import Chart, Html
 from ips_nb.pages.labels import Labels
+from ips_nb.pages.render import render
 from ips_nb.figures.metrics import supervision_figures
 from ips_nb.data.params import SiteParams, load_params
 from ips_nb.figures.periods import Month
@@ -77,12 +78,11 @@ class SupervisionPack:
 
     # -- head ------------------------------------------------------------------------------
     def head(self) -> Html:
+        """Site, month and the day the figures are counted to."""
         L = self.labels
-        return Html(
-            f'<header class="ips-head" lang="{self.params.language}">'
-            f'<h1>{esc(L("supervision_pack"))} · {esc(self.params.name)}</h1>'
-            f'<p class="ips-period">{esc(L.month_name(self.month.year, self.month.month))} · '
-            f'{esc(L("as_of"))} {esc(L.date(self.month.as_of))}</p></header>')
+        return Html(render("pack/head.html.j2", lang=self.params.language, title=L("supervision_pack"),
+                           site_name=self.params.name, period=L.month_name(self.month.year, self.month.month),
+                           as_of_label=L("as_of"), as_of=L.date(self.month.as_of)))
 
     # -- headline rows ---------------------------------------------------------------------
     @staticmethod
@@ -205,17 +205,16 @@ class SupervisionPack:
         """The figures a supervisor reads first as cards, then every figure in one table."""
         L, rows = self.labels, self.rows()
         since = L("since_last_month")
-        cards = [card(L(k), rows[k].value,
-                      " · ".join(x for x in (rows[k].context, rows[k].direction and f"{rows[k].direction} {since}") if x),
-                      rows[k].status) for k in self.HEADLINE_KEYS]
-        body = [(L(r.key), r.value, r.context, r.direction) for r in rows.values()]
-        tbl = table([L("figure"), L("value"), L("goal_and_anchor"), f'{L("direction")} {since}'], body,
-                    css="ips-table ips-figures",
-                    row_css=[f"ips-{r.status}" if r.status else "" for r in rows.values()])
-        return Html(f'<section class="ips-cards"><h2>{esc(L("headlines"))}</h2>'
-                    f'<div class="ips-card-row">{"".join(cards)}</div>'
-                    f'<p class="ips-anchor">{esc(L("anchor_inklusion"))}</p>'
-                    f'<h3>{esc(L("section_figures"))}</h3>{tbl}</section>')
+        cards = [{"label": L(k), "value": rows[k].value,
+                  "detail": " · ".join(x for x in (rows[k].context,
+                                                   rows[k].direction and f"{rows[k].direction} {since}") if x),
+                  "status": rows[k].status} for k in self.HEADLINE_KEYS]
+        return Html(render(
+            "pack/headlines.html.j2", heading=L("headlines"), cards=cards, anchor=L("anchor_inklusion"),
+            figures_heading=L("section_figures"),
+            header=[L("figure"), L("value"), L("goal_and_anchor"), f'{L("direction")} {since}'],
+            rows=[(L(r.key), r.value, r.context, r.direction) for r in rows.values()],
+            row_css=[f"ips-{r.status}" if r.status else "" for r in rows.values()]))
 
     # -- charts ----------------------------------------------------------------------------
     def _chart(self, fig, name: str) -> Chart:
@@ -261,21 +260,17 @@ class SupervisionPack:
                                                       self.labels), "equal")
 
     def charts_heading(self) -> Html:
-        return Html(f'<h2>{esc(self.labels("section_charts"))}</h2>')
+        """The heading above the charts (each chart is a cell output of its own)."""
+        return Html(render("pack/charts_heading.html.j2", heading=self.labels("section_charts")))
 
     def discharges(self) -> Html:
         """Discharges by reason and the placements that are not outcomes, side by side."""
         L, f = self.labels, self.figures
         rows = [(L.enum("discharge", k), v) for k, v in sorted(f["discharges_by_reason"].items())]
         other = [(L.enum("placement", k), v) for k, v in sorted(f.get("other_placement_starts", {}).items())]
-        return Html(
-            f'<section class="ips-details"><h2>{esc(L("discharges_by_reason"))}</h2>'
-            + (table([L("discharges_by_reason"), L("candidates_count")], rows) if rows
-               else f'<p>{esc(L("none"))}</p>')
-            + f'<h3>{esc(L("other_placement_starts"))}</h3>'
-            + (table([L("other_placement_starts"), L("candidates_count")], other) if other
-               else f'<p>{esc(L("none"))}</p>')
-            + "</section>")
+        return Html(render("pack/discharges.html.j2", reasons_heading=L("discharges_by_reason"), reasons=rows,
+                           other_heading=L("other_placement_starts"), other=other,
+                           count_label=L("candidates_count"), empty=L("none")))
 
     # -- fidelity --------------------------------------------------------------------------
     def _estimate_text(self, e: dict) -> str:
@@ -306,22 +301,11 @@ class SupervisionPack:
         latest = done[-1] if done else None
         previous = done[-2] if len(done) > 1 else None
         pending = [r for r in upto if not r["complete"] and (latest is None or r["date"] > latest["date"])]
-        parts = [f'<section class="ips-fidelity"><h2>{esc(L("fidelity_section"))}</h2>']
-        if latest:
-            parts.append(f'<p class="ips-fidelity-latest"><strong>{esc(L("fidelity_latest", date=L.date(latest["date"]), total=latest["total"], band=L("band_" + latest["band"])))}</strong></p>')
-        else:
-            parts.append(f'<p>{esc(L("fidelity_no_review"))}</p>')
-        for r in pending:
-            parts.append(f'<p class="ips-note">{esc(L("fidelity_incomplete", date=L.date(r["date"]), n=len(r["items"])))}</p>')
-        parts.append(f'<p class="ips-anchor">{esc(L("anchor_fidelity"))}</p>')
         moved = moved_items(previous, latest)
-        if moved:
-            items = ", ".join(f"{i}. {L.fidelity_item(i)} ({'+' if d > 0 else ''}{d})" for i, d in sorted(moved.items()))
-            parts.append(f'<p><strong>{esc(L("fidelity_moved", date=L.date(previous["date"])))}:</strong> {esc(items)}</p>')
         estimates = fidelity_estimates(self.data, self.as_of)
-        parts.append(f'<p class="ips-estimate-note">{esc(L("fidelity_estimate_note"))}</p>')
         header = ["#", L("fidelity_item"), L("fidelity_previous"), L("fidelity_score"), L("fidelity_change"),
                   L("fidelity_estimate")]
+        sections = []
         for items, section in FIDELITY_SECTIONS:
             body = []
             for i in items:
@@ -330,11 +314,19 @@ class SupervisionPack:
                 change = "" if now is None or before is None or now == before else f"{now - before:+d}"
                 body.append((i, L.fidelity_item(i), "" if before is None else before,
                              "" if now is None else now, change, self._estimate_text(estimates[i])))
-            parts.append(f'<h3>{esc(L("fidelity_section_" + section))}</h3>')
-            parts.append(table(header, body, css="ips-table ips-fidelity-items",
-                               row_css=["ips-moved" if row[4] else "" for row in body]))
-        parts.append("</section>")
-        return Html("".join(parts))
+            sections.append({"heading": L("fidelity_section_" + section), "rows": body,
+                             "row_css": ["ips-moved" if row[4] else "" for row in body]})
+        return Html(render(
+            "pack/fidelity.html.j2", heading=L("fidelity_section"),
+            latest=(L("fidelity_latest", date=L.date(latest["date"]), total=latest["total"],
+                      band=L("band_" + latest["band"])) if latest else None),
+            no_review=L("fidelity_no_review"),
+            pending=[L("fidelity_incomplete", date=L.date(r["date"]), n=len(r["items"])) for r in pending],
+            anchor=L("anchor_fidelity"),
+            moved_heading=L("fidelity_moved", date=L.date(previous["date"])) if moved else None,
+            moved=", ".join(f"{i}. {L.fidelity_item(i)} ({'+' if d > 0 else ''}{d})"
+                            for i, d in sorted(moved.items())),
+            estimate_note=L("fidelity_estimate_note"), header=header, sections=sections))
 
     def fidelity_chart(self) -> Chart:
         reviews = [r for r in metrics.fidelity_reviews(self.data.fidelity) if r["date"] <= self.as_of.isoformat()]
@@ -346,11 +338,6 @@ class SupervisionPack:
         """Sessions in the last 12 months against the rule; late ones and missing clinicians flagged."""
         L = self.labels
         c = metrics.supervision_cadence(self.data, self.month)
-        parts = [f'<section class="ips-cadence"><h2>{esc(L("cadence_title"))}</h2>',
-                 f'<p>{esc(L("cadence_rule_" + c["rule"]))}</p>',
-                 f'<p>{esc(L("cadence_summary", held=c["held"], expected=c["expected"], clin=c["clinician_sessions"], late=c["late"]))}</p>']
-        if c["overdue"]:
-            parts.append(f'<p class="ips-warn-text">{esc(L("cadence_overdue"))}</p>')
         rows, flagged = [], []
         for s in c["sessions"]:
             marks = [L("late_mark")] if s["late"] else []
@@ -359,11 +346,13 @@ class SupervisionPack:
             flagged.append(bool(marks))
             rows.append((L.date(s["date"]), L.number(s["consultants_present"]),
                          L.number(s["clinicians_present"]), ", ".join(marks) or L("on_time")))
-        tbl = table([L("date"), L("consultants_present"), L("clinicians_present"), L("status")], rows,
-                    row_css=["ips-warn" if f else "" for f in flagged])
-        parts.append(tbl if rows else f'<p>{esc(L("none"))}</p>')
-        parts.append("</section>")
-        return Html("".join(parts))
+        return Html(render(
+            "pack/cadence.html.j2", heading=L("cadence_title"), rule=L("cadence_rule_" + c["rule"]),
+            summary=L("cadence_summary", held=c["held"], expected=c["expected"], clin=c["clinician_sessions"],
+                      late=c["late"]),
+            overdue=L("cadence_overdue") if c["overdue"] else None,
+            header=[L("date"), L("consultants_present"), L("clinicians_present"), L("status")], rows=rows,
+            row_css=["ips-warn" if f else "" for f in flagged], empty=L("none")))
 
     # -- for this supervision --------------------------------------------------------------
     def for_this_supervision(self) -> Html:
@@ -377,10 +366,10 @@ class SupervisionPack:
                                 else L("reason_" + k) for k in r["reasons"])
             rows.append((who, names.get(r["consultant_id"] or "", r["consultant_id"] or ""),
                          L.enum("phase", r["phase"]), reasons, L.number(r["days_in_phase"])))
-        body = (table([L("case"), L("consultant"), L("phase"), L("reasons"), L("days_in_phase")], rows)
-                if rows else f'<p class="ips-empty">{esc(L("list_empty"))}</p>')
-        return Html(f'<section class="ips-for-supervision"><h2>{esc(L("for_this_supervision"))}</h2>'
-                    f'<p class="ips-note">{esc(L("list_note"))}</p>{body}</section>')
+        return Html(render(
+            "pack/for_this_supervision.html.j2", heading=L("for_this_supervision"), note=L("list_note"),
+            header=[L("case"), L("consultant"), L("phase"), L("reasons"), L("days_in_phase")], rows=rows,
+            empty=L("list_empty")))
 
     def save(self, path: str | Path | None) -> None:
         """Write the METRICS.md JSON where the run asked for it (nothing when run by hand)."""
