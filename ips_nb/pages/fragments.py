@@ -34,17 +34,6 @@ def esc(value: object) -> str:
     return escape("" if value is None else str(value))
 
 
-def table(header: Sequence[str], rows: Iterable[Sequence[object]], css: str = "ips-table",
-          row_css: Sequence[str] | None = None) -> Markup:
-    """The shared `table` macro for a caller outside the templates; every cell is escaped.
-
-    Pages pass rows to their template, which calls the macro itself; this stays only while a
-    test still builds a table from Python.
-    """
-    macro = environment().get_template("macros.html.j2").module.table
-    return Markup(macro(list(header), list(rows), css, list(row_css) if row_css is not None else None))
-
-
 class Chart:
     """A plotly figure that renders in Voila (mimetype) and in static HTML (div + local plotly.js)."""
 

@@ -9,7 +9,7 @@ from factory import fidelity_rows, make_params, site_data
 from factory import KEYS
 
 from ips_nb.pages.catalogue import LABELS
-from ips_nb.pages.fragments import table
+from ips_nb.pages.render import environment
 from ips_nb.pages.pack import SupervisionPack
 from ips_nb.figures.periods import Month
 
@@ -109,9 +109,10 @@ def test_save_writes_exactly_the_metrics_keys(tmp_path):
     pack.save(None)  # by hand: nothing written, nothing raised
 
 
-def test_table_row_classes():
-    html = table(["a"], [[1], [2]], row_css=["ips-warn", ""])
-    assert '<tr class="ips-warn"><td>1</td></tr><tr><td>2</td></tr>' in html
+def test_table_macro_row_classes_and_escaped_cells():
+    table = environment().get_template("macros.html.j2").module.table
+    html = str(table(["a"], [[1], ["<b>x</b>"]], row_css=["ips-warn", ""]))
+    assert '<tr class="ips-warn"><td>1</td></tr><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr>' in html
 
 
 def test_every_catalogue_entry_has_three_languages():
