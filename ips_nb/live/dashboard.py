@@ -18,9 +18,10 @@ from typing import Callable
 import ipywidgets as W
 
 from ips_nb.pages.agenda import AgendaView
-from ips_nb.pages.fragments import Chart, esc
+from ips_nb.pages.fragments import Chart
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.pack import SupervisionPack
+from ips_nb.pages.render import render
 from ips_nb.data.params import SiteParams, load_params
 from ips_nb.figures.periods import Month, Week
 from ips_nb.data.store import SiteData, connect, load_site
@@ -129,7 +130,8 @@ def chart_output(chart: Chart) -> dict:
 
 
 def error_html(labels: Labels) -> str:
-    return f'<div class="ips-error" role="alert">{esc(labels("dashboard_error"))}</div>'
+    """The short message shown instead of the sections (an HTML widget's value is a plain str)."""
+    return str(render("live/error.html.j2", message=labels("dashboard_error")))
 
 
 class Dashboard:

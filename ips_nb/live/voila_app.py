@@ -7,7 +7,6 @@ extensions) and answer everything else with 404. Run as `python -m ips_nb.live.v
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 from pathlib import Path
@@ -16,6 +15,8 @@ import tornado.web
 from voila.app import Voila
 from voila.paths import collect_static_paths, collect_template_paths
 from voila.tornado.handler import TornadoVoilaHandler
+
+from ips_nb.pages.render import render
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "ips"
@@ -40,14 +41,10 @@ class IndexHandler(tornado.web.RequestHandler):
 
     def get(self) -> None:
         info = json.loads(os.environ.get("IPS_NB_SERVE_INDEX", "{}"))
-        lang = info.get("lang", "en")
-        links = "".join(f'<li><a href="voila/render/{html.escape(nb)}">{html.escape(title)}</a></li>'
-                        for nb, title in info.get("links", []))
+        links = [{"href": f"voila/render/{nb}", "title": str(title)} for nb, title in info.get("links", [])]
         self.set_header("Cache-Control", "no-store")
-        self.write(f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
-                   f'<title>{html.escape(info.get("title", "IPS"))}</title></head>'
-                   f'<body style="font-family: system-ui, Arial, sans-serif; margin: 2em">'
-                   f'<h1>{html.escape(info.get("title", "IPS"))}</h1><ul>{links}</ul></body></html>')
+        self.write(str(render("live/root.html.j2", lang=str(info.get("lang", "en")),
+                              title=str(info.get("title", "IPS")), links=links)))
 
 
 class IpsVoila(Voila):
@@ -68,10 +65,10 @@ class IpsVoila(Voila):
     def init_handlers(self) -> list:
         kept = [h for h in super().init_handlers()
                 if any(key in h[0] for key in KEEP)]
-        render = (r"/voila/render/(.*)", DashboardHandler,
-                  {"template_paths": self.template_paths, "config": self.config,
-                   "voila_configuration": self.voila_configuration})
-        return kept + [render, (r"/", IndexHandler)]
+        dashboards = (r"/voila/render/(.*)", DashboardHandler,
+                      {"template_paths": self.template_paths, "config": self.config,
+                       "voila_configuration": self.voila_configuration})
+        return kept + [dashboards, (r"/", IndexHandler)]
 
 
 main = IpsVoila.launch_instance

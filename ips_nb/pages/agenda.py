@@ -16,15 +16,16 @@ from pathlib import Path
 from babel.dates import format_date, format_skeleton
 
 from ips_nb.figures.agenda_rules import build_agenda
-from ips_nb.pages.fragments import Html, esc
+from ips_nb.pages.fragments import Html
 from ips_nb.pages.labels import Labels
+from ips_nb.pages.render import render
 from ips_nb.data.params import SiteParams, load_params
 from ips_nb.figures.periods import Week
 from ips_nb.data.store import SiteData, read_site
 
-# Columns of every section table; widths keep a row to one or two printed lines on A4.
-COLUMNS = (("candidate", "ips-c-who"), ("consultant_clinician", "ips-c-staff"), ("phase", "ips-c-phase"),
-           ("goals", "ips-c-goal"), ("reasons", "ips-c-why"), ("actions", "ips-c-actions"))
+# The columns of every section table, by catalogue key (the table's header labels); their order
+# and widths are the template's (templates/agenda/sections.html.j2).
+COLUMNS = ("candidate", "consultant_clinician", "phase", "goals", "reasons", "actions")
 
 
 @dataclass
@@ -66,71 +67,43 @@ class AgendaView:
             return self.labels.date(d)
         return format_skeleton("MMMd", d, locale=self.labels.locale)
 
-    def _footer_style(self) -> str:
-        """Page footer for print (site · week · page n / m); @page rules are page-wide, so only here."""
-        text = f'{self.params.name}{" · " + self._team_name() if self.team else ""} · {self.labels.week(self.week.week)} · '
-        css_text = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
-        return ('<style>@media print { @page { @bottom-right { content: "' + css_text
-                + '" counter(page) " / " counter(pages); font-family: system-ui, Arial, sans-serif; font-size: 7.5pt; color: #4a5568; } } }</style>')
+    def _footer(self) -> str:
+        """The print footer's text (site · team · week · ), before the template's page n / m."""
+        team = f" · {self._team_name()}" if self.team else ""
+        return f"{self.params.name}{team} · {self.labels.week(self.week.week)} · "
 
     def head(self) -> Html:
         """Title, team, conference day and week on top: what a clinician checks first."""
         L, a = self.labels, self.agenda
         conf = date.fromisoformat(a["conference_date"])
-        team = f" · {esc(self._team_name())}" if self.team else ""
-        weekday = format_date(conf, "EEEE", locale=L.locale)
-        return Html(
-            f'{self._footer_style()}'
-            f'<header class="ips-head"><h1>{esc(L("agenda_title"))} · {esc(self.params.name)}{team}</h1>'
-            f'<p class="ips-period"><strong>{esc(L("conference_on"))} {esc(weekday)} {esc(L.date(conf))}'
-            f' · {esc(L.week(self.week.week))}</strong> · {esc(L("as_of"))} {esc(L.date(a["as_of"]))}</p>'
-            f'</header>')
+        return Html(render(
+            "agenda/head.html.j2", footer=self._footer(), title=L("agenda_title"), site=self.params.name,
+            team=self._team_name() if self.team else None, conference_on=L("conference_on"),
+            weekday=format_date(conf, "EEEE", locale=L.locale), conference_date=L.date(conf),
+            week=L.week(self.week.week), as_of_label=L("as_of"), as_of=L.date(a["as_of"])))
 
     def _names(self, table: str, key: str) -> dict[str, str]:
         frame = getattr(self.data, table)
         return dict(zip(frame[key], frame["name"]))
 
-    def _who(self, entry: dict) -> str:
-        """Initials (or the case id alone) and the case id: never a name, never a CPR."""
-        initials = entry.get("initials")
-        cid = esc(entry["candidate_id"])
-        return f"<strong>{esc(initials)}</strong> <span class=\"ips-id\">{cid}</span>" if initials else \
-            f"<strong>{cid}</strong>"
+    @staticmethod
+    def _who(entry: dict) -> dict[str, str]:
+        """Initials (when there are any) and the case id: never a name, never a CPR."""
+        return {"initials": _text(entry.get("initials")), "candidate_id": _text(entry["candidate_id"])}
 
-    def _actions(self, actions: list[dict]) -> str:
+    def _row(self, entry: dict, consultants: dict, clinicians: dict) -> dict:
+        """One candidate's line as text: staff names, phase, goals, reasons and actions in words."""
         L = self.labels
-        if not actions:
-            return "–"
-        items = []
-        for a in actions:
-            late = f' <strong class="ips-late">{esc(L("overdue_mark"))}</strong>' if a["overdue"] else ""
-            items.append(
-                f'<li class="{"ips-overdue" if a["overdue"] else ""}">{late.strip()} {esc(a["description"])}'
-                f' <span class="ips-owner">· {esc(L.enum("owner", a["owner"]))} · {esc(L("due"))}'
-                f' {esc(self._short_date(a["due_date"]))}</span></li>')
-        return f'<ul class="ips-actions">{"".join(items)}</ul>'
-
-    def _line(self, entry: dict, consultants: dict, clinicians: dict) -> str:
-        L = self.labels
-        goals = "; ".join(esc(g["description"]) for g in entry.get("goals", []) if g.get("description")) or "–"
-        reasons = "".join(f'<span class="ips-reason">{esc(L.enum("reason", r))}</span>'
-                            for r in entry.get("reasons", [])) or "–"
         consultant = consultants.get(entry.get("consultant_id"), entry.get("consultant_id") or "–")
         clinician = clinicians.get(entry.get("clinician_id"), entry.get("clinician_id") or "–")
-        return (
-            f'<tr><td class="ips-who">{self._who(entry)}</td>'
-            f'<td class="ips-staff">{esc(consultant)}<br>{esc(clinician)}</td>'
-            f'<td>{esc(L.enum("phase", entry.get("phase")) or "–")}</td>'
-            f'<td class="ips-goal">{goals}</td><td class="ips-why">{reasons}</td>'
-            f'<td>{self._actions(entry.get("actions", []))}</td></tr>')
-
-    def _table(self, people: list[dict], consultants: dict, clinicians: dict) -> str:
-        L = self.labels
-        cols = "".join(f'<col class="{css}">' for _, css in COLUMNS)
-        header = "".join(f"<th>{esc(L(key))}</th>" for key, _ in COLUMNS)
-        rows = "".join(self._line(e, consultants, clinicians) for e in people)
-        return (f'<table class="ips-agenda"><colgroup>{cols}</colgroup><thead><tr>{header}</tr></thead>'
-                f'<tbody>{rows}</tbody></table>')
+        return {
+            **self._who(entry), "consultant": _text(consultant), "clinician": _text(clinician),
+            "phase": L.enum("phase", entry.get("phase")) or "–",
+            "goals": [_text(g["description"]) for g in entry.get("goals", []) if g.get("description")],
+            "reasons": [L.enum("reason", r) for r in entry.get("reasons", [])],
+            "actions": [{"description": _text(a["description"]), "owner": L.enum("owner", a["owner"]),
+                         "due_date": self._short_date(a["due_date"]), "overdue": bool(a["overdue"])}
+                        for a in entry.get("actions", [])]}
 
     def sections(self) -> Html:
         """Every section in METRICS.md order; an empty one says so in one line."""
@@ -138,38 +111,36 @@ class AgendaView:
         consultants = self._names("consultants", "consultant_id")
         clinicians = self._names("clinicians", "clinician_id")
         shown: dict[str, str] = {}  # candidate_id -> title of the section that shows their actions
-        parts = []
+        sections = []
         for section in self.agenda["sections"]:
             key, people = section["key"], section["candidates"]
-            title = esc(L("section_" + key))
-            if not people:
-                parts.append(f'<section class="ips-section ips-section-empty" data-key="{key}">'
-                             f'<h2>{title} <span class="ips-empty">– {esc(L("empty_section"))}</span></h2>'
-                             f'</section>')
-                continue
             full = [e for e in people if key != "actions_due" or e["candidate_id"] not in shown]
             above = [e for e in people if key == "actions_due" and e["candidate_id"] in shown]
-            body = self._table(full, consultants, clinicians) if full else ""
+            also = None
             if above:
-                who = ", ".join(self._who(e) + (f' <strong class="ips-late">{esc(L("overdue_mark"))}</strong>'
-                                                if any(a["overdue"] for a in e["actions"]) else "")
-                                for e in above)
-                body += (f'<p class="ips-also">{esc(L("also_above", section=shown[above[0]["candidate_id"]]))}'
-                         f' {who}</p>')
-            parts.append(f'<section class="ips-section" data-key="{key}"><h2>{title} ({len(people)})</h2>'
-                         f'{body}</section>')
+                also = {"text": L("also_above", section=shown[above[0]["candidate_id"]]),
+                        "people": [{**self._who(e), "overdue": any(a["overdue"] for a in e["actions"])}
+                                   for e in above]}
+            sections.append({"key": key, "title": L("section_" + key), "count": len(people),
+                             "rows": [self._row(e, consultants, clinicians) for e in full], "also": also})
             if key == "to_discuss":
                 shown.update({e["candidate_id"]: L("section_" + key) for e in people})
         left_out = self.agenda.get("left_out_without_consent", 0)
-        if left_out:
-            parts.append(f'<p class="ips-consent">{esc(L("left_out_without_consent", n=left_out))}</p>')
-        return Html("".join(parts))
+        return Html(render(
+            "agenda/sections.html.j2", sections=sections, header={key: L(key) for key in COLUMNS},
+            empty=L("empty_section"), due=L("due"), overdue_mark=L("overdue_mark"),
+            consent=L("left_out_without_consent", n=left_out) if left_out else None))
 
     def save(self, path: str | Path | None) -> None:
         """The complete agenda as JSON (METRICS.md), for other tools and for the tests."""
         if path:
             Path(path).write_text(json.dumps(self.agenda, ensure_ascii=False, indent=2, default=_iso),
                                   encoding="utf-8")
+
+
+def _text(value: object) -> str:
+    """A value as the page shows it: a missing one (None) is blank, not the word 'None'."""
+    return "" if value is None else str(value)
 
 
 def _iso(value: object) -> str:

@@ -8,9 +8,9 @@ import json
 import re
 from pathlib import Path
 
-from ips_nb.pages.fragments import esc
 from ips_nb.pages.labels import LANGS, Labels
 from ips_nb.data.params import ParamsError, load_params
+from ips_nb.pages.render import render
 from ips_nb.pages.report import page
 
 KIND_LABEL = {"supervision": "supervision_reports", "agenda": "agendas", "overview": "overview_title"}
@@ -36,6 +36,16 @@ def _by_period(paths: list[Path]) -> dict[str, list[Path]]:
         groups.setdefault(found.group(0) if found else path.stem, []).append(path)
     return {period: sorted(groups[period], key=lambda p: (len(p.stem), p.stem))
             for period in sorted(groups, reverse=True)}
+
+
+def _link(path: Path, root: Path) -> dict[str, str]:
+    """A report as the index links it: its path relative to the index (the tree moves whole)."""
+    return {"href": path.relative_to(root).as_posix(), "text": path.stem}
+
+
+def _text(value: object) -> str:
+    """A run record's field as shown: a missing one (None) is blank, not the word 'None'."""
+    return "" if value is None else str(value)
 
 
 def _last_run(root: Path) -> dict:
@@ -78,37 +88,32 @@ def write_index(root: str | Path, lang: str | None = None, params_dir: str | Pat
     lang = lang if lang in LANGS else "en"
     L = Labels(lang)
     sites = sorted({s for s, _ in reports}, key=lambda s: (names[s].casefold(), s))
-    parts = [f'<h1>{esc(L("reports_index"))}</h1>']
-    if record.get("interrupted"):
-        parts.append(f'<p class="ips-failures">{esc(L("run_interrupted"))}</p>')
-    if failures:
-        items = "".join(
-            f"<li>{esc(names.get(f['site'], f['site']))} · {esc(L(KIND_LABEL.get(f['kind'], 'reports_index')))}"
-            f" · {esc(f['period'])}{' (' + esc(f['team']) + ')' if f.get('team') else ''}:"
-            f" {esc(f.get('reason', ''))}</li>"
-            for f in failures)
-        parts.append(f'<section class="ips-failures"><h2>{esc(L("last_run_failures"))}</h2><ul>{items}</ul></section>')
+    listed = []
     for site in sites:
-        parts.append(f'<h2 id="{esc(site)}">{esc(names[site])}</h2>')
+        kinds = []
         for kind in ("supervision", "agenda"):
             paths = reports.get((site, kind), [])
             if not paths:
                 continue
             by_period = _by_period(paths)
-            link = lambda p: f'<a href="{esc(p.relative_to(root).as_posix())}">{esc(p.stem)}</a>'  # noqa: E731
             latest, *older_periods = by_period
-            older = ", ".join(link(p) for period in older_periods for p in by_period[period])
-            parts.append(f'<p><strong>{esc(L(KIND_LABEL[kind]))}:</strong> '
-                         + " · ".join(link(p) for p in by_period[latest])
-                         + (f'<br><span class="ips-note">{esc(L("older_reports"))}: {older}</span>' if older else "")
-                         + "</p>")
+            kinds.append({"label": L(KIND_LABEL[kind]),
+                          "latest": [_link(p, root) for p in by_period[latest]],
+                          "older": [_link(p, root) for period in older_periods for p in by_period[period]]})
+        listed.append({"id": site, "name": names[site], "kinds": kinds})
     overview = sorted((root / "overview").glob("*.html"), reverse=True) if (root / "overview").is_dir() else []
-    if overview:
-        parts.append(f'<h2>{esc(L("overview_title"))}</h2><p>'
-                     + ", ".join(f'<a href="overview/{esc(p.name)}">{esc(p.stem)}</a>' for p in overview) + "</p>")
+    body = render(
+        "index.html.j2", title=L("reports_index"),
+        interrupted=L("run_interrupted") if record.get("interrupted") else None,
+        failures_title=L("last_run_failures"),
+        failures=[{"site": names.get(f["site"], f["site"]), "kind": L(KIND_LABEL.get(f["kind"], "reports_index")),
+                   "period": _text(f["period"]), "team": _text(f.get("team")), "reason": _text(f.get("reason", ""))}
+                  for f in failures],
+        sites=listed, older_label=L("older_reports"),
+        overview_title=L("overview_title"), overview=[_link(p, root) for p in overview])
     out = root / "index.html"
     root.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(page("".join(parts), lang=lang, title=L("reports_index"), kind="index"), encoding="utf-8")
+    tmp.write_text(page(body, lang=lang, title=L("reports_index"), kind="index"), encoding="utf-8")
     tmp.replace(out)
     return out
