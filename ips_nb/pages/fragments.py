@@ -7,13 +7,11 @@ shared local plotly.js the page template loads). Tables and headline cards are t
 """
 from __future__ import annotations
 
-from html import escape
-from typing import Iterable, Sequence
 
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from ips_nb.pages.render import environment, render
+from ips_nb.pages.render import render
 
 
 class Html:
@@ -27,11 +25,6 @@ class Html:
 
     def __str__(self) -> str:
         return self.markup
-
-
-def esc(value: object) -> str:
-    """Escaped text, for the modules that still build markup in Python (until they use templates)."""
-    return escape("" if value is None else str(value))
 
 
 class Chart:

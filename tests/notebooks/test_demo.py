@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ips_nb import demo, store
+from ips_nb import demo
+from ips_nb.data import store
 from ips_nb.data.identity import check, dk_gender
 from ips_nb.data.params import load_params
 from ips_nb.figures.periods import Month, Week, agenda_as_of, conference_date
