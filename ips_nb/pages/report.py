@@ -65,7 +65,11 @@ def _exporter():
     """One exporter per process: a batch worker compiles nbconvert's templates once, not per notebook."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+    from traitlets.config import Config
+
+    # A workbook's opening note (tagged `ips-about`) is for whoever opens the notebook, not the page.
+    return HTMLExporter(config=Config({"TagRemovePreprocessor": {"remove_cell_tags": {"ips-about"}}}),
+                        template_name="basic", exclude_input=True, exclude_input_prompt=True,
                         exclude_output_prompt=True, exclude_markdown=False)
 
 

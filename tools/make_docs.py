@@ -1,0 +1,295 @@
+"""Write docs/exchange-format.md from the schema declaration (ips_nb.data.schema).
+
+The tables, their columns, which are required, their kinds, allowed values, aliases, ranges,
+defaults, references and date-order rules all come from the declaration, so the page cannot drift
+from what the importer checks. Only the prose (the introduction, a sentence per table and a note
+for some columns) is written here by hand; a note for a column the schema no longer has is an
+error, not a silent leftover.
+
+Run: .venv/bin/python tools/make_docs.py        (writes the file)
+     .venv/bin/python tools/make_docs.py --check (exit 1 when the file is out of date)
+tests/unit/test_docs.py fails when the committed page differs from what this script makes.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ips_nb.data.readers import HASH_COLUMN  # noqa: E402
+from ips_nb.data.schema import (BOOL_ALIASES, DATE_ORDER, OUTCOME_KINDS, TABLE_ORDER,  # noqa: E402
+                                TABLES, Column, Table)
+from ips_nb.data.validate import DATE_FORMATS, REQUIRED_TABLES  # noqa: E402
+
+OUT = ROOT / "docs" / "exchange-format.md"
+
+KIND_WORDS = {
+    "str": "text",
+    "date": "date",
+    "float": "number",
+    "int": "whole number",
+    "bool": "yes/no",
+    "enum": "code",
+    "cpr": "CPR / personnummer",
+}
+
+# One sentence per table: what a row is.
+TABLE_NOTES = {
+    "consultants": "One row per IPS consultant (employment specialist) of a site.",
+    "clinicians": "One row per clinician in psychiatry whose patients take part. `team` is the "
+                  "clinician's treatment team; a site can have one conference agenda per team.",
+    "candidates": "One row per person referred to IPS: the course from referral to discharge.",
+    "goals": "The candidate's own goals for work or education.",
+    "actions": "Agreed next steps, each with an owner and a due date; open ones appear on the "
+               "weekly conference agenda.",
+    "contacts": "Every contact with a candidate: meetings, employer contacts made for them, "
+                "interviews, benefits counselling.",
+    "employer_contacts": "The consultants' contacts with employers (job development), with or "
+                         "without a particular candidate in mind.",
+    "placements": "Jobs, education, internships and work trials. Only `job` and `education` "
+                  "count as the IPS outcome.",
+    "fidelity": "IPS-25 fidelity reviews: one row per item per review. A review counts once all "
+                "25 items are there, each once.",
+    "supervision": "Supervision sessions held at the site.",
+    "conferences": "The weekly treatment-team conference: one row per candidate discussed. A row "
+                   "without `candidate_id` only records that the conference took place.",
+}
+
+# Notes for columns, where the name alone does not say enough. A note declared on the Column in
+# the schema (a `description`, should the schema ever carry one) wins over these.
+COLUMN_NOTES = {
+    ("consultants", "fte"): "full-time equivalent: 0.5 for half time; the caseload is judged "
+                            "per FTE",
+    ("consultants", "start_date"): "first day in the job",
+    ("clinicians", "team"): "the treatment team, spelled as in the site's `teams` parameter",
+    ("candidates", "referral_date"): "the day the person was referred to IPS",
+    ("candidates", "cpr"): "checked for the site's country, then stored only as a pseudonym "
+                           "(see above)",
+    ("candidates", "initials"): "shown on the agenda beside the case id",
+    ("candidates", "gender"): "Danish sites: taken from the CPR number when empty",
+    ("candidates", "birth_year"): "taken from the CPR/personnummer when empty",
+    ("candidates", "consultant_id"): "the candidate's IPS consultant",
+    ("candidates", "clinician_id"): "the candidate's clinician; their team decides the team "
+                                    "agenda",
+    ("candidates", "consent_date"): "the day the candidate consented to the exchange between "
+                                    "psychiatry and job centre; empty = no consent (left off the "
+                                    "agenda)",
+    ("candidates", "intake_date"): "the day the candidate was taken in; empty = referred, not yet "
+                                   "taken in",
+    ("candidates", "phase"): "the phase now",
+    ("candidates", "discharge_date"): "the day the course ended; from this day on the candidate "
+                                      "no longer counts as enrolled",
+    ("candidates", "discharge_reason"): "empty counts as `other`",
+    ("goals", "set_date"): "the day the goal was set",
+    ("actions", "owner"): "who is to do it",
+    ("actions", "done_date"): "empty = still open",
+    ("contacts", "kind"): "`employer_contact` counts towards rapid job search",
+    ("contacts", "consultant_id"): "the consultant who had the contact",
+    ("employer_contacts", "employer"): "the employer's name",
+    ("employer_contacts", "candidate_id"): "the candidate the contact was for, if any; it then "
+                                           "counts as that candidate's employer contact",
+    ("employer_contacts", "face_to_face"): "a meeting in person (used for the fidelity estimate)",
+    ("placements", "employer"): "employer or place of education",
+    ("placements", "end_date"): "empty = still going on",
+    ("placements", "end_reason"): "free text",
+    ("fidelity", "review_date"): "the day of the review; all 25 rows of a review share it",
+    ("fidelity", "item"): "IPS-25 item number",
+    ("fidelity", "score"): "the review team's score for the item",
+    ("supervision", "supervisor"): "who supervised",
+    ("supervision", "consultants_present"): "how many consultants took part",
+    ("supervision", "clinicians_present"): "how many clinicians took part",
+    ("conferences", "date"): "the day of the conference",
+    ("conferences", "candidate_id"): "the candidate discussed; empty = the row only says the "
+                                     "conference met",
+    ("conferences", "consultant_id"): "the IPS consultant who attended",
+    ("conferences", "team"): "the clinician team whose conference it was",
+}
+
+INTRO = """\
+# The exchange format
+
+<!-- Generated by tools/make_docs.py from ips_nb/data/schema.py: edit those, not this file. -->
+
+This is how data come into `ips-nb` and go out of it again (`ips-nb validate`, `ips-nb import`,
+`ips-nb export`; see [running.md](running.md)). A **source** is either
+
+- a **folder** with one CSV file per table, named after the table (`candidates.csv`,
+  `consultants.csv`, ...), or
+- one **Excel workbook** (`.xlsx`) with one sheet per table, each sheet named after its table.
+
+Files or sheets with other names are ignored (with a warning).
+
+## General rules
+
+- **Tables.** {required_tables} must be in every source; the other tables may be left out.
+  A table that is left out means the sites in the source have no rows of that kind: the rows the
+  database holds for those sites in that table are removed (you get a warning).
+- **What an import does.** A site's rows in the source replace all of that site's rows in the
+  database; other sites are not touched. It is all or nothing: one error and nothing is written.
+  Importing the same files twice gives the same database.
+- **Header row.** The first non-blank row holds the column names. Upper or lower case, spaces or
+  hyphens for underscores and a trailing `*` are all fine (`Candidate ID*` is `candidate_id`).
+  The order of the columns is free. A column marked required below must be there; a column the
+  table does not have is ignored (with a warning).
+- **Empty cell = unknown.** An empty cell is not zero and not "no": it means nobody knows, except
+  where a default is listed below. A required column's cell must not be empty.
+- **Dates.** Write {date_formats} (for example `2026-10-31`, `31-10-2026` or `31.10.2026`).
+  Real Excel date cells are fine too; in an .xlsx, a plain number in a date column is read as an
+  Excel date.
+- **Numbers.** A decimal comma (`0,5`) or point (`0.5`) both work; spaces between thousands are
+  ignored.
+- **Codes.** Cells of kind *code* take one of the listed values. Case does not matter, and spaces
+  or hyphens count as underscores (`Job search` is `job_search`). Some columns also accept the
+  aliases listed.
+- **Yes/no.** {bool_words}.
+- **Ids are unique across the whole database.** {keyed} must each be unique in their table, and
+  an id that already belongs to another site in the database is refused. Rows of tables without a
+  `site` column belong to the site of the candidate or consultant they name, and a row may only
+  name candidates, consultants and clinicians of its own site.
+- **Sites.** Every site id in the source needs its parameter file `params/<site>.yaml`: the site's
+  country decides how identity numbers are checked.
+- **CSV files.** UTF-8 (with or without a byte-order mark; Excel's "CSV UTF-8"). A file that is not
+  UTF-8 is read as Windows-1252 with a warning: check that æ, ø, å, ä and ö look right. The
+  separator may be a comma, a semicolon or a tab.
+- **CPR numbers and personnummer are pseudonymised.** The `cpr` column is checked against the
+  site's country (Denmark: `DDMMYY-SSSS`; Sweden: `YYMMDD-NNNC` or with the century, check digit
+  included, samordningsnummer accepted) and then **never stored**: the database keeps only a keyed
+  pseudonym (HMAC-SHA256) that recognises the same person again. The same person twice in one
+  source is an error; the same person at another site is a warning. `ips-nb export` writes the
+  pseudonym in a column `{hash_column}` instead of the number, and the importer accepts that
+  column back. Keep the key safe (see [running.md](running.md#the-pseudonym-key)): with another
+  key the same person gets another pseudonym.
+- **Only job and education are the outcome.** Placements of kind {outcome_kinds} count as the IPS
+  outcome (ordinary work or ordinary education). Internships and work trials are recorded and
+  counted on their own; they never count as outcome.
+- **Every problem at once.** `ips-nb validate` and `ips-nb import` list every problem as file (or
+  sheet), row as the spreadsheet shows it (the header is row 1), column, value and a plain
+  message. Identity numbers in messages are masked.
+"""
+
+TABLES_INTRO = """\
+Kinds of column: *text*, *date*, *number* (decimals allowed), *whole number*, *yes/no*, *code*
+(one of the listed values) and *CPR / personnummer*. "Points at" means the value must be an id of
+that table, belonging to the same site."""
+
+
+def _code(values) -> str:
+    return ", ".join(f"`{v}`" for v in values)
+
+
+def _number(x: float) -> str:
+    return f"{x:g}"
+
+
+def _aliases(col: Column) -> str:
+    """'also accepted: `k`, `kvinde` for `female`; ...': the aliases that are not a value themselves."""
+    groups: dict[str, list[str]] = {}
+    for alias, value in col.aliases.items():
+        if alias.lower() != value:
+            groups.setdefault(value, []).append(alias)
+    if not groups:
+        return ""
+    parts = [f"{_code(groups[v])} for `{v}`" for v in col.choices if v in groups]
+    return "also accepted: " + "; ".join(parts)
+
+
+def _values(table: Table, col: Column) -> str:
+    bits = []
+    if col.choices:
+        bits.append(_code(col.choices))
+        aliases = _aliases(col)
+        if aliases:
+            bits.append(aliases)
+    if col.low is not None and col.high is not None:
+        bits.append(f"{_number(col.low)} to {_number(col.high)}")
+    elif col.low is not None:
+        bits.append(f"at least {_number(col.low)}")
+    elif col.high is not None:
+        bits.append(f"at most {_number(col.high)}")
+    if col.ref:
+        bits.append(f"points at `{col.ref}`")
+    if col.default is not None:
+        shown = _number(col.default) if isinstance(col.default, float) else f"`{col.default}`"
+        bits.append(f"empty = {shown}")
+    if col.name == table.key:
+        bits.append("unique across the database")
+    if col.name == "site":
+        bits.append("a site id with its `params/<site>.yaml`")
+    return "; ".join(bits)
+
+
+def _order_rules(table: Table) -> dict[str, str]:
+    rules: dict[str, list[str]] = {}
+    for start, end in DATE_ORDER.get(table.name, []):
+        rules.setdefault(end, []).append(f"`{start}`")
+    return {end: "not before " + " or ".join(starts) for end, starts in rules.items()}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(table: Table) -> list[str]:
+    lines = [f"### {table.name}", ""]
+    if table.name in TABLE_NOTES:
+        lines += [TABLE_NOTES[table.name], ""]
+    lines += ["| column | required | kind | values | notes |", "| --- | --- | --- | --- | --- |"]
+    order = _order_rules(table)
+    for col in table.columns:
+        note = getattr(col, "description", None) or COLUMN_NOTES.get((table.name, col.name), "")
+        if col.name in order:
+            note = "; ".join(x for x in (note, order[col.name]) if x)
+        lines.append(f"| `{col.name}` | {'yes' if col.required else ''} | {KIND_WORDS.get(col.kind, col.kind)} "
+                     f"| {_cell(_values(table, col))} | {_cell(note)} |")
+    if table.site_via:
+        lines += ["", f"The row's site is the site of its `{table.site_via}`."]
+    return lines + [""]
+
+
+def _check_notes() -> None:
+    """A hand-written note must belong to a table and column the schema declares."""
+    stale = [t for t in TABLE_NOTES if t not in TABLES]
+    stale += [f"{t}.{c}" for t, c in COLUMN_NOTES
+              if t not in TABLES or c not in TABLES[t].column_names]
+    if stale:
+        raise SystemExit(f"tools/make_docs.py: notes for what the schema no longer has: {', '.join(stale)}")
+
+
+def render() -> str:
+    """The whole page as text (what the file must hold)."""
+    _check_notes()
+    yes = _code(sorted(k for k, v in BOOL_ALIASES.items() if v))
+    no = _code(sorted(k for k, v in BOOL_ALIASES.items() if not v))
+    bool_words = f"Cells of kind *yes/no* take {yes} for yes and {no} for no (any case)"
+    keyed = ", ".join(f"`{TABLES[t].key}`" for t in TABLE_ORDER if TABLES[t].key)
+    intro = INTRO.format(
+        required_tables=" and ".join(f"`{t}`" for t in REQUIRED_TABLES),
+        date_formats=re.sub(r"[YMD][YMD.-]+[YMD]", lambda m: f"`{m.group()}`", DATE_FORMATS),
+        bool_words=bool_words, keyed=keyed, hash_column=HASH_COLUMN,
+        outcome_kinds=" and ".join(f"`{k}`" for k in OUTCOME_KINDS))
+    lines = [intro, "## The tables", "", TABLES_INTRO, "",
+             "In the order an import writes them: " + ", ".join(f"[{t}](#{t})" for t in TABLE_ORDER)
+             + ".", ""]
+    for name in TABLE_ORDER:
+        lines += _table(TABLES[name])
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def main(argv: list[str]) -> int:
+    text = render()
+    if "--check" in argv:
+        if not OUT.is_file() or OUT.read_text(encoding="utf-8") != text:
+            print(f"{OUT.relative_to(ROOT)} is out of date: run .venv/bin/python tools/make_docs.py")
+            return 1
+        return 0
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
