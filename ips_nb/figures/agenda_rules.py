@@ -1,10 +1,10 @@
-"""The weekly conference agenda (shared/METRICS.md, "Weekly conference agenda").
+"""The weekly conference agenda (docs/agenda.md).
 
 Clinicians scan it before the treatment team's conference, so it lists only what needs the
 team's attention this week, and never anything about a candidate who has not consented to the
 exchange between psychiatry and the job centre.
 
-Rules where METRICS.md is silent (each is tested):
+Rules where the definitions are silent (each is tested):
 
 - **Scope.** The agenda concerns the candidates of the site (with `team`: those whose
   clinician's team equals it) who are referred on or before `as_of` and not discharged on or

@@ -1,7 +1,7 @@
-"""An estimate from the records for the IPS-25 items the data can speak to (shared/FIDELITY.md).
+"""An estimate from the records for the IPS-25 items the data can speak to (docs/figures.md, IPS-25).
 
 The estimate prepares the next fidelity review; it never replaces it. Each estimate is a measured
-value with the count it rests on and, where FIDELITY.md gives a numeric anchor, whether the
+value with the count it rests on and, where the IPS-25 scale gives a numeric anchor, whether the
 value meets the anchor of a 5 (`meets`). Only item 1 has a full published anchor ladder, so only
 item 1 gets an estimated score; every other item's score is left to the review team.
 

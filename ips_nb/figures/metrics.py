@@ -1,11 +1,11 @@
-"""The figures of the monthly supervision pack, as pure functions (shared/METRICS.md).
+"""The figures of the monthly supervision pack, as pure functions (docs/figures.md).
 
-Each figure has one definition, written in METRICS.md and implemented here once; the workbooks,
+Each figure has one definition, written in docs/figures.md and implemented here once; the workbooks,
 the agenda and the tests call these building blocks instead of re-deriving a rule. Every
 function takes its period or `as_of` explicitly and reads nothing but its arguments (never the
 clock), so a pack can be rebuilt from the database and the parameters at any later time.
 
-Where METRICS.md is silent, the choice made is stated in the docstring of the function concerned.
+Where the definitions are silent, the choice made is stated in the docstring of the function concerned.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ips_nb.figures.periods import Month
 from ips_nb.data.schema import OUTCOME_KINDS
 from ips_nb.data.store import SiteData
 
-RAPID_SEARCH_DAYS = 30  # METRICS.md fixes 30 days; the site's goal is shown beside it, not used in it
+RAPID_SEARCH_DAYS = 30  # the definition fixes 30 days; the site's goal is shown beside it, not used in it
 OTHER_PLACEMENT_KINDS = ("internship", "work_trial")
 FIDELITY_ITEMS = frozenset(range(1, 26))
 FIDELITY_BANDS = ((115, "exemplary"), (100, "good"), (74, "fair"), (25, "not_ips"))
@@ -120,7 +120,7 @@ def employer_contact_dates(data: SiteData) -> pd.DataFrame:
     """(candidate_id, date) of every employer contact naming a candidate, from both tables.
 
     A `contacts` row of kind employer_contact and an `employer_contacts` row with a candidate
-    are the same event recorded from two sides, and METRICS.md accepts either.
+    are the same event recorded from two sides, and the definition accepts either.
     """
     contacts = data.contacts.loc[data.contacts["kind"] == "employer_contact", ["candidate_id", "date"]]
     employer = data.employer_contacts.loc[data.employer_contacts["candidate_id"].notna(),
@@ -294,7 +294,7 @@ def latest_fidelity(fidelity: pd.DataFrame, as_of: date) -> dict | None:
 # -- the pack ---------------------------------------------------------------------------------
 
 def supervision_figures(data: SiteData, params: SiteParams, month: Month) -> dict:
-    """Every figure of METRICS.md's supervision table, with its key, in its order (JSON-ready)."""
+    """Every figure of the supervision JSON (docs/figures.md), with its key, in its order (JSON-ready)."""
     first, last, as_of = month.first, month.last, month.as_of
     c, p = data.candidates, data.placements
     active = c[enrolled_on(c, as_of)]
@@ -343,7 +343,7 @@ def supervision_figures(data: SiteData, params: SiteParams, month: Month) -> dic
 
 
 # -- beside the figures: what the pack's charts and lists need -----------------------------------
-# These are not METRICS.md keys (the JSON keeps exactly those); they feed the pack's charts and the
+# These are not JSON keys (the JSON keeps exactly those); they feed the pack's charts and the
 # supervisor's list, and each follows the same rules (explicit period, no clock).
 
 PHASE_STALL_DAYS = 90

@@ -1,4 +1,4 @@
-"""Reporting periods: months, ISO weeks, conference dates and `as_of` (shared/METRICS.md)."""
+"""Reporting periods: months, ISO weeks, conference dates and `as_of` (docs/figures.md, docs/agenda.md)."""
 from __future__ import annotations
 
 import calendar

@@ -3,7 +3,7 @@
 The page is read in a minute before the conference and often on paper, so it is dense and
 repeats nothing: `actions_due` shows in full only candidates not already listed under
 `to_discuss` (whose rows carry every open action, due ones included, with the overdue mark) and
-names the others in one line. The JSON (`save`) keeps every section complete as METRICS.md says.
+names the others in one line. The JSON (`save`) keeps every section complete (docs/agenda.md).
 Only ids and initials of consented candidates ever reach the page (build_agenda's rule); no CPR.
 """
 from __future__ import annotations
@@ -106,7 +106,7 @@ class AgendaView:
                         for a in entry.get("actions", [])]}
 
     def sections(self) -> Html:
-        """Every section in METRICS.md order; an empty one says so in one line."""
+        """Every section in the agenda.s order (docs/agenda.md); an empty one says so in one line."""
         L = self.labels
         consultants = self._names("consultants", "consultant_id")
         clinicians = self._names("clinicians", "clinician_id")
@@ -132,7 +132,7 @@ class AgendaView:
             consent=L("left_out_without_consent", n=left_out) if left_out else None))
 
     def save(self, path: str | Path | None) -> None:
-        """The complete agenda as JSON (METRICS.md), for other tools and for the tests."""
+        """The complete agenda as JSON (docs/agenda.md), for other tools and for the tests."""
         if path:
             Path(path).write_text(json.dumps(self.agenda, ensure_ascii=False, indent=2, default=_iso),
                                   encoding="utf-8")

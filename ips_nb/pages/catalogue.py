@@ -53,7 +53,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "caseload_max": ("Max. sagsstørrelse", "Max ärendemängd", "Caseload maximum"),
     "candidates_count": ("Antal borgere", "Antal deltagare", "Candidates"),
     "per_fte": ("pr. årsværk", "per heltid", "per FTE"),
-    # figures (METRICS.md keys)
+    # figures (the JSON keys, docs/figures.md)
     "active_caseload": ("Aktive forløb", "Aktiva deltagare", "Active caseload"),
     "caseload_in_month": ("Forløb i måneden", "Deltagare under månaden", "Caseload in the month"),
     "caseload_by_consultant": ("Sagsstørrelse pr. konsulent", "Ärendemängd per arbetsspecialist",
@@ -315,7 +315,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
                         "The figures could not be shown. Try again, or contact the coordinator."),
 }
 
-# IPS-25 item names (shared/FIDELITY.md), index 1..25.
+# IPS-25 item names (the IPS-25 scale, docs/figures.md), index 1..25.
 FIDELITY_ITEMS: dict[int, tuple[str, str, str]] = {
     1: ("Sagsstørrelse", "Ärendemängd", "Caseload size"),
     2: ("Medarbejdere i beskæftigelsesindsatsen", "Personal för arbetsinriktat stöd", "Employment services staff"),

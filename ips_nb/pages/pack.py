@@ -3,7 +3,7 @@
 A workbook cell calls one method; each returns something a notebook displays (HTML or a chart).
 The workbook makes the static pack (papermill + nbconvert); the live dashboard (`ips_nb.live.dashboard`,
 served by Voila) calls the same methods, so both show the same thing. The JSON beside the HTML
-holds exactly METRICS.md's keys.
+holds exactly the keys of docs/figures.md.
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ class SupervisionPack:
         return {str(k): str(v) for k, v in zip(c["consultant_id"], c["name"])}
 
     def rows(self) -> dict[str, Row]:
-        """Every METRICS.md figure (bar the parameters) as a Row, in the table's order."""
+        """Every figure of docs/figures.md (bar the parameters) as a Row, in the table's order."""
         if self._rows:
             return self._rows
         L, f, g, P = self.labels, self.figures, self.params.goals, self.params
@@ -372,6 +372,6 @@ class SupervisionPack:
             empty=L("list_empty")))
 
     def save(self, path: str | Path | None) -> None:
-        """Write the METRICS.md JSON where the run asked for it (nothing when run by hand)."""
+        """Write the figures' JSON where the run asked for it (nothing when run by hand)."""
         if path:
             Path(path).write_text(json.dumps(self.figures, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The agenda page a clinician scans: team split, METRICS.md order, empty lines, no names, files.
+"""The agenda page a clinician scans: team split, the order of docs/agenda.md, empty lines, no names, files.
 
 Week 2026-W47 (Mon 16 – Sun 22 Nov 2026); the test site confers on Wednesday, so the conference
 is 18 Nov and as_of 17 Nov. Candidates are consented and taken in 90 days ago unless a test says.

@@ -1,5 +1,5 @@
 """The supervision pack renders every section in da/sv/en, shows figures against goals and
-anchors, keeps candidates private, and writes exactly METRICS.md's keys."""
+anchors, keeps candidates private, and writes exactly the JSON keys of docs/figures.md."""
 from __future__ import annotations
 
 import json
