@@ -2,26 +2,17 @@
 from __future__ import annotations
 
 import http.client
-import socket
-import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from browsing import open_guarded
+from browsing import open_guarded, serving
 from conftest import DEMO_TODAY
 
 pytestmark = pytest.mark.system
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -31,30 +22,7 @@ def server(demo_db, params_dir, tmp_path_factory):
 
 
 def _serve(db: str, params_dir: str, log: Path, **options):
-    from ips_nb.live.serve import launch
-
-    port = _free_port()
-    proc = launch("aarhus", port, db, params_dir, today=DEMO_TODAY,
-                  stdout=log.open("w"), stderr=subprocess.STDOUT, **options)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        end = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > end or proc.poll() is not None:
-                    raise RuntimeError(f"the server did not start:\n{log.read_text()}") from None
-                time.sleep(0.2)
-        yield base, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    yield from serving("aarhus", db, params_dir, log, DEMO_TODAY, **options)
 
 
 def _open(browser, url: str):
