@@ -237,6 +237,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     for kind, periods in (("supervision", months(None, today)), ("agenda", weeks(None, today))):
         status = max(status, run_reports(kind, sites, periods, db=url, params=args.params, out=args.out,
                                          jobs=args.jobs))
+    from ips_nb.batch.runner import OVERVIEW
+
+    status = max(status, run_reports(OVERVIEW, [OVERVIEW], months(None, today), db=url, params=args.params,
+                                     out=args.out, jobs=args.jobs))
     index = Path(args.out).resolve() / "index.html"
     print(f"\nOpen the reports: file://{index}")
     print("Serve the live dashboards: make serve  (or: ips-nb serve --site SITE)")

@@ -117,7 +117,7 @@ WORKBOOKS = {
          "overview.save(json_path)"]),
     "agenda": notebook(
         AGENDA_ABOUT,
-        'site = "aarhus"\nweek = "2026-W47"\nteam = ""\ndb_url = None\nparams_dir = None\njson_path = None',
+        'site = "aarhus"\nweek = "2026-W48"\nteam = ""\ndb_url = None\nparams_dir = None\njson_path = None',
         ["from ips_nb.pages.agenda import AgendaView\n\n"
          "agenda = AgendaView.open(site=site, week=week, db_url=db_url, params_dir=params_dir, team=team)\n"
          "agenda.head()",

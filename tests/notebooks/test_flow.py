@@ -179,13 +179,13 @@ def test_the_demos_json_is_the_reviewed_golden_copy(demo_run):
     import shutil
 
     out = demo_run["out"]
-    made = {p.relative_to(out).as_posix() for p in out.glob("*/*/*.json")}
+    made = {p.relative_to(out).as_posix() for p in [*out.glob("*/*/*.json"), *out.glob("overview/*.json")]}
     if os.environ.get("UPDATE_GOLDEN"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
         for rel in made:
             (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out / rel, GOLDEN / rel)
-    kept = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.glob("*/*/*.json")}
+    kept = {p.relative_to(GOLDEN).as_posix() for p in [*GOLDEN.glob("*/*/*.json"), *GOLDEN.glob("overview/*.json")]}
     assert made == kept
     for rel in sorted(made):
         assert json.loads((out / rel).read_text(encoding="utf-8")) == \
