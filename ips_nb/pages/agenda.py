@@ -129,7 +129,7 @@ class AgendaView:
         return Html(render(
             "agenda/sections.html.j2", sections=sections, header={key: L(key) for key in COLUMNS},
             empty=L("empty_section"), due=L("due"), overdue_mark=L("overdue_mark"),
-            consent=L("left_out_without_consent", n=left_out) if left_out else None))
+            consent=L.count("left_out_without_consent", left_out) if left_out else None))
 
     def save(self, path: str | Path | None) -> None:
         """The complete agenda as JSON (docs/agenda.md), for other tools and for the tests."""

@@ -17,7 +17,6 @@ import pandas as pd
 from ips_nb.pages import charts
 
 from ips_nb.figures import metrics
-from ips_nb.pages.catalogue import LABELS
 from ips_nb.figures.fidelity import fidelity_estimates, moved_items
 from ips_nb.pages.fragments import Chart, Html
 from ips_nb.pages.labels import Labels
@@ -131,6 +130,7 @@ class SupervisionPack:
         per_week = f["employer_contacts_per_week"]
         reaching = sum(1 for v in per_week.values() if v >= EMPLOYER_CONTACTS_A_WEEK)
         mean_week = round(sum(per_week.values()) / len(per_week), 2) if per_week else None
+        met = L.count("per_week_anchor_met", len(per_week), n=reaching, m=len(per_week))  # "n of m consultants"
         prev_week = self.previous["employer_contacts_per_week"]
         prev_mean = round(sum(prev_week.values()) / len(prev_week), 2) if prev_week else None
         caseload = f["caseload_by_consultant"]
@@ -147,14 +147,14 @@ class SupervisionPack:
                 f"{L('caseload_in_month')}: {num(in_month)}"),
             Row("outcome_ever_rate", pct(f["outcome_ever_rate"]),
                 f"{goal_text(g.outcome_rate)} · {inklusion}", vs_goal(f["outcome_ever_rate"], g.outcome_rate)),
-            Row("active_caseload", num(f["active_caseload"]), L("consultants_count", n=len(caseload))),
+            Row("active_caseload", num(f["active_caseload"]), L.count("consultants_count", len(caseload))),
             Row("caseload_in_month", num(in_month)),
             Row("caseload_by_consultant",
                 " · ".join(f"{names.get(k, k)} {num(v)}" for k, v in caseload.items()) or L("none"),
-                L("anchor_caseload", n=P.caseload_max)),
+                L.count("anchor_caseload", P.caseload_max)),
             Row("over_caseload_max", num(len(f["over_caseload_max"])),
                 " · ".join(x for x in (", ".join(names.get(k, k) for k in f["over_caseload_max"]),
-                                       L("anchor_caseload", n=P.caseload_max)) if x),
+                                       L.count("anchor_caseload", P.caseload_max)) if x),
                 "warn" if f["over_caseload_max"] else "ok"),
             Row("referrals", num(f["referrals"])),
             Row("intakes", num(f["intakes"])),
@@ -167,12 +167,12 @@ class SupervisionPack:
             Row("rapid_search_share", pct(f["rapid_search_share"]), f"{L('anchor')}: {L('anchor_rapid')}"),
             Row("median_days_to_employer_contact", num(f["median_days_to_employer_contact"], 1)
                 if f["median_days_to_employer_contact"] is not None else L("not_available"),
-                f"{L('anchor')}: {L('days', n=g.rapid_search_days)}",
+                f"{L('anchor')}: {L.count('days', g.rapid_search_days)}",
                 vs_goal(f["median_days_to_employer_contact"], g.rapid_search_days, higher_is_better=False)),
             Row("waiting_for_employer_contact", num(len(f["waiting_for_employer_contact"])),
                 f"{L('anchor')}: {L('anchor_rapid')}", "warn" if f["waiting_for_employer_contact"] else "ok"),
             Row("employer_contacts_per_week", num(mean_week, 2) if mean_week is not None else L("not_available"),
-                f"{L('anchor_employer')} · {L('per_week_anchor_met', n=reaching, m=len(per_week))}",
+                f"{L('anchor_employer')} · {met}",
                 "ok" if per_week and reaching == len(per_week) else "warn",
                 self._direction("", mean_week, prev_mean)),
             Row("retention_4m", pct(f["retention_4m"]),
@@ -280,16 +280,17 @@ class SupervisionPack:
             return L("not_available")
         shown = {"share": L.percent(v), "per_fte": L.number(v, 1), "days": L.number(v, 1),
                  "per_week": L.number(v, 2), "fte": L.number(v, 1), "teams": L.number(v)}[unit]
-        text = L(f"unit_{unit}", v=shown)
+        # a whole number of teams is counted ("1 team", "2 teams"); the other units are rates
+        text = L.count("unit_teams", round(v), v=shown) if unit == "teams" else L(f"unit_{unit}", v=shown)
         hint = f"est_hint_{e['item']}"
-        if unit == "share" and hint in LABELS:
+        if unit == "share" and hint in L:
             text += " " + L(hint)
         extra = []
         if e["score"] is not None:
             extra.append(L("estimate_score", s=e["score"]))
         elif e["meets"] is not None:
             extra.append(L("estimate_meets") if e["meets"] else L("estimate_below"))
-        extra.append(L("estimate_basis", n=L.number(e["n"])))
+        extra.append(L.count("estimate_basis", e["n"]))
         return f"{text} ({'; '.join(extra)})"
 
     def fidelity(self) -> Html:
@@ -318,8 +319,8 @@ class SupervisionPack:
                              "row_css": ["ips-moved" if row[4] else "" for row in body]})
         return Html(render(
             "pack/fidelity.html.j2", heading=L("fidelity_section"),
-            latest=(L("fidelity_latest", date=L.date(latest["date"]), total=latest["total"],
-                      band=L("band_" + latest["band"])) if latest else None),
+            latest=(L.count("fidelity_latest", latest["total"], date=L.date(latest["date"]), total=latest["total"],
+                            band=L("band_" + latest["band"])) if latest else None),
             no_review=L("fidelity_no_review"),
             pending=[L("fidelity_incomplete", date=L.date(r["date"]), n=len(r["items"])) for r in pending],
             anchor=L("anchor_fidelity"),
@@ -348,8 +349,8 @@ class SupervisionPack:
                          L.number(s["clinicians_present"]), ", ".join(marks) or L("on_time")))
         return Html(render(
             "pack/cadence.html.j2", heading=L("cadence_title"), rule=L("cadence_rule_" + c["rule"]),
-            summary=L("cadence_summary", held=c["held"], expected=c["expected"], clin=c["clinician_sessions"],
-                      late=c["late"]),
+            summary=L.count("cadence_summary", c["held"], held=c["held"], expected=c["expected"],
+                            clin=c["clinician_sessions"], late=c["late"]),
             overdue=L("cadence_overdue") if c["overdue"] else None,
             header=[L("date"), L("consultants_present"), L("clinicians_present"), L("status")], rows=rows,
             row_css=["ips-warn" if f else "" for f in flagged], empty=L("none")))
@@ -362,7 +363,7 @@ class SupervisionPack:
         rows = []
         for r in metrics.supervision_list(self.data, self.as_of):
             who = r["candidate_id"] + (f" ({r['initials']})" if r["initials"] else "")
-            reasons = ", ".join(L("reason_overdue_actions", n=r["overdue_actions"]) if k == "overdue_actions"
+            reasons = ", ".join(L.count("reason_overdue_actions", r["overdue_actions"]) if k == "overdue_actions"
                                 else L("reason_" + k) for k in r["reasons"])
             rows.append((who, names.get(r["consultant_id"] or "", r["consultant_id"] or ""),
                          L.enum("phase", r["phase"]), reasons, L.number(r["days_in_phase"])))

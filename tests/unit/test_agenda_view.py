@@ -81,8 +81,22 @@ def test_no_name_without_consent_and_never_a_cpr():
                               for c in ("c1", "c9")])
     page = html(v)
     assert "c9" not in page and "ZZ" not in page and "Task c9" not in page
-    assert "1 candidate(s) without consent are left off this agenda." in page
+    assert "1 candidate without consent is left off this agenda." in page
     assert "0101901234" not in page and "cpr" not in page.lower()
+
+
+@pytest.mark.parametrize("lang, one, two", [
+    ("da", "1 borger uden samtykke er ikke med på dagsordenen.",
+     "2 borgere uden samtykke er ikke med på dagsordenen."),
+    ("sv", "1 deltagare utan samtycke finns inte med på dagordningen.",
+     "2 deltagare utan samtycke finns inte med på dagordningen."),
+    ("en", "1 candidate without consent is left off this agenda.",
+     "2 candidates without consent are left off this agenda.")])
+def test_left_out_without_consent_counts_in_words_of_the_language(lang, one, two):
+    people = [cand("c1", clinician_id="b1"), cand("c8", consent_date=None), cand("c9", consent_date=None)]
+    actions = [{"candidate_id": c, "due_date": day(3), "description": f"Task {c}"} for c in ("c1", "c8", "c9")]
+    assert one in html(view(people[:2], lang=lang, actions=actions[:2]))
+    assert two in html(view(people, lang=lang, actions=actions))
 
 
 @pytest.mark.parametrize("lang, week, conf", [("sv", "vecka 47", "onsdag 18 nov. 2026"),

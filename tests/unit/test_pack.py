@@ -86,10 +86,22 @@ def test_fidelity_shows_latest_complete_review_moves_and_labelled_estimate(pack)
     html = str(pack.fidelity())
     L = pack.labels
     # Feb 2026 (101) is the latest complete review; the 10-item review of 20 March is not counted
-    assert L("fidelity_latest", date=L.date("2026-02-01"), total=101, band=L("band_good")) in html.replace("&#x27;", "'")
+    latest = L.count("fidelity_latest", 101, date=L.date("2026-02-01"), total=101, band=L("band_good"))
+    assert latest in html.replace("&#x27;", "'")
     assert L("fidelity_incomplete", date=L.date("2026-03-20"), n=10) in html.replace("&#x27;", "'")
     assert L("fidelity_estimate_note").replace("'", "&#x27;") in html
     assert html.count('class="ips-moved"') == 25  # every item moved from 3 to 4 (item 25 to 5)
+
+
+def test_counts_take_the_singular(pack):
+    """The small site has one consultant and one supervision session: '1 konsulent', not '1 konsulenter'."""
+    lang, rows = pack.params.language, pack.rows()
+    one = {"da": ("1 konsulent", "0 af 1 konsulent når 6 pr. uge", "1 møde afholdt"),
+           "sv": ("1 arbetsspecialist", "0 av 1 arbetsspecialist når 6 per vecka", "1 tillfälle hölls"),
+           "en": ("1 consultant", "0 of 1 consultant at 6 a week", "1 session held")}[lang]
+    assert rows["active_caseload"].context == one[0]
+    assert rows["employer_contacts_per_week"].context.endswith(one[1])
+    assert f"<p>{one[2]} " in str(pack.cadence())
 
 
 def test_for_this_supervision_hides_initials_without_consent(pack):
