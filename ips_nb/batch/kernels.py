@@ -74,18 +74,38 @@ def stop_kernel(km: IpcKernelManager) -> None:
         pass
 
 
+# What our engine is executing in this process: the notebook (its cells as far as they ran, with
+# their outputs) and the index of the cell running (None between cells). papermill writes nothing
+# until the notebook ends, so after a timeout or a dead kernel this is all that shows what ran;
+# the runner keeps it as <stem>.failed.ipynb (runner.execute).
+EXECUTING: dict = {"nb": None, "cell": None}
+
+
 def register_engine() -> str:
-    """A papermill engine that runs a notebook on a kernel started beforehand (pass `km=`).
+    """Our papermill engine: runs a notebook on a kernel started beforehand (`km=`) or its own.
 
     papermill's own engine hands `km` to nbclient, which then regards the kernel as someone
     else's and never shuts it down; ours makes nbclient own it, so it stops with the notebook.
+    It also records what it executes in EXECUTING, so a failed run can keep what was done.
     """
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
     from papermill.utils import merge_kwargs, remove_args
 
+    class RecordingClient(PapermillNotebookClient):
+        def execute_cell(self, cell, cell_index, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            EXECUTING["cell"] = cell_index  # still set if the cell never returns (timeout, dead kernel)
+            out = super().execute_cell(cell, cell_index, *args, **kwargs)
+            EXECUTING["cell"] = None
+            return out
+
     class PrestartedEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, **kwargs):  # noqa: ANN001, ANN003, ANN206
+            EXECUTING.update(nb=nb, cell=None)  # papermill's manager and nbclient fill this very object
+            return super().execute_notebook(nb, kernel_name, **kwargs)
+
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,  # noqa: ANN001
                                      stderr_file=None, start_timeout=60, execution_timeout=None,
@@ -96,7 +116,7 @@ def register_engine() -> str:
                 safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
                 startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-            client = PapermillNotebookClient(nb_man, **final_kwargs)
+            client = RecordingClient(nb_man, **final_kwargs)
             client.owns_km = True  # shut the kernel down and close its channels when done
             return client.execute()
 

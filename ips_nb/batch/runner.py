@@ -1,7 +1,10 @@
 """Batch runs: one papermill kernel per site × period, in worker processes, outputs written atomically.
 
-A failing site is recorded with a one-line reason and never stops the others; a report's files
-appear only when complete, so an interrupted run leaves the previous good report in place.
+A failing site is recorded with a one-line reason and never stops the others, and what it executed
+is kept as <stem>.failed.ipynb with the failing cell marked. A report's files appear only when
+complete (written in a temporary folder beside them, synced to disk, then renamed), so an
+interrupted run, a dead worker or a full disk leaves the previous good report in place.
+A worker that dies costs only the job it was running: the jobs not yet done go on in a fresh pool.
 Ctrl-C or SIGTERM at the coordinator kills the workers and their kernels (which jupyter_client
 starts in their own sessions, so a terminal's Ctrl-C never reaches them) and records what finished.
 
@@ -13,6 +16,8 @@ IPS_NB_FORK_KERNELS=0 launches every kernel the ordinary way instead.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import math
 import logging
@@ -24,11 +29,17 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from nbformat import NotebookNode
 
 from ips_nb import __version__
 from ips_nb.data.params import ParamsError, SiteParams, load_params
@@ -90,6 +101,22 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+class DiskFull(OSError):
+    """A write ran out of room (ENOSPC, or the quota); the file it would have replaced is untouched.
+
+    str() is the one line a user reads: "the disk is full (No space left on device) writing <path>".
+    """
+
+    def __init__(self, path: str | Path, code: int = errno.ENOSPC) -> None:
+        super().__init__(code, os.strerror(code), str(path))
+
+    def __str__(self) -> str:
+        return _disk_full(self.filename, self.errno)
+
+    def __reduce__(self) -> tuple:
+        return DiskFull, (self.filename, self.errno)
+
+
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e"})
 
 
@@ -116,10 +143,55 @@ def _first_line(text: str, limit: int = 300) -> str:
     return (lines[0] if lines else "")[:limit]
 
 
-def _reason(exc: BaseException, timeout: float | None = None) -> str:
-    """One line naming the cause: the cell and its exception, a timeout, a dead kernel."""
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _disk_full(path: str | Path, code: int = errno.ENOSPC) -> str:
+    return f"the disk is full ({os.strerror(code)}) writing {path}"
+
+
+def _full_disk_error(exc: BaseException | None) -> tuple[int, str | None] | None:
+    """(errno, file name or None) when `exc`, or what caused it, is a write that ran out of room.
+
+    A workbook's own write failing that way reaches us as papermill's error naming the cell's OSError.
+    """
     from papermill.exceptions import PapermillExecutionError
 
+    for _ in range(5):  # the exception, then what it was raised from or during
+        if exc is None:
+            return None
+        if isinstance(exc, OSError) and exc.errno in _FULL:
+            return exc.errno, exc.filename
+        if isinstance(exc, PapermillExecutionError) and exc.ename in ("OSError", "IOError"):
+            for code in _FULL:
+                if f"[Errno {code}]" in str(exc.evalue) or os.strerror(code) in str(exc.evalue):
+                    named = re.search(r": '([^']+)'$", str(exc.evalue).strip())
+                    return code, named.group(1) if named else None
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _report_path(name: str | Path) -> Path:
+    """A file of a job's temporary folder named as the report file it was to become (the folder
+    itself as the report's folder)."""
+    path = Path(name)
+    if path.name.startswith(".tmp-"):
+        return path.parent
+    return path.parent.parent / path.name if path.parent.name.startswith(".tmp-") else path
+
+
+def _reason(exc: BaseException, timeout: float | None = None, writing: Path | None = None) -> str:
+    """One line naming the cause: the cell and its exception, a timeout, a dead kernel, a full disk.
+
+    `writing` is the file the job was writing when it failed, named in a full disk's reason when
+    the error itself names none.
+    """
+    from papermill.exceptions import PapermillExecutionError
+
+    full = _full_disk_error(exc)
+    if full:
+        code, name = full
+        return _disk_full(_report_path(name) if name else writing or "a report", code)
     if isinstance(exc, PapermillExecutionError):
         src = _first_line(exc.source, 60)
         where = f"cell {exc.cell_index}" + (f" ({src})" if src else "")
@@ -132,14 +204,174 @@ def _reason(exc: BaseException, timeout: float | None = None) -> str:
     return _first_line(f"{name}: {exc}")
 
 
+# --- files written whole or not at all ---------------------------------------------------------
+
+def _fsync(path: Path) -> None:
+    """Flush a file's (or a folder's) data to the disk; a full disk or a bad one raises here."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if path.is_file() or exc.errno not in (errno.EINVAL, errno.EBADF):
+            raise  # some file systems cannot sync a folder: that one is fine
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    """Write a new file and sync it; on any error no part of it is left."""
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` by `data` whole or not at all: a temporary file beside it, synced, renamed.
+
+    On a full disk the temporary file is removed and the old `path` stays as it was. The temporary
+    file's name, .<name>.<pid>.part, lets a later run remove it if this process is killed meanwhile.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    _write_synced(tmp, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError):
+        _fsync(path.parent)  # the rename itself; the file is whole either way
+
+
+def _check_json(path: Path) -> None:
+    """The workbook's JSON exists and parses: a write cut short (a full disk) never replaces a good one.
+
+    A workbook writing through a file it never closes loses the close's error, so on a full disk
+    it may leave a truncated file without failing; the disk's free space then names the cause.
+    """
+    if not path.exists():
+        raise RuntimeError("the workbook wrote no JSON")
+    try:
+        json.loads(path.read_bytes())
+    except ValueError as exc:
+        space = os.statvfs(path.parent)
+        if space.f_bavail * space.f_frsize < 1 << 20:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
+        raise RuntimeError(f"the workbook wrote JSON that does not parse ({_first_line(exc)})") from exc
+
+
+# --- what a failed job keeps: <stem>.failed.ipynb ---------------------------------------------
+
+def _final_dir(job: Job, cfg: RunConfig) -> Path:
+    out_root = Path(cfg.out_dir)
+    return out_root / OVERVIEW if job.kind == OVERVIEW else out_root / job.site / job.kind
+
+
+def _mark_failure(nb: NotebookNode, reason: str, cell: int | None = None) -> NotebookNode:
+    """papermill's way of marking a failure, for one papermill did not mark (timeout, dead kernel…).
+
+    A red banner on top says what happened; with `cell` (the cell that was running) an anchor just
+    before that cell says it again. Both carry papermill's error tag, so a re-run removes them.
+    """
+    from html import escape
+
+    import nbformat
+    from papermill.execute import ERROR_MARKER_TAG, ERROR_STYLE, remove_error_markers
+
+    running = nb.cells[cell] if cell is not None and 0 <= cell < len(nb.cells) else None
+    nb = nbformat.v4.upgrade(remove_error_markers(nb))
+    where = ""
+    if running is not None:
+        index = next((i for i, c in enumerate(nb.cells) if c is running), 0)
+        anchor = nbformat.v4.new_markdown_cell(
+            f'<span id="papermill-error-cell" {ERROR_STYLE}>Execution stopped in the cell below: '
+            f"{escape(reason)}</span>")
+        anchor.metadata["tags"] = [ERROR_MARKER_TAG]
+        nb.cells.insert(index, anchor)
+        count = running.get("execution_count")
+        where = f" at '<a href=\"#papermill-error-cell\">In [{count if count is not None else ' '}]</a>'"
+    banner = nbformat.v4.new_markdown_cell(
+        f"<span {ERROR_STYLE}>This notebook did not finish: {escape(reason)}{where}.</span>")
+    banner.metadata["tags"] = [ERROR_MARKER_TAG]
+    nb.cells.insert(0, banner)
+    return nb
+
+
+def _input_notebook(job: Job, cfg: RunConfig) -> NotebookNode | None:
+    """The workbook as it is, when nothing of it was executed; None if it cannot be read."""
+    import nbformat
+
+    try:
+        return nbformat.read(workbooks_dir(cfg) / f"{job.kind}.ipynb", as_version=4)
+    except Exception:  # noqa: BLE001 - then there is nothing to keep
+        return None
+
+
+def _keep_failed(job: Job, cfg: RunConfig, nb: NotebookNode | None) -> None:
+    """Write <stem>.failed.ipynb beside the report, whole or not at all; the report is never touched.
+
+    On a full disk (or any other error) an older failed notebook stays as it was: the job's reason
+    already says what went wrong.
+    """
+    import warnings
+
+    import nbformat
+
+    if nb is None:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat's validation notes about old notebooks
+            data = nbformat.writes(nb).encode("utf-8")
+        folder = _final_dir(job, cfg)
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_atomic(folder / f"{job.stem}.failed.ipynb", data)
+    except Exception:  # noqa: BLE001 - see above
+        pass
+
+
+def _executed(exc: BaseException, ran: bool, nb_tmp: Path, reason: str, job: Job,
+              cfg: RunConfig) -> NotebookNode | None:
+    """What a failed job executed, its failing cell marked.
+
+    papermill writes the notebook only when it ends: after a cell's error it has written it with
+    its own marks, and after a whole run (a later step failed) it is complete. Otherwise (a
+    timeout, a dead kernel, a full disk) the notebook the engine was executing holds the cells
+    run so far, and failing that the input is kept with the reason on top.
+    """
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+
+    from ips_nb.batch.kernels import EXECUTING
+
+    papermill_marked = isinstance(exc, PapermillExecutionError)
+    if papermill_marked or ran:
+        with contextlib.suppress(Exception):
+            nb = nbformat.read(nb_tmp, as_version=4)
+            return nb if papermill_marked else _mark_failure(nb, reason)
+    if EXECUTING["nb"] is not None:
+        return _mark_failure(EXECUTING["nb"], reason, EXECUTING["cell"])
+    nb = _input_notebook(job, cfg)
+    return _mark_failure(nb, reason) if nb is not None else None
+
+
 def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None) -> Result:  # noqa: ANN001
     """Run one workbook, export HTML in-process, then move the files into place.
 
     `km` is a kernel started beforehand (see kernels.start_kernel); without it papermill starts one.
+    Every file is written in a temporary folder beside the report and synced before the renames,
+    so a failure at any point (a full disk included) leaves the previous report as it was.
     """
     import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
 
-    from ips_nb.batch.kernels import IpcKernelManager, register_engine
+    from ips_nb.batch.kernels import EXECUTING, IpcKernelManager, register_engine
     from ips_nb.pages.report import ensure_assets, notebook_html
 
     _quiet_logs(cfg.verbose)
@@ -150,10 +382,10 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
         except ParamsError as exc:
             return Result(job, "failed", time.monotonic() - start, f"parameters: {exc}")
     out_root = Path(cfg.out_dir)
-    final_dir = out_root / OVERVIEW if job.kind == OVERVIEW else out_root / job.site / job.kind
+    final_dir = _final_dir(job, cfg)
     tmp_dir = final_dir / f".tmp-{job.stem}-{os.getpid()}"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
     nb_tmp, json_tmp, html_tmp = (tmp_dir / f"{job.stem}{ext}" for ext in (".ipynb", ".json", ".html"))
+    pdf_tmp = [tmp_dir / f"{job.stem}.pdf"] if cfg.pdf and job.kind == "agenda" else []
     parameters = {"site": job.site, KINDS[job.kind]: job.period, "db_url": cfg.db_url,
                   "params_dir": str(Path(cfg.params_dir).resolve()), "json_path": str(json_tmp)}
     if job.kind == OVERVIEW:
@@ -161,7 +393,12 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
         parameters["lang"] = cfg.lang
     if job.kind == "agenda":
         parameters["team"] = job.team or ""
+    EXECUTING.update(nb=None, cell=None)
+    ran = False  # papermill returned: nb_tmp is the whole executed notebook
+    writing = final_dir / nb_tmp.name  # the file being made, for a full disk's reason
+    outputs: list[str] = []
     try:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
         with _deadline(cfg.timeout):
             nb = pm.execute_notebook(str(workbooks_dir(cfg) / f"{job.kind}.ipynb"), str(nb_tmp),
                                      parameters=parameters, kernel_name="python3", progress_bar=False,
@@ -169,32 +406,46 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
                                      execution_timeout=math.ceil(cfg.timeout) + 5 if cfg.timeout else None,
                                      shutdown_kernel="immediate",
                                      kernel_manager_class=IpcKernelManager,
-                                     **({"engine_name": register_engine(), "km": km} if km else {}))
+                                     engine_name=register_engine(), **({"km": km} if km else {}))
+            ran = True
+            writing = out_root / "assets"
             ensure_assets(out_root)
             title = f"{params.name} · {job.kind} · {job.period}"
             html = notebook_html(nb, lang=params.language, title=title, kind=job.kind,
                                  plotly_src=("../" if job.kind == OVERVIEW else "../../") + "assets/plotly.min.js")
-        html_tmp.write_text(html, encoding="utf-8")
-        if not json_tmp.exists():
-            raise RuntimeError("the workbook wrote no JSON")
-        if cfg.pdf and job.kind == "agenda":
+        writing = final_dir / html_tmp.name
+        _write_synced(html_tmp, html.encode("utf-8"))
+        writing = final_dir / json_tmp.name
+        _check_json(json_tmp)
+        if pdf_tmp:
             from ips_nb.pages.pdf import render_pdf
 
-            render_pdf(html_tmp, tmp_dir / f"{job.stem}.pdf")
+            writing = final_dir / pdf_tmp[0].name
+            render_pdf(html_tmp, pdf_tmp[0])
+        made = [nb_tmp, json_tmp, html_tmp, *pdf_tmp]
+        for tmp in made:  # all on the disk before any replaces a good file
+            writing = final_dir / tmp.name
+            _fsync(tmp)
+        for tmp in made:
+            writing = final_dir / tmp.name
+            tmp.replace(writing)
+            outputs.append(str(writing))
+        with contextlib.suppress(OSError):
+            _fsync(final_dir)
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a one-line reason
-        failed = final_dir / f"{job.stem}.failed.ipynb"
-        if nb_tmp.exists():
-            nb_tmp.replace(failed)
-        shutil.rmtree(tmp_dir, ignore_errors=True)
         if isinstance(exc, (KeyboardInterrupt, Interrupted)):
+            shutil.rmtree(tmp_dir, ignore_errors=True)
             raise
-        return Result(job, "failed", time.monotonic() - start, _reason(exc, cfg.timeout))
-    outputs = []
-    pdf_tmp = [tmp_dir / f"{job.stem}.pdf"] if cfg.pdf and job.kind == "agenda" else []
-    for tmp in (nb_tmp, json_tmp, html_tmp, *pdf_tmp):
-        target = final_dir / tmp.name
-        tmp.replace(target)
-        outputs.append(str(target))
+        if isinstance(exc, PapermillExecutionError):
+            writing = final_dir / json_tmp.name  # the one file a workbook writes itself
+        reason = _reason(exc, cfg.timeout, writing)
+        try:
+            _keep_failed(job, cfg, _executed(exc, ran, nb_tmp, reason, job, cfg))
+        finally:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            EXECUTING.update(nb=None, cell=None)
+        return Result(job, "failed", time.monotonic() - start, reason)
+    EXECUTING.update(nb=None, cell=None)
     (final_dir / f"{job.stem}.failed.ipynb").unlink(missing_ok=True)
     shutil.rmtree(tmp_dir, ignore_errors=True)
     return Result(job, "ok", time.monotonic() - start, outputs=outputs)
@@ -306,10 +557,18 @@ def _usable(km) -> bool:  # noqa: ANN001
         return False
 
 
-def _work(job: Job, cfg: RunConfig, params: SiteParams, prestart: bool = False) -> Result:
-    """One job in a worker; with `prestart` the next job's kernel boots while this one runs."""
+def _work(job: Job, cfg: RunConfig, params: SiteParams, prestart: bool = False,
+          scratch: str | None = None) -> Result:
+    """One job in a worker; with `prestart` the next job's kernel boots while this one runs.
+
+    In `scratch` the worker notes which job it is running (worker-<pid>.job), so that if the
+    worker dies the coordinator knows which job died with it.
+    """
     from ips_nb.batch.kernels import start_kernel, stop_kernel
 
+    if scratch:
+        with contextlib.suppress(OSError):  # without it a death is blamed on no job, never on a wrong one
+            Path(scratch, f"worker-{os.getpid()}.job").write_text(json.dumps(asdict(job)), encoding="utf-8")
     km = _SPARE.pop() if _SPARE else None
     if km is not None and not _usable(km):
         stop_kernel(km)
@@ -324,7 +583,10 @@ def _work(job: Job, cfg: RunConfig, params: SiteParams, prestart: bool = False) 
                 pass
         return execute(job, cfg, params, km=km)
     except Exception as exc:  # noqa: BLE001 - a kernel that cannot start is this job's failure
-        return Result(job, "failed", 0.0, f"the kernel did not start: {_reason(exc)}")
+        reason = f"the kernel did not start: {_reason(exc)}"
+        nb = _input_notebook(job, cfg)
+        _keep_failed(job, cfg, _mark_failure(nb, reason) if nb is not None else None)
+        return Result(job, "failed", 0.0, reason)
     finally:
         _kill_children(keep=_kernel_pid(_SPARE[0]) if _SPARE else None)
 
@@ -372,8 +634,10 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
              report: Callable[[Result], None] = print) -> list[Result]:
     """Run every job in worker processes; a failing site costs only its own job.
 
-    On SIGINT/SIGTERM the unfinished jobs come back with status "interrupted" and a reason
-    naming the signal; no worker or kernel is left running.
+    A worker that dies (killed, out of memory) costs only the job it was running, reported as
+    such; the jobs not finished go on in a fresh pool. On SIGINT/SIGTERM the unfinished jobs
+    come back with status "interrupted" and a reason naming the signal; no worker or kernel is
+    left running. Leftovers of earlier runs' dead workers in the reports are removed.
     """
     results: dict[Job, Result] = {}
     params, bad = _check_params(jobs, cfg)
@@ -397,20 +661,40 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
     os.environ.update(marks)
     pool = None
     try:
-        if todo:
-            pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(todo))),
-                                       mp_context=get_context("spawn"), initializer=_worker_init,
-                                       initargs=(cfg.verbose, scratch, sockets))
-            last = len(todo) - max(1, workers)  # the final jobs need no kernel after them
-            futures = {pool.submit(_work, job, cfg, params[job.site], i < last): job
+        _remove_leftovers(cfg.out_dir)
+        fruitless = 0  # pools that broke with no job to blame (a worker dying idle, or at its start)
+        while todo:
+            size = max(1, min(workers, len(todo)))
+            pool = ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"),
+                                       initializer=_worker_init, initargs=(cfg.verbose, scratch, sockets))
+            last = len(todo) - size  # the final jobs need no kernel after them
+            futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
                        for i, job in enumerate(todo)}
+            dead: dict[int, tuple[BaseProcess, bool]] | None = None  # its workers, seen when it broke
             for fut in as_completed(futures):
                 try:
                     res = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker is a failed job
-                    res = Result(futures[fut], "failed", 0.0, f"the worker process died ({type(exc).__name__})")
+                except BrokenProcessPool:
+                    if dead is None:
+                        dead = _workers_when_broken(pool)
+                    continue  # which job that costs is decided below, once the pool is down
+                except Exception as exc:  # noqa: BLE001 - e.g. a job that cannot be sent to a worker
+                    res = Result(futures[fut], "failed", 0.0, f"the worker could not run it: {_reason(exc)}")
                 results[res.job] = res
                 report(res)
+            if dead is None:
+                break
+            culprits = _bury(pool, dead, scratch)
+            pool = None
+            blamed = _blame(culprits, todo, results, cfg, scratch, report)
+            todo = [j for j in todo if j not in results]
+            fruitless = 0 if blamed else fruitless + 1
+            if todo and fruitless >= 3:
+                why = next(iter(culprits.values()), "unknown cause")
+                for job in todo:
+                    results[job] = Result(job, "failed", 0.0, f"the worker processes keep dying ({why})")
+                    report(results[job])
+                todo = []
     except Interrupted as exc:
         stopped = exc.signum
     finally:
@@ -424,9 +708,7 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
             _sweep(scratch)
             shutil.rmtree(scratch, ignore_errors=True)
             shutil.rmtree(sockets, ignore_errors=True)
-            for job in jobs:
-                if job not in results:
-                    _remove_partial(job, cfg)
+            _remove_leftovers(cfg.out_dir)  # this run's workers are gone: their folders are leftovers too
         finally:
             for s, handler in old.items():
                 signal.signal(s, handler)
@@ -440,6 +722,80 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
             name = signal.Signals(stopped).name if stopped else "interruption"
             results[job] = Result(job, INTERRUPTED, 0.0, f"not finished: stopped by {name}")
     return [results[j] for j in jobs]
+
+
+def _workers_when_broken(pool: ProcessPoolExecutor) -> dict[int, tuple[BaseProcess, bool]]:
+    """The pool's workers, each with whether it was already dead when the breakage was seen.
+
+    The executor then terminates every other worker (SIGTERM); this tells them apart from the
+    one that broke it if that one was itself killed by a SIGTERM.
+    """
+    from multiprocessing.connection import wait
+
+    seen: dict[int, tuple[BaseProcess, bool]] = {}
+    for pid, proc in dict(getattr(pool, "_processes", None) or {}).items():
+        try:
+            seen[pid] = (proc, bool(wait([proc.sentinel], timeout=0)))
+        except (ValueError, OSError):
+            seen[pid] = (proc, True)
+    return seen
+
+
+def _death(code: int | None) -> str:
+    if code is None:
+        return "unknown cause"
+    return f"signal {-code}" if code < 0 else f"exit status {code}"
+
+
+def _bury(pool: ProcessPoolExecutor, seen: dict[int, tuple[BaseProcess, bool]], scratch: str) -> dict[int, str]:
+    """Shut a broken pool down, kill its workers' kernels; the workers that broke it, with how they died.
+
+    Those are the workers that did not die of the executor's own SIGTERM; if that leaves none
+    (a worker was killed with SIGTERM from outside), those already dead when the breakage was seen.
+    """
+    pool.shutdown(wait=True, cancel_futures=True)  # the executor has terminated and joined them
+    _sweep(scratch)
+    codes = {pid: proc.exitcode for pid, (proc, _) in seen.items()}
+    culprits = {pid: code for pid, code in codes.items() if code != -signal.SIGTERM}
+    if not culprits:
+        culprits = {pid: codes[pid] for pid, (_, early) in seen.items() if early}
+    return {pid: _death(code) for pid, code in culprits.items()}
+
+
+def _blame(culprits: dict[int, str], todo: list[Job], results: dict[Job, Result], cfg: RunConfig,
+           scratch: str, report: Callable[[Result], None]) -> bool:
+    """Fail the job each dead worker was running (never to be retried); True if there was one.
+
+    What the worker had written of that job (its temporary folder) is kept as <stem>.failed.ipynb,
+    else the input, with the reason on top.
+    """
+    blamed = False
+    for pid, how in culprits.items():
+        note = Path(scratch, f"worker-{pid}.job")
+        try:
+            job = Job(**json.loads(note.read_text(encoding="utf-8")))
+            seconds = max(0.0, time.time() - note.stat().st_mtime)
+        except (OSError, ValueError, TypeError):
+            continue
+        if job not in todo or job in results:
+            continue  # it had finished: the worker died between jobs
+        reason = f"the worker running it died ({how})"
+        _keep_failed(job, cfg, _left_by(job, cfg, pid, reason))
+        results[job] = Result(job, "failed", seconds, reason)
+        report(results[job])
+        blamed = True
+    return blamed
+
+
+def _left_by(job: Job, cfg: RunConfig, pid: int, reason: str) -> NotebookNode | None:
+    """The notebook a dead worker had written for `job` (all of it, if papermill had finished), marked."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(_final_dir(job, cfg) / f".tmp-{job.stem}-{pid}" / f"{job.stem}.ipynb", as_version=4)
+    except Exception:  # noqa: BLE001 - papermill writes it only at the end: usually there is none
+        nb = _input_notebook(job, cfg)
+    return _mark_failure(nb, reason) if nb is not None else None
 
 
 def _sweep(scratch: str) -> None:
@@ -465,11 +821,59 @@ def _sweep(scratch: str) -> None:
     _kill(procs, timeout=5)
 
 
-def _remove_partial(job: Job, cfg: RunConfig) -> None:
-    """A killed worker leaves its temporary folder; the previous good report stays untouched."""
-    final_dir = Path(cfg.out_dir) / job.site / job.kind
-    for tmp in final_dir.glob(f".tmp-{job.stem}-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
+_PERIOD = r"\d{4}-(?:\d{2}|W\d{2})(?:-[a-z0-9]+(?:-[a-z0-9]+)*)?"  # Job.stem: a period, maybe -<team slug>
+_TMP_DIR = re.compile(rf"\.tmp-(?P<stem>{_PERIOD})-(?P<pid>[1-9]\d*)")
+_PART = re.compile(r"\.(?P<name>[^/]+)\.(?P<pid>[1-9]\d*)\.part")
+
+
+def _gone(pid: int, changed: float) -> bool:
+    """True only if process `pid` provably no longer runs: it does not exist, or it started after
+    `changed` (the leftover's last change), so it is another process that got the same pid."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time() > changed + 2  # boot time is known to the second
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
+def _remove_leftovers(out_dir: str | Path) -> None:
+    """Remove what runs' dead processes left in the reports, and only that.
+
+    A worker that dies leaves its job's folder .tmp-<stem>-<pid> (<out>/<site>/<kind>/ or
+    <out>/overview/); a coordinator or worker killed mid-write leaves .<name>.<pid>.part beside a
+    failed notebook or a run record. Such a thing is removed only if its name is exactly one the
+    runner makes, a folder holds nothing but that stem's files, and the pid's process is gone
+    (see _gone): never a live run's, never anything else. The pid is this machine's: reports
+    shared with another machine running at the same time would need a lock, not this.
+    """
+    out = Path(out_dir)
+    folders = [d for d in out.glob("*/*") if d.parent.name != OVERVIEW and d.name in KINDS]
+    folders += [out / OVERVIEW, out / "runs"]
+    for folder in folders:
+        try:
+            entries = list(folder.iterdir()) if folder.is_dir() and not folder.is_symlink() else []
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                st = entry.lstat()
+                tmp_dir, part = _TMP_DIR.fullmatch(entry.name), _PART.fullmatch(entry.name)
+                if tmp_dir and folder.name != "runs" and entry.is_dir() and not entry.is_symlink():
+                    stem = tmp_dir["stem"]
+                    inside = list(entry.iterdir())
+                    if all(f.is_file() and not f.is_symlink() and
+                           (f.name.startswith(f"{stem}.") or f.name.startswith(f".{stem}.")) for f in inside) \
+                            and _gone(int(tmp_dir["pid"]), max([st.st_mtime] + [f.lstat().st_mtime for f in inside])):
+                        shutil.rmtree(entry)
+                elif part and entry.is_file() and not entry.is_symlink() \
+                        and (part["name"].endswith(".failed.ipynb") or folder.name == "runs") \
+                        and _gone(int(part["pid"]), st.st_mtime):
+                    entry.unlink()
+            except OSError:
+                continue  # gone meanwhile, or not ours to remove
 
 
 def stop_signal(results: list[Result]) -> int | None:
@@ -527,11 +931,13 @@ def _safe_url(url: str) -> str:
 
 def write_run_record(out_dir: str, command: list[str], cfg: RunConfig, results: list[Result],
                      fingerprint: str, started: datetime | None = None) -> Path:
-    """reports/runs/<stamp>.json: what ran, on which data, how each site-period ended."""
+    """reports/runs/<stamp>.json: what ran, on which data, how each site-period ended.
+
+    Written whole or not at all; on a full disk it raises DiskFull (one line: the disk is full).
+    """
     now = datetime.now(timezone.utc)
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     path = Path(out_dir) / "runs" / f"{stamp}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
     stopped = stop_signal(results)
     record = {"command": command, "version": __version__, "db_fingerprint": fingerprint,
               "parameters": {"db_url": _safe_url(cfg.db_url), "params_dir": cfg.params_dir, "out_dir": cfg.out_dir,
@@ -543,7 +949,11 @@ def write_run_record(out_dir: str, command: list[str], cfg: RunConfig, results: 
               "counts": {s: sum(r.status == s for r in results) for s in ("ok", "failed", INTERRUPTED)},
               "results": [{**asdict(r.job), "status": r.status, "seconds": round(r.seconds, 2),
                            "reason": r.reason} for r in results]}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
+    except OSError as exc:
+        if exc.errno in _FULL:
+            raise DiskFull(path, exc.errno) from exc
+        raise
     return path

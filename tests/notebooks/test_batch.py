@@ -1,12 +1,13 @@
 """Batch runs: each failure kind costs only its own site, outputs are atomic, nothing is left running.
 
 Most tests point the runner at a tiny test workbook (IPS_NB_WORKBOOKS) whose behaviour depends on
-the site id: `boom*` raises, `die*` kills its own kernel, `slow*` sleeps; any other site writes its
-JSON and succeeds. Every run gets its own temporary folder, and each kernel's command line names
+the site id: `boom*` raises, `die*` kills its own kernel, `slow*` sleeps (after leaving a mark in
+its temporary folder, so a test can kill its worker); any other site writes its JSON and succeeds. Every run gets its own temporary folder, and each kernel's command line names
 it (the connection file), so "no kernel left behind" is checked for this run's kernels only.
 """
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -33,6 +34,7 @@ if site.startswith("boom"):
 if site.startswith("die"):
     os.kill(os.getpid(), signal.SIGKILL)
 if site.startswith("slow"):
+    open(json_path + ".started", "w").close()  # a test may now kill this notebook's worker
     time.sleep(300)
 json.dump({"site": site, "month": month}, open(json_path, "w"))
 """
@@ -56,7 +58,7 @@ def batch(tmp_path, monkeypatch):
     nbformat.write(nb, wb / "supervision.ipynb")
     params = tmp_path / "params"
     params.mkdir()
-    for site in ("ok1", "ok2", "boom", "die", "slow"):
+    for site in ("ok1", "ok2", "ok3", "ok4", "boom", "die", "slow"):
         (params / f"{site}.yaml").write_text(yaml.safe_dump(_site(site)), encoding="utf-8")
     (params / "bad.yaml").write_text(yaml.safe_dump(_site("bad", language="xx")), encoding="utf-8")
     from ips_nb.data.store import connect, create_schema
@@ -257,3 +259,259 @@ def test_interrupt_stops_cleanly_and_records_what_finished(batch, signum):
     assert previous.read_text(encoding="utf-8") == "previous good report"
     assert not list(previous.parent.glob(".tmp-*"))
     _no_kernels_left(batch)
+
+
+# --- a dead worker, failed notebooks, leftovers, a full disk -----------------------------------
+
+def _config(b: dict, timeout: float | None = 600):
+    from ips_nb.batch.runner import RunConfig
+
+    return RunConfig(b["db"], b["params"], str(b["out"]), timeout)
+
+
+def _jobs(*sites: str):
+    from ips_nb.batch.runner import Job
+
+    return [Job("supervision", s, MONTH) for s in sites]
+
+
+def _previous_report(out: Path, site: str) -> dict[Path, bytes]:
+    """A good report from an earlier run, to be left exactly as it is by a failing one."""
+    folder = out / site / "supervision"
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("the previous good run")])
+    files = {folder / f"{MONTH}.html": b"<html>previous good report</html>",
+             folder / f"{MONTH}.json": json.dumps({"site": site, "previous": True}).encode(),
+             folder / f"{MONTH}.ipynb": nbformat.writes(nb).encode()}
+    for path, data in files.items():
+        path.write_bytes(data)
+    return files
+
+
+def _marker_before(nb: nbformat.NotebookNode, source_start: str) -> str:
+    """The text of the error marker placed just before the cell whose source starts so."""
+    index = next(i for i, c in enumerate(nb.cells) if c.source.startswith(source_start))
+    marker = nb.cells[index - 1]
+    assert marker.cell_type == "markdown" and "papermill-error-cell-tag" in marker.metadata.get("tags", [])
+    return marker.source
+
+
+def test_a_killed_worker_costs_only_the_job_it_was_running(batch):
+    """kill -9 on the worker running `slow`: that job fails, saying so; every other job is done."""
+    import threading
+
+    from ips_nb.batch.runner import Progress, run_jobs
+
+    previous = _previous_report(batch["out"], "slow")
+    killed: list[int] = []
+
+    def kill_the_worker_running_slow() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            marks = list((batch["out"] / "slow" / "supervision").glob(f".tmp-{MONTH}-*/{MONTH}.json.started"))
+            if marks:
+                pid = int(marks[0].parent.name.rsplit("-", 1)[1])
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_the_worker_running_slow, daemon=True)
+    killer.start()
+    stream = io.StringIO()
+    sites = ("slow", "ok1", "ok2", "ok3", "ok4")
+    results = run_jobs(_jobs(*sites), _config(batch), workers=2, report=Progress(len(sites), stream))
+    killer.join(5)
+    assert killed, "the slow notebook never started"
+    by_site = {r.job.site: r for r in results}
+    assert [by_site[s].status for s in sites] == ["failed", "ok", "ok", "ok", "ok"], stream.getvalue()
+    assert by_site["slow"].reason == "the worker running it died (signal 9)"
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == len(sites)  # each job reported once, the dead worker's in one line
+    assert [ln for ln in lines if "FAILED" in ln] == \
+        [next(ln for ln in lines if f"slow supervision {MONTH}: FAILED" in ln)]
+    assert lines[[i for i, ln in enumerate(lines) if "FAILED" in ln][0]].endswith(
+        "— the worker running it died (signal 9)")
+    for site in sites[1:]:
+        assert json.loads((batch["out"] / site / "supervision" / f"{MONTH}.json").read_text())["site"] == site
+    # what the dead worker had is kept for diagnosis, the previous good report stays, nothing is left over
+    assert all(path.read_bytes() == data for path, data in previous.items())
+    failed = nbformat.read(batch["out"] / "slow" / "supervision" / f"{MONTH}.failed.ipynb", as_version=4)
+    assert "the worker running it died (signal 9)" in failed.cells[0].source
+    assert not list(batch["out"].glob("*/*/.tmp-*"))
+    _no_kernels_left(batch)
+
+
+def test_every_kind_of_failure_keeps_what_was_executed(batch):
+    """A raising cell, a killed kernel and a timeout each keep <stem>.failed.ipynb, the failing cell marked."""
+    from ips_nb.batch.runner import run_jobs
+
+    previous = {site: _previous_report(batch["out"], site) for site in ("boom", "die", "slow")}
+    results = run_jobs(_jobs("boom", "die", "slow"), _config(batch, timeout=3), workers=2, report=lambda r: None)
+    reasons = {r.job.site: r.reason for r in results}
+    assert [r.status for r in results] == ["failed"] * 3, reasons
+    for site, files in previous.items():
+        assert all(path.read_bytes() == data for path, data in files.items()), site
+        nb = nbformat.read(batch["out"] / site / "supervision" / f"{MONTH}.failed.ipynb", as_version=4)
+        # the parameters papermill injected were executed: this is the executed notebook, not the input
+        injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+        assert f'site = "{site}"' in injected.source and injected.execution_count is not None
+        marker = _marker_before(nb, "import json, os, signal, time")
+        if site == "boom":
+            assert "encountered an exception" in marker  # papermill's own banner and anchor
+        else:
+            assert reasons[site] in marker and reasons[site] in nb.cells[0].source, (site, marker)
+    assert reasons["die"] == "the kernel died" and reasons["slow"] == "timed out after 3 s"
+    assert not list(batch["out"].glob("*/*/.tmp-*"))
+    _no_kernels_left(batch)
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftovers_of_earlier_runs_are_removed_and_nothing_else(batch):
+    """Only `.tmp-<stem>-<pid>` folders of a gone process, holding only that stem's files, are removed."""
+    from ips_nb.batch.runner import run_jobs
+
+    folder = batch["out"] / "ok1" / "supervision"
+    folder.mkdir(parents=True)
+    dead = _dead_pid()
+    stale = [folder / f".tmp-{MONTH}-{dead}", batch["out"] / "ok2" / "agenda" / f".tmp-2026-W43-team-a-{dead}"]
+    for tmp in stale:
+        tmp.mkdir(parents=True)
+        (tmp / f"{tmp.name[5:].rsplit('-', 1)[0]}.ipynb").write_text("{}", encoding="utf-8")
+    (batch["out"] / "runs").mkdir()
+    stale_part = batch["out"] / "runs" / f".20261001T000000000000Z.json.{dead}.part"
+    stale_part.write_text("{", encoding="utf-8")
+    kept = [folder / f".tmp-{MONTH}-{os.getpid()}",  # a live process's (a run going on)
+            folder / ".tmp-notes",  # not a name the runner makes
+            folder / f".tmp-{MONTH}-{dead}0",  # and these hold what the runner never writes
+            batch["out"] / "ok2" / "notes" / f".tmp-{MONTH}-{dead}"]
+    for tmp in kept:
+        tmp.mkdir(parents=True)
+        (tmp / f"{MONTH}.ipynb").write_text("{}", encoding="utf-8")
+    (kept[2] / "mine.txt").write_text("not the runner's", encoding="utf-8")
+    not_a_folder = folder / f".tmp-2026-09-{dead}"
+    not_a_folder.write_text("a file", encoding="utf-8")
+    results = run_jobs(_jobs("ok1"), _config(batch), report=lambda r: None)
+    assert [r.status for r in results] == ["ok"]
+    assert [t for t in stale if t.exists()] == [] and not stale_part.exists()
+    assert all(t.is_dir() for t in kept) and not_a_folder.is_file()
+    assert (kept[2] / "mine.txt").is_file()
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _fill(disk: Path, leave: int) -> None:
+    """Fill the file system to the last byte, then free `leave` bytes of it."""
+    filler = disk / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        for chunk in (1 << 20, 1 << 12, 1):
+            try:
+                while True:
+                    f.write(b"\0" * chunk)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+    if leave:
+        os.truncate(filler, max(0, filler.stat().st_size - leave))
+
+
+@pytest.fixture
+def small_disk(batch):
+    """A 8 MB tmpfs for the reports (plotly.js takes 4.8 MB of it), unmounted afterwards."""
+    import shutil
+
+    from conftest import need_system
+
+    need_system("root to mount a small tmpfs", os.geteuid() == 0 and bool(shutil.which("mount")))
+    disk = batch["root"] / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)], check=True)
+    try:
+        yield disk
+    finally:
+        if subprocess.run(["umount", str(disk)]).returncode:
+            subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def _first_run_on(disk: Path, batch: dict) -> tuple[dict, dict[str, bytes]]:
+    """Reports for ok1 and ok2, boom's failed notebook and a run record, while there is room."""
+    from ips_nb.batch.runner import write_run_record
+
+    b = {**batch, "out": disk / "reports"}
+    results = _run_quietly(b, "ok1", "ok2", "boom")
+    assert [r.status for r in results] == ["ok", "ok", "failed"], [r.reason for r in results]
+    write_run_record(str(b["out"]), ["first run"], _config(b), results, "fingerprint")
+    return b, _tree(b["out"])
+
+
+def _run_quietly(b: dict, *sites: str):
+    from ips_nb.batch.runner import run_jobs
+
+    return run_jobs(_jobs(*sites), _config(b), workers=2, report=lambda r: None)
+
+
+@pytest.mark.system
+def test_a_full_disk_says_so_in_one_line_and_keeps_every_report(batch, small_disk, capsys):
+    b, before = _first_run_on(small_disk, batch)
+    _fill(small_disk, leave=0)
+    status = _run(b, "ok1", "ok2", "boom")
+    printed = capsys.readouterr()
+    assert status == 1
+    assert "Traceback" not in printed.out + printed.err
+    full = "the disk is full (No space left on device) writing "
+    for site in ("ok1", "ok2", "boom"):
+        line = next(ln for ln in printed.out.splitlines() if f"{site} supervision {MONTH}: FAILED" in ln)
+        assert f"— {full}{b['out'] / site / 'supervision'}" in line, line
+    assert [ln for ln in printed.err.splitlines() if ln.strip()] == \
+        [next(ln for ln in printed.err.splitlines() if f"{full}{b['out'] / 'runs'}" in ln)]
+    # every file as it was, byte for byte: no 0-byte or half-written file, no temporary one left
+    assert _tree(b["out"]) == before
+    # a workbook's JSON cut short without an error (written through a file it never closed) is
+    # not taken for a report either: the runner checks it, and the free space names the cause
+    from ips_nb.batch.runner import _check_json
+
+    cut = small_disk / "cut.json"
+    cut.touch()
+    with pytest.raises(OSError) as err:
+        _check_json(cut)
+    assert err.value.errno == errno.ENOSPC
+
+
+@pytest.mark.system
+@pytest.mark.parametrize("room", [6 << 10, 14 << 10, 24 << 10], ids=["6K", "14K", "24K"])
+def test_a_disk_filling_up_mid_run_leaves_only_whole_files(batch, small_disk, room):
+    """Some writes succeed, one runs out of space: each file is the old one or a whole new one."""
+    from ips_nb.batch.runner import write_run_record
+
+    b, before = _first_run_on(small_disk, batch)
+    _fill(small_disk, leave=room)
+    results = _run_quietly(b, "ok1", "ok2", "boom")
+    try:
+        write_run_record(str(b["out"]), ["second run"], _config(b), results, "fingerprint")
+    except OSError as exc:  # runner.DiskFull
+        assert str(exc).startswith("the disk is full (No space left on device) writing ")
+    for r in results:
+        assert r.status == "ok" or (r.status == "failed" and (
+            r.reason.startswith("the disk is full (No space left on device) writing ")
+            or (r.job.site == "boom" and "ValueError" in r.reason))), r
+    after = _tree(b["out"])
+    ok = {r.job.site for r in results if r.status == "ok"}
+    for name, data in after.items():
+        assert data, f"{name} is empty"
+        assert not Path(name).name.startswith(".") and Path(name).suffix in (".ipynb", ".json", ".html", ".js"), \
+            f"{name} was left behind"
+        if name.endswith(".ipynb"):
+            nbformat.reads(data.decode(), as_version=4)
+        elif name.endswith(".json"):
+            json.loads(data)
+        elif name.endswith(".html"):
+            assert data.rstrip().endswith(b"</html>"), name
+        if name in before and name.split("/")[0] not in ok and not name.endswith(".failed.ipynb"):
+            assert data == before[name], f"{name} of a failed site changed"
+    assert set(before) <= set(after), "a finished report was removed"
