@@ -1,14 +1,18 @@
-"""The data commands of `ips-nb`: validate, import and export.
+"""The data commands of `ips-nb`: validate, import, export and rekey.
 
 Problems go to stderr, one a line (`error: candidates.csv, row 5, column referral_date, value
 '31-02-2024': not a real date: there is no such day`); the summary goes to stdout. Exit status:
 0 done (warnings allowed), 2 bad input or bad usage. Nobody gets a traceback: anything
 unexpected is one line and status 2, with identity numbers masked.
+
+This layer reads the clock: `validate` and `import` pass the day they run (or `--today`) to the
+library, which refuses dates of records after it.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 
 from ips_nb.data import store
 
@@ -19,11 +23,19 @@ def register(subparsers) -> None:
     """Add `validate`, `import` and `export` to an argparse subparsers object."""
     default_db = store.db_url(None)
 
-    def common(p: argparse.ArgumentParser) -> None:
+    def database(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", default=default_db,
                        help=f"database URL (default $IPS_NB_DB or {store.DEFAULT_DB}; now {default_db})")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        database(p)
         p.add_argument("--params", default="params",
                        help="folder of site parameter files (default params/)")
+
+    def today(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                       help="the day of the import (default today): dates of records after it "
+                            "are refused")
 
     p = subparsers.add_parser(
         "validate", help="Check a CSV folder or an .xlsx workbook and print every problem.",
@@ -31,6 +43,7 @@ def register(subparsers) -> None:
                     "named after the tables) and print every problem; nothing is written.")
     p.add_argument("source", metavar="SOURCE", help="folder of CSV files, or an .xlsx workbook")
     common(p)
+    today(p)
     p.set_defaults(func=cmd_validate)
 
     p = subparsers.add_parser(
@@ -40,6 +53,7 @@ def register(subparsers) -> None:
                     "error: nothing is written.")
     p.add_argument("source", metavar="SOURCE", help="folder of CSV files, or an .xlsx workbook")
     common(p)
+    today(p)
     p.set_defaults(func=cmd_import)
 
     p = subparsers.add_parser(
@@ -51,6 +65,25 @@ def register(subparsers) -> None:
     p.add_argument("--site", action="append", help="site id (repeatable; default every site)")
     common(p)
     p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser(
+        "rekey", help="Move the database's CPR pseudonyms to a new key, from files that hold "
+                      "the CPR numbers.",
+        description="Re-make every CPR pseudonym in the database with a new key, in one "
+                    "transaction. A pseudonym cannot be turned back into its number, so the "
+                    "numbers are read again from SOURCE(s) (folders or workbooks in the exchange "
+                    "format with a candidates table and its cpr column); each is first checked "
+                    "against the stored pseudonym with the old key. If any stored pseudonym has "
+                    "no number in the SOURCE(s), nothing changes. The new key file is made (mode "
+                    "0600) when it does not exist.")
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="folders of CSV files or .xlsx workbooks holding the CPR numbers")
+    p.add_argument("--old-key-file", required=True, metavar="FILE",
+                   help="the key that made the stored pseudonyms")
+    p.add_argument("--new-key-file", required=True, metavar="FILE",
+                   help="the key to make them with from now on (made when it does not exist)")
+    database(p)
+    p.set_defaults(func=cmd_rekey)
 
 
 def _report(problems) -> None:
@@ -86,7 +119,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check SOURCE; 0 when it would import, 2 when it holds an error."""
     from ips_nb.data.importer import validate_source
 
-    checked = validate_source(args.source, store.db_url(args.db), args.params)
+    checked = validate_source(args.source, store.db_url(args.db), args.params,
+                              today=args.today or date.today())
     _report(checked.problems)
     errors, warnings = len(checked.errors), len(checked.warnings)
     if errors:
@@ -103,13 +137,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     from ips_nb.data.importer import import_source, safe_url
 
     url = store.db_url(args.db)
-    outcome = import_source(args.source, url, args.params)
+    outcome = import_source(args.source, url, args.params, today=args.today or date.today())
     _report(outcome.problems)
     errors = [p for p in outcome.problems if p.level == "error"]
     if not outcome.written:
         print(f"{args.source}: {len(errors)} error(s); nothing was written")
         return EXIT_BAD_INPUT
-    print(f"Imported site(s) {', '.join(outcome.sites)} into {safe_url(url)}: {_summary(outcome.rows)}")
+    new = " (a new database)" if outcome.created else ""
+    print(f"Imported site(s) {', '.join(outcome.sites)} into {safe_url(url)}{new}: "
+          f"{_summary(outcome.rows)}")
     return EXIT_OK
 
 
@@ -125,5 +161,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"ips-nb export: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"Exported to {args.dest}: {_summary(counts)}")
+    return EXIT_OK
+
+
+@_guarded
+def cmd_rekey(args: argparse.Namespace) -> int:
+    """Re-make every stored CPR pseudonym with the new key, from the numbers in SOURCE(s)."""
+    from pathlib import Path
+
+    from ips_nb.data.importer import KEY_FILE_ENV, rekey, safe_url
+
+    url = store.db_url(args.db)
+    outcome = rekey(args.sources, url, args.old_key_file, args.new_key_file)
+    _report(outcome.problems)
+    if not outcome.written:
+        print("nothing was re-keyed")
+        return EXIT_BAD_INPUT
+    new = Path(args.new_key_file).absolute()
+    print(f"Re-keyed {outcome.rows['candidates']} pseudonyms in {safe_url(url)}; they are made "
+          f"with {new} now: use it from now on (as .ips_nb_key, or set {KEY_FILE_ENV}={new}), "
+          "and keep the old key no longer than your backups of the old database")
     return EXIT_OK
 

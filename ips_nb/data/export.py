@@ -2,13 +2,24 @@
 
 What comes out imports again to the same database: every table is written (header only when a
 site has no rows of it), dates as ISO dates (real date cells in .xlsx), and candidates carry
-`cpr_hash` where the exchange format has `cpr`, because the store never holds the number itself.
-The hash is pseudonymous, not anonymous: treat an export like the database it came from.
-CSV files are UTF-8 with a byte-order mark, so Excel shows æ, ø, å, ä and ö right.
+`cpr_hash` where the exchange format has `cpr`, because the store never holds the number itself,
+with `cpr_key`, the short fingerprint of the key that made it, so the export is only re-imported
+where that key is. The hash is pseudonymous, not anonymous: treat an export like the database it
+came from. CSV files are UTF-8 with a byte-order mark, so Excel shows æ, ø, å, ä and ö right.
+
+A text that a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+carriage return: a goal, an employer, a name) never becomes one: in .xlsx every text is a string
+cell (never a formula; Excel's quote prefix on those that look like one), in CSV such a text gets
+a quote in front, as OWASP recommends, which the importer removes again (readers.csv_value).
+
+All tables are read in one read transaction, so an import running meanwhile is exported whole or
+not at all. Nothing is left half-written: files are written under temporary names and moved into
+place only when all of them are complete.
 """
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 from datetime import date
@@ -17,8 +28,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ips_nb.data import store
-from ips_nb.data.schema import TABLE_ORDER, TABLES
-from ips_nb.data.readers import EXCEL_SUFFIXES
+from ips_nb.data.readers import EXCEL_SUFFIXES, FORMULA_START
+from ips_nb.data.schema import HASH_COLUMN, HASH_KEY_COLUMN, TABLE_ORDER, TABLES
 
 
 class ExportError(Exception):
@@ -26,35 +37,56 @@ class ExportError(Exception):
 
 
 def export_columns(table: str) -> list[str]:
-    return ["cpr_hash" if c.kind == "cpr" else c.name for c in TABLES[table].columns]
+    names = []
+    for c in TABLES[table].columns:
+        names += [HASH_COLUMN, HASH_KEY_COLUMN] if c.kind == "cpr" else [c.name]
+    return names
+
+
+def _stored_columns(table: str) -> list[str]:
+    return [c for c in export_columns(table) if c != HASH_KEY_COLUMN]
 
 
 def all_sites(engine: sa.Engine) -> list[str]:
+    with store.snapshot(engine) as conn:
+        return _all_sites(conn)
+
+
+def _all_sites(conn: sa.Connection) -> list[str]:
     found: set[str] = set()
-    with engine.connect() as conn:
-        names = set(sa.inspect(conn).get_table_names())
-        for name in TABLE_ORDER:
-            if name in names:
-                t = store.METADATA.tables[name]
-                found.update(conn.execute(sa.select(t.c.site).distinct()).scalars())
+    names = set(sa.inspect(conn).get_table_names())
+    for name in TABLE_ORDER:
+        if name in names:
+            t = store.METADATA.tables[name]
+            found.update(conn.execute(sa.select(t.c.site).distinct()).scalars())
     return sorted(found)
 
 
 def read_tables(engine: sa.Engine, sites: list[str]) -> dict[str, list[tuple]]:
-    """Each table's rows for these sites (scoped in the query), in a stable order."""
+    """Each table's rows for these sites (scoped in the query), in a stable order, from one
+    snapshot of the database."""
+    with store.snapshot(engine) as conn:
+        return _read_tables(conn, sites)
+
+
+def _read_tables(conn: sa.Connection, sites: list[str]) -> dict[str, list[tuple]]:
+    recorded = store.stored_fingerprint(conn)
+    made_with = recorded[:12] if recorded else None
     out = {}
-    with engine.connect() as conn:
-        for name in TABLE_ORDER:
-            t = store.METADATA.tables[name]
-            cols = [t.c[c] for c in export_columns(name)]
-            keys = [c for c in (TABLES[name].key, "date", "review_date", "item", "set_date",
-                                "due_date", "start_date") if c and c in t.c]
-            order = [t.c.site, *(t.c[k] for k in keys)]
-            q = sa.select(*cols).where(t.c.site.in_(sites)).order_by(*order)
-            rows = [tuple(r) for r in conn.execute(q)]
-            # ties on the order columns: sort the rest too, so an export is always the same
-            out[name] = sorted(rows, key=lambda r: tuple((v is not None, str(v)) for v in r)) \
-                if not TABLES[name].key else rows
+    for name in TABLE_ORDER:
+        t = store.METADATA.tables[name]
+        cols = [t.c[c] for c in _stored_columns(name)]
+        keys = [c for c in (TABLES[name].key, "date", "review_date", "item", "set_date",
+                            "due_date", "start_date") if c and c in t.c]
+        order = [t.c.site, *(t.c[k] for k in keys)]
+        q = sa.select(*cols).where(t.c.site.in_(sites)).order_by(*order)
+        rows = [tuple(r) for r in conn.execute(q)]
+        if name == "candidates":  # the key's fingerprint beside each hash
+            at = _stored_columns(name).index(HASH_COLUMN) + 1
+            rows = [r[:at] + ((made_with if r[at - 1] else None),) + r[at:] for r in rows]
+        # ties on the order columns: sort the rest too, so an export is always the same
+        out[name] = sorted(rows, key=lambda r: tuple((v is not None, str(v)) for v in r)) \
+            if not TABLES[name].key else rows
     return out
 
 
@@ -71,20 +103,54 @@ def text(value: object) -> str:
     return str(value)
 
 
+def csv_text(value: str) -> str:
+    """A text as a CSV cell no spreadsheet takes for a formula: one quote in front when it
+    starts (after any quotes) with =, +, -, @, a tab or a carriage return."""
+    return "'" + value if FORMULA_START.match(value) else value
+
+
+def _csv_cell(value: object) -> str:
+    return csv_text(value) if isinstance(value, str) else text(value)
+
+
+def _cannot_write(where: Path, exc: OSError) -> ExportError:
+    return ExportError(f"cannot write to {where.absolute()}: {exc.strerror or exc}; nothing "
+                       "was exported")
+
+
 def write_csv_folder(tables: dict[str, list[tuple]], dest: Path) -> None:
+    """Every table to DEST/<table>.csv; all files are complete before any replaces an old one."""
     if dest.exists() and not dest.is_dir():
         raise ExportError(f"{dest} is a file: give a folder, or a name ending in .xlsx")
-    dest.mkdir(parents=True, exist_ok=True)
-    for name, rows in tables.items():
-        fd, tmp = tempfile.mkstemp(dir=dest, prefix=f".{name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(export_columns(name))
-            w.writerows([text(v) for v in r] for r in rows)
-        os.replace(tmp, dest / f"{name}.csv")
+    made = not dest.exists()
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_write(dest, exc) from None
+    staged: list[tuple[str, str]] = []
+    try:
+        for name, rows in tables.items():
+            fd, tmp = tempfile.mkstemp(dir=dest, prefix=f".{name}.", suffix=".tmp")
+            staged.append((tmp, name))
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(export_columns(name))
+                w.writerows([_csv_cell(v) for v in r] for r in rows)
+        for tmp, name in staged:
+            os.replace(tmp, dest / f"{name}.csv")
+    except OSError as exc:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        if made:
+            try:
+                dest.rmdir()
+            except OSError:
+                pass
+        raise _cannot_write(dest, exc) from None
 
 
-def write_xlsx(tables: dict[str, list[tuple]], dest: Path) -> None:
+def _workbook_bytes(tables: dict[str, list[tuple]]) -> bytes:
+    """The .xlsx in memory: every text a string cell, so nothing in it is ever a formula."""
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
 
@@ -96,42 +162,54 @@ def write_xlsx(tables: dict[str, list[tuple]], dest: Path) -> None:
             cells = []
             for v in r:
                 cell = WriteOnlyCell(ws, value=v)
-                if isinstance(v, date):
+                if isinstance(v, str):
+                    cell.data_type = "s"  # openpyxl would take a leading '=' for a formula
+                    if FORMULA_START.match(v):
+                        cell.quotePrefix = True  # and Excel keeps it text when it is edited
+                elif isinstance(v, date):
                     cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
             ws.append(cells)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    os.close(fd)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(tables: dict[str, list[tuple]], dest: Path) -> None:
+    """The workbook is made in memory, then written under a temporary name and moved into place."""
+    data = _workbook_bytes(tables)
+    tmp = None
     try:
-        wb.save(tmp)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, dest)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise _cannot_write(dest.parent if tmp is None else dest, exc) from None
 
 
 def export(url: str, dest: str | Path, sites: list[str] | None = None) -> dict[str, int]:
     """Write these sites (default: every site) to DEST; returns rows written per table."""
     dest = Path(dest)
-    from ips_nb.data.importer import first_line, sqlite_path
-
-    path = sqlite_path(url)
-    if path is not None and not path.exists():
-        raise ExportError(f"there is no database at {path}")
-    engine = store.connect(url)
     try:
-        present = all_sites(engine)
+        engine = store.open_existing(url)
+    except store.StoreError as exc:
+        raise ExportError(str(exc)) from None
+    try:
+        with store.snapshot(engine) as conn:
+            present = _all_sites(conn)
+            if not present:
+                raise ExportError("the database holds no site")
+            unknown = sorted(set(sites or []) - set(present))
+            if unknown:
+                raise ExportError(f"no site {', '.join(unknown)} in the database "
+                                  f"(it holds {', '.join(present)})")
+            tables = _read_tables(conn, sorted(set(sites or present)))
     except sa.exc.SQLAlchemyError as exc:
-        engine.dispose()
-        raise ExportError(f"the database cannot be read: {first_line(exc)}") from None
-    try:
-        if not present:
-            raise ExportError("the database holds no site")
-        unknown = sorted(set(sites or []) - set(present))
-        if unknown:
-            raise ExportError(f"no site {', '.join(unknown)} in the database "
-                              f"(it holds {', '.join(present)})")
-        tables = read_tables(engine, sorted(set(sites or present)))
+        raise ExportError(f"the database cannot be read: {store.first_line(exc)}") from None
     finally:
         engine.dispose()
     if dest.suffix.lower() in EXCEL_SUFFIXES:

@@ -1,26 +1,34 @@
-"""`ips-nb validate` and `ips-nb import`: read a SOURCE, check it all, then write it in one go.
+"""`ips-nb validate`, `ips-nb import` and `ips-nb rekey`: read, check it all, then write in one go.
 
 A site's rows in the SOURCE replace that site's rows in the database, in one transaction; other
 sites are untouched, and importing the same files twice gives the same database. Any error
 means nothing is written: not the database, not even a new SQLite file or a key file.
 
 The key that hashes CPR numbers: $IPS_NB_KEY, else the file named by $IPS_NB_KEY_FILE, else
-`.ips_nb_key` in the current folder, created (mode 0600) by the first import that needs it. It
-lives apart from the database on purpose: a copy of the data alone cannot be brute-forced back to
-CPR numbers. Keep it (and back it up) with the project: another key hashes the same person
-differently, so a person could no longer be recognised across imports.
+`.ips_nb_key` in the current folder, created (mode 0600) by the first import into a database
+without pseudonyms. It lives apart from the database on purpose: a copy of the data alone cannot
+be brute-forced back to CPR numbers. The database keeps the key's fingerprint (never the key),
+so another key, a lost key file, a short key or a key file others may read is refused with one
+line that says what to do; it is never replaced silently, because another key hashes the same
+person differently and every link across imports would quietly break.
+
+Re-keying (`rekey`) is honest about what a pseudonym is: an HMAC cannot be turned back into the
+number, so the new pseudonyms are made from the numbers themselves, read again from files (the
+sources the sites sent). Each number is first hashed with the old key to find the stored
+pseudonym it belongs to; a stored pseudonym without its number stops the re-key, and nothing
+changes.
 """
 from __future__ import annotations
 
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from ips_nb.data import identity
-
 from ips_nb.data import store
 from ips_nb.data.readers import read_source
 from ips_nb.data.schema import TABLE_ORDER, TABLES
@@ -28,6 +36,9 @@ from ips_nb.data.problems import Problem, problem
 from ips_nb.data.validate import Checked, Existing, check
 
 KEY_FILE_ENV = "IPS_NB_KEY_FILE"
+REKEY_HINT = ("to move the database to the new key instead, run `ips-nb rekey SOURCE… "
+              "--old-key-file OLD --new-key-file NEW` with the files that hold every candidate's "
+              "CPR number (a pseudonym cannot be re-keyed without its number)")
 
 
 class DatabaseUnavailable(Exception):
@@ -36,48 +47,45 @@ class DatabaseUnavailable(Exception):
 
 @dataclass
 class Outcome:
-    """How an import (or a validation) ended: exit status, every problem, what was written."""
+    """How an import (or a validation, or a re-key) ended: exit status, problems, what was written."""
 
     status: int
     problems: list[Problem] = field(default_factory=list)
     sites: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     written: bool = False
+    created: bool = False  # the import made a new database
 
 
 def key_file() -> Path:
     return Path(os.environ.get(KEY_FILE_ENV) or ".ips_nb_key")
 
 
-def existing_key() -> bytes | None:
-    """The hashing key if one exists already; never creates one (validation writes nothing)."""
-    if os.environ.get(identity.KEY_ENV):
-        return os.environ[identity.KEY_ENV].encode()
-    path = key_file()
-    return path.read_text().strip().encode() if path.is_file() else None
-
-
 def sqlite_path(url: str) -> Path | None:
     """The file of an SQLite URL (None for other databases and in-memory ones)."""
-    parsed = sa.engine.make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
+    return store.sqlite_file(url)
 
 
 def read_existing(url: str) -> Existing:
-    """Ids, row counts and CPR hashes the database holds; empty when there is no database yet."""
+    """Ids, row counts, CPR hashes and the key's fingerprint the database holds.
+
+    Empty when there is no database yet; DatabaseUnavailable when it cannot be read or is not
+    ours (an SQLite file of another program, a file that is no database).
+    """
     try:
+        store.check_importable(url)
         path = sqlite_path(url)
         if path is not None and not path.exists():
-            return Existing(key=existing_key())  # do not create the file just to look inside
+            return Existing()  # do not create the file just to look inside
         engine = store.connect(url)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+    except store.StoreError as exc:
+        raise DatabaseUnavailable(str(exc)) from None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError, ValueError) as exc:
         raise DatabaseUnavailable(f"not a database URL I can use ({exc})") from None
     try:
-        with engine.connect() as conn:
+        with store.snapshot(engine) as conn:
             tables = set(sa.inspect(conn).get_table_names())
-            existing = Existing(key=existing_key())
+            existing = Existing(present=bool(tables & set(TABLE_ORDER)))
             for name in TABLE_ORDER:
                 if name not in tables:
                     continue
@@ -91,6 +99,7 @@ def read_existing(url: str) -> Existing:
                 t = store.METADATA.tables["candidates"]
                 q = sa.select(t.c.cpr_hash, t.c.site, t.c.candidate_id).where(t.c.cpr_hash.is_not(None))
                 existing.hashes = {h: (s, c) for h, s, c in conn.execute(q)}
+            existing.fingerprint = store.stored_fingerprint(conn)
             return existing
     except sa.exc.SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"the database cannot be read: {first_line(exc)}") from None
@@ -99,25 +108,114 @@ def read_existing(url: str) -> Existing:
 
 
 def safe_url(url: str) -> str:
-    """A database URL fit to print: any password hidden."""
+    """A database fit to print: an SQLite file's absolute path, else the URL without password."""
+    return store.shown(url)
+
+
+first_line = store.first_line  # the first line of an exception's message, for one-line reports
+
+
+# --- the key ------------------------------------------------------------------------------------
+
+@dataclass
+class KeyChoice:
+    """The key an import would use, where it comes from, and what is wrong with it."""
+
+    key: bytes | None  # None: there is none yet (the import makes one), or it is refused
+    label: str  # how the operator finds it: $IPS_NB_KEY or the key file's absolute path
+    problems: list[Problem] = field(default_factory=list)
+
+
+def choose_key(existing: Existing | None) -> KeyChoice:
+    """The key for an import, judged alone and against the database's fingerprint; never made here.
+
+    Refused (one error line each, saying what to do): an empty or short key, a key file others
+    may read, no key at all when the database holds pseudonyms or a fingerprint, another key
+    than the one the database records.
+    """
+    path = key_file()
+    from_env = identity.key_from_env()
+    label = identity.KEY_ENV if from_env is not None else str(path.absolute())
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not a URL at all: print it as given
-        return url
+        if from_env is not None:
+            key = identity.check_key(from_env, identity.KEY_ENV)
+        elif path.exists():
+            key = identity.read_key_file(path)
+        else:
+            key = None
+    except identity.KeyRefused as exc:
+        return KeyChoice(None, label, [problem(exc.where, None, None, None, exc.message)])
+    if existing is None:
+        return KeyChoice(key, label)
+    recorded = existing.fingerprint
+    if key is None:
+        if recorded or existing.hashes:
+            made = f"a key (fingerprint {recorded[:12]})" if recorded else "a key"
+            return KeyChoice(None, label, [problem(
+                label, None, None, None,
+                f"there is no key file and {identity.KEY_ENV} is not set, but the database's CPR "
+                f"pseudonyms were made with {made}: restore that key file from your backup (or "
+                f"point {KEY_FILE_ENV} at it), or set {identity.KEY_ENV} to that key; a new key "
+                "would make every person a stranger to the database")])
+        return KeyChoice(None, label)
+    if recorded and recorded != identity.key_fingerprint(key):
+        return KeyChoice(None, label, [mismatch(label, key, recorded)])
+    return KeyChoice(key, label)
 
 
-def first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def mismatch(label: str, key: bytes, recorded: str | None) -> Problem:
+    """The one line for 'this is another key than the one behind the stored pseudonyms'."""
+    theirs = f" (fingerprint {recorded[:12]})" if recorded else ""
+    return problem(
+        label, None, None, None,
+        f"this CPR key (fingerprint {identity.short_fingerprint(key)}) is another key than the "
+        f"one that made the database's pseudonyms{theirs}, so nothing was written: restore that "
+        f"key's file (or point {KEY_FILE_ENV} at it), or set {identity.KEY_ENV} to that key; "
+        + REKEY_HINT)
 
+
+def _legacy_key_check(existing: Existing, choice: KeyChoice, checked: Checked) -> list[Problem]:
+    """A database written before fingerprints existed: test the key on candidates it knows.
+
+    When the SOURCE gives numbers for candidates whose pseudonyms the database holds, and the key
+    reproduces none of them, it is another key. When it reproduces any (or there is nothing to
+    compare), the key is taken, and its fingerprint is recorded from now on.
+    """
+    if existing.fingerprint or not existing.hashes or choice.key is None or not checked.ok:
+        return []
+    stored = {(site, cid): h for h, (site, cid) in existing.hashes.items()}
+    frame = checked.frames.get("candidates")
+    compared = matched = 0
+    if frame is not None:
+        for cid, site, number in zip(frame["candidate_id"], frame["site"], frame["cpr"]):
+            old = stored.get((site, cid))
+            if old is None or not isinstance(number, str) or not number:
+                continue
+            compared += 1
+            matched += identity.cpr_hash(number, choice.key) == old
+    if compared and not matched:
+        return [mismatch(choice.label, choice.key, None)]
+    return [problem(choice.label, None, None, None,
+                    "the database holds CPR pseudonyms but no key fingerprint (an earlier "
+                    "version wrote it): this import records this key's, and from now on "
+                    "another key is refused", level="warning")]
+
+
+# --- validate and import ------------------------------------------------------------------------
 
 def validate_source(source: str | Path, url: str, params_dir: str | Path, *,
-                    need_db: bool = False) -> Checked:
-    """Read and check a SOURCE; the database is consulted for ids of other sites.
+                    need_db: bool = False, today: date | None = None) -> Checked:
+    """Read and check a SOURCE; the database is consulted for ids of other sites and its key.
 
     Without `need_db`, a database that cannot be read is a warning (the files are still
-    checked); an import needs it and turns that into an error.
+    checked); an import needs it and turns that into an error. `today` is the day of the
+    import (dates of records after it are refused; None: not checked).
     """
+    return _validate(source, url, params_dir, need_db=need_db, today=today)[0]
+
+
+def _validate(source: str | Path, url: str, params_dir: str | Path, *, need_db: bool,
+              today: date | None) -> tuple[Checked, Existing | None, KeyChoice]:
     raw = read_source(source)
     try:
         existing = read_existing(url)
@@ -128,7 +226,16 @@ def validate_source(source: str | Path, url: str, params_dir: str | Path, *,
         raw.problems.append(problem(safe_url(url), None, None, None,
                                     f"{exc}; ids were not checked against other sites",
                                     level="warning"))
-    return check(raw, params_dir, existing)
+    choice = choose_key(existing)
+    known = existing or Existing()
+    known.key = choice.key
+    checked = check(raw, params_dir, known, today=today)
+    checked.problems[:0] = choice.problems
+    if existing is not None:
+        checked.problems[:0] = _legacy_key_check(existing, choice, checked)
+    if not checked.ok:
+        checked.frames = {}
+    return checked, existing, choice
 
 
 def _create_schema(engine: sa.Engine) -> None:
@@ -143,27 +250,34 @@ def _create_schema(engine: sa.Engine) -> None:
             time.sleep(0.2 * (attempt + 1))
 
 
-def import_source(source: str | Path, url: str, params_dir: str | Path) -> Outcome:
-    """Validate, then replace the SOURCE's sites in one transaction; status 0 written, 2 not."""
+def import_source(source: str | Path, url: str, params_dir: str | Path, *,
+                  today: date | None = None) -> Outcome:
+    """Validate, then replace the SOURCE's sites in one transaction; status 0 written, 2 not.
+
+    `today`: the day of the import, passed by the caller (the command line passes the day it
+    runs); a date of a record after it is refused. None leaves dates unchecked against a day.
+    """
     try:
-        checked = validate_source(source, url, params_dir, need_db=True)
+        checked, existing, choice = _validate(source, url, params_dir, need_db=True, today=today)
     except DatabaseUnavailable as exc:
         return Outcome(2, [problem(safe_url(url), None, None, None, str(exc))])
     if not checked.ok:
         return Outcome(2, checked.problems, checked.sites, checked.rows)
     problems = list(checked.problems)
-    had_key = existing_key() is not None
-    key = identity.load_key(key_file())
+    created = existing is None or not existing.present
+    try:
+        # the key validation accepted; none yet (a database without pseudonyms): made now
+        key = choice.key or identity.load_key(key_file())
+    except identity.KeyRefused as exc:
+        return Outcome(2, problems + [problem(exc.where, None, None, None, exc.message)],
+                       checked.sites, checked.rows)
     engine = store.connect(url)
     try:
-        if not had_key and _holds_hashes(engine):
-            problems.append(problem(
-                str(key_file()), None, None, None,
-                "a new CPR key was made, but the database holds CPR hashes made with another key: "
-                "people can no longer be recognised across imports (restore the old key file, or "
-                f"set {identity.KEY_ENV})", level="warning"))
         _create_schema(engine)
         store.write_sites(engine, checked.frames, key)
+    except store.KeyMismatch as exc:  # another import recorded another key meanwhile
+        problems.append(mismatch(choice.label, key, exc.stored))
+        return Outcome(2, problems, checked.sites, checked.rows)
     except sa.exc.IntegrityError as exc:
         problems.append(problem(safe_url(url), None, None, None,
                                 "the database refused the rows, so nothing was written; did "
@@ -177,12 +291,104 @@ def import_source(source: str | Path, url: str, params_dir: str | Path) -> Outco
         return Outcome(2, problems, checked.sites, checked.rows)
     finally:
         engine.dispose()
-    return Outcome(0, problems, checked.sites, checked.rows, written=True)
+    return Outcome(0, problems, checked.sites, checked.rows, written=True, created=created)
 
 
-def _holds_hashes(engine: sa.Engine) -> bool:
-    with engine.connect() as conn:
-        if not sa.inspect(conn).has_table("candidates"):
-            return False
-        t = store.METADATA.tables["candidates"]
-        return conn.execute(sa.select(t.c.cpr_hash).where(t.c.cpr_hash.is_not(None)).limit(1)).first() is not None
+# --- re-key -------------------------------------------------------------------------------------
+
+def _numbers(sources: list[str | Path], old_key: bytes) -> tuple[dict[str, str], list[Problem]]:
+    """Old pseudonym → the number it was made from, for every CPR cell of the SOURCEs.
+
+    The stored pseudonym is HMAC(key, the number as the importer spelt it: the ten digits for a
+    Danish CPR, the last ten for a Swedish personnummer); both spellings are tried, so no site
+    parameters are needed, and only a number that gives a stored pseudonym is ever used.
+    """
+    found: dict[str, str] = {}
+    problems: list[Problem] = []
+    for source in sources:
+        raw = read_source(source)
+        problems += [p for p in raw.problems if p.level == "error"]
+        table = raw.tables.get("candidates")
+        if table is None:
+            if not any(p.level == "error" for p in raw.problems):
+                problems.append(problem(str(source), None, None, None,
+                                        "holds no candidates table: there are no CPR numbers "
+                                        "to re-key from"))
+            continue
+        for _, cells in table.rows:
+            digits = identity.normalise(cells.get("cpr", "")).replace("+", "")
+            if not (digits.isascii() and digits.isdigit() and len(digits) in (10, 12)):
+                continue
+            for spelling in {digits, digits[-10:]}:
+                found.setdefault(identity.cpr_hash(spelling, old_key), spelling)
+    return found, problems
+
+
+def rekey(sources: list[str | Path], url: str, old_key_file: str | Path,
+          new_key_file: str | Path) -> Outcome:
+    """Move every stored CPR pseudonym from the old key to the new one, in one transaction.
+
+    The new key file is made (mode 0600) when it does not exist. Refused, with nothing written
+    and no new key file left: an old key that is not the database's, a new key that is short or
+    readable by others, and any stored pseudonym whose number no SOURCE holds. `rows` of the
+    outcome counts the candidates re-keyed.
+    """
+    new_path = Path(new_key_file)
+    try:
+        old = identity.read_key_file(old_key_file, check_length=False)
+        new = identity.read_key_file(new_path) if new_path.exists() else None
+    except identity.KeyRefused as exc:
+        return Outcome(2, [problem(exc.where, None, None, None, exc.message)])
+    try:
+        engine = store.open_existing(url)
+    except store.StoreError as exc:
+        return Outcome(2, [problem(safe_url(url), None, None, None, str(exc))])
+    made_key = done = False
+    try:
+        with engine.connect() as conn:
+            recorded = store.stored_fingerprint(conn)
+        old_fp = identity.key_fingerprint(old)
+        if recorded and recorded != old_fp:
+            return Outcome(2, [problem(
+                str(Path(old_key_file).absolute()), None, None, None,
+                f"is not the key that made the database's pseudonyms (its fingerprint is "
+                f"{old_fp[:12]}, the database's {recorded[:12]}): give the old key's file")])
+        if new is not None and identity.key_fingerprint(new) == old_fp:
+            return Outcome(2, [problem(str(new_path.absolute()), None, None, None,
+                                       "is the old key itself: give a new key file (a file that "
+                                       "does not exist yet is made with a new key)")])
+        numbers, problems = _numbers(sources, old)
+        if problems:
+            return Outcome(2, problems)
+        if new is None:
+            new = identity.create_key_file(new_path)
+            made_key = True
+        count = store.rekey_pseudonyms(
+            engine, old_fp, identity.key_fingerprint(new),
+            lambda h: identity.cpr_hash(numbers[h], new) if h in numbers else None)
+        done = True
+    except store.Unmatched as exc:
+        shown = [problem(safe_url(url), None, None, None,
+                         f"candidate {cid} of site {site} has a pseudonym but no CPR number in "
+                         "the SOURCE(s) that gives it with the old key: add that candidate's row "
+                         "(with its cpr) to a SOURCE; nothing was re-keyed")
+                 for site, cid in exc.candidates[:20]]
+        if len(exc.candidates) > 20:
+            shown.append(problem(safe_url(url), None, None, None,
+                                 f"and {len(exc.candidates) - 20} more candidates without their "
+                                 "number"))
+        return Outcome(2, shown)
+    except store.KeyMismatch as exc:
+        return Outcome(2, [problem(str(Path(old_key_file).absolute()), None, None, None,
+                                   f"is not the key that made the database's pseudonyms (the "
+                                   f"database's fingerprint is {exc.stored[:12]})")])
+    except identity.KeyRefused as exc:
+        return Outcome(2, [problem(exc.where, None, None, None, exc.message)])
+    except sa.exc.SQLAlchemyError as exc:
+        return Outcome(2, [problem(safe_url(url), None, None, None,
+                                   f"nothing was re-keyed: {first_line(exc)}; try again")])
+    finally:
+        engine.dispose()
+        if made_key and not done:
+            new_path.unlink(missing_ok=True)  # the re-key did not happen: its new key goes too
+    return Outcome(0, [], rows={"candidates": count}, written=True)

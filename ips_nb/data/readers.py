@@ -6,7 +6,9 @@ at the very cell. What only the file format knows is settled here:
 
 - CSV: UTF-8 with or without a byte-order mark. A file that is not UTF-8 is read as Windows-1252
   (what Excel's plain "CSV" writes on Windows) with a warning; UTF-16 and binary files are
-  errors. The separator is the one the header line uses most: comma, semicolon or tab.
+  errors. The separator is the one the header line uses most: comma, semicolon or tab. A cell
+  `ips-nb export` protected against formula injection (a quote before a leading `=`, `+`, `-`,
+  `@`, tab or carriage return) gets exactly that quote removed again (`csv_value`).
 - .xlsx: openpyxl read-only with cached values (`data_only`). Date cells and date-formatted
   numbers become ISO dates; a plain number in a date column is taken as an Excel serial date;
   whole numbers lose their `.0`; TRUE/FALSE become true/false. Blank rows (trailing ones are
@@ -22,13 +24,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from ips_nb.data.schema import TABLES
+from ips_nb.data.schema import HASH_COLUMN, TABLES  # noqa: F401 - HASH_COLUMN: tools/make_docs.py
 from ips_nb.data.problems import Problem, problem
 
-# A column the exchange format does not declare but the importer knows: the keyed hash of a
-# CPR number, as `ips-nb export` writes it (the store never holds the number itself).
-HASH_COLUMN = "cpr_hash"
+# HASH_COLUMN: a column the exchange format does not declare but the importer knows: the keyed
+# hash of a CPR number, as `ips-nb export` writes it (the store never holds the number itself).
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+# A spreadsheet takes a cell that starts with one of these for a formula (OWASP, "CSV
+# injection"). `ips-nb export` writes such a text with one quote in front; a text that already
+# starts with quotes and then one of these gets one more, so removing one quote is exact.
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+_PROTECTED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def csv_value(text: str) -> str:
+    """A CSV cell as it was before `ips-nb export` protected it (export.csv_text's inverse)."""
+    return text[1:] if _PROTECTED.match(text) else text
 
 
 @dataclass
@@ -168,7 +180,7 @@ def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None
                     continue  # leading blank lines: the header is the first line with text
                 table = _start(name, label, header, record, problems)
                 continue
-            _add_row(table, record, [c.strip() for c in cells], problems)
+            _add_row(table, record, [csv_value(c.strip()) for c in cells], problems)
     except csv.Error as exc:
         problems.append(problem(label, record + 1, None, None, f"cannot be read as CSV: {exc}"))
         return None

@@ -1,7 +1,7 @@
 """The exchange format, declared once.
 
 The importer, the validator, the store, the demo generator and the docs all read these
-declarations, so a column is added in one place (shared/DESIGN.md is the contract).
+declarations, so a column is added in one place (docs/exchange-format.md is generated from it).
 """
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ class Column:
     """One column of the exchange format.
 
     kind: str, date, float, int, bool, enum, cpr. `ref` names the table whose id this column
-    must point at (checked on import).
+    must point at (checked on import). A date column records something that happened, so the
+    importer refuses a date after the day of the import, unless the column is `planned` (a due
+    date, a planned end, a consultant's agreed first day).
     """
 
     name: str
@@ -45,6 +47,7 @@ class Column:
     low: float | None = None
     high: float | None = None
     default: object = None
+    planned: bool = False  # a date that may lie after the day of the import (a plan, not a record)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ C = Column
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("consultants", (
         C("consultant_id", required=True), C("site", required=True), C("name", required=True),
-        C("fte", "float", low=0.01, high=2.0, default=1.0), C("start_date", "date"),
+        C("fte", "float", low=0.01, high=2.0, default=1.0), C("start_date", "date", planned=True),
     ), key="consultant_id"),
     Table("clinicians", (
         C("clinician_id", required=True), C("site", required=True), C("name", required=True),
@@ -98,7 +101,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("action_id", required=True), C("candidate_id", required=True, ref="candidates"),
         C("description", required=True),
         C("owner", "enum", required=True, choices=ACTION_OWNERS),
-        C("due_date", "date", required=True), C("created_date", "date"), C("done_date", "date"),
+        C("due_date", "date", required=True, planned=True), C("created_date", "date"),
+        C("done_date", "date"),
     ), key="action_id", site_via="candidate_id"),
     Table("contacts", (
         C("candidate_id", required=True, ref="candidates"), C("date", "date", required=True),
@@ -114,7 +118,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("placement_id", required=True), C("candidate_id", required=True, ref="candidates"),
         C("kind", "enum", required=True, choices=PLACEMENT_KINDS),
         C("employer", required=True), C("start_date", "date", required=True),
-        C("end_date", "date"), C("hours_per_week", "float", low=0, high=80),
+        C("end_date", "date", planned=True), C("hours_per_week", "float", low=0, high=80),
         C("end_reason"),
     ), key="placement_id", site_via="candidate_id"),
     Table("fidelity", (
@@ -143,6 +147,19 @@ DATE_ORDER = {
     "placements": [("start_date", "end_date")],
     "actions": [("created_date", "done_date")],
 }
+
+
+# Beside the exchange tables, the store keeps one table of its own: one row holding the fingerprint
+# of the key that made every `cpr_hash` in the database (an HMAC of a fixed label under the key,
+# never the key). An import or a re-key with another key is refused instead of silently hashing
+# the same person differently (see identity.key_fingerprint).
+KEY_TABLE = "pseudonym_key"
+KEY_COLUMNS = ("slot", "fingerprint")  # slot is always 1: the table never holds a second row
+
+# An export carries, next to each `cpr_hash`, the short fingerprint of the key that made it, so an
+# export is only ever re-imported into a database keyed alike.
+HASH_COLUMN = "cpr_hash"
+HASH_KEY_COLUMN = "cpr_key"
 
 
 def date_columns(table: str) -> list[str]:

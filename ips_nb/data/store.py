@@ -2,17 +2,27 @@
 
 Every read takes a site and filters in SQL, so no report ever holds another site's rows, and the
 CPR hash is never selected into a report frame.
+
+Reads and writes are whole:
+- a write (`write_sites`, `rekey_pseudonyms`) is one transaction that holds the write lock from
+  its first statement (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so two imports
+  queue instead of interleaving;
+- a read of several tables (`load_site`, an export) is one read transaction (`snapshot`), so an
+  import that replaces the site meanwhile is seen whole or not at all, never half.
+A database that is read must exist and be ours (`open_existing`): a reader never creates one.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
-from ips_nb.data.schema import TABLES, TABLE_ORDER, stored_columns
+from ips_nb.data.schema import KEY_COLUMNS, KEY_TABLE, TABLES, TABLE_ORDER, stored_columns
 
 DEFAULT_DB = "sqlite:///data/ips.db"
 
@@ -37,6 +47,36 @@ def _metadata() -> sa.MetaData:
 
 METADATA = _metadata()
 
+# The store's own bookkeeping, apart from the exchange tables (so nothing that walks those tables
+# meets it): the fingerprint of the key behind every cpr_hash, in one row (schema.KEY_TABLE).
+KEY_METADATA = sa.MetaData()
+KEY = sa.Table(KEY_TABLE, KEY_METADATA,
+               sa.Column(KEY_COLUMNS[0], sa.Integer, sa.CheckConstraint(f"{KEY_COLUMNS[0]} = 1"),
+                         primary_key=True),
+               sa.Column(KEY_COLUMNS[1], sa.String(64), nullable=False))
+_LOCK = 4711  # PostgreSQL advisory lock: one writer at a time
+
+
+class StoreError(Exception):
+    """The database cannot be used as asked; the message is one plain sentence for the operator."""
+
+
+class KeyMismatch(StoreError):
+    """The database's pseudonyms were made with another key than the one given."""
+
+    def __init__(self, stored: str, given: str):
+        super().__init__(f"the database's pseudonyms were made with another key "
+                         f"(fingerprint {stored[:12]}, the given key's {given[:12]})")
+        self.stored, self.given = stored, given
+
+
+class Unmatched(StoreError):
+    """A re-key found stored pseudonyms it has no new value for: (site, candidate_id) of each."""
+
+    def __init__(self, candidates: list[tuple[str, str]]):
+        super().__init__(f"{len(candidates)} stored pseudonym(s) have no number to re-key them")
+        self.candidates = candidates
+
 
 def db_url(url: str | None = None) -> str:
     """The URL to use: an explicit one, else $IPS_NB_DB, else the embedded SQLite file.
@@ -52,6 +92,119 @@ def db_url(url: str | None = None) -> str:
     return DEFAULT_DB
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (None for other databases and in-memory ones)."""
+    parsed = sa.engine.make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def shown(url: str) -> str:
+    """How a database is named in a message: an SQLite file's absolute path, else the URL
+    without its password."""
+    try:
+        path = sqlite_file(url)
+        if path is not None:
+            return str(path.absolute())
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL at all: show it as given
+        return url
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _not_sqlite(exc: sa.exc.SQLAlchemyError) -> bool:
+    return "file is not a database" in str(exc) or "not a database" in first_line(exc)
+
+
+def foreign_tables(conn: sa.Connection) -> list[str]:
+    """The tables of a database that holds none of ours (empty: ours, or an empty database)."""
+    names = set(sa.inspect(conn).get_table_names())
+    if names & (set(METADATA.tables) | {KEY_TABLE}):
+        return []
+    return sorted(names)
+
+
+def check_importable(url: str) -> None:
+    """Refuse a database an import must not write into: not a database, or another program's.
+
+    An SQLite file that does not exist yet is fine (the import makes it and its folder, after
+    validation). PostgreSQL databases are not judged by their other tables: a schema is often
+    shared. The StoreError's sentence goes after the database's name ("<path>: is not …").
+    """
+    try:
+        path = sqlite_file(url)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise StoreError(f"not a database URL I can use ({exc})") from None
+    if path is None or not path.exists():
+        return
+    if path.is_dir():
+        raise StoreError("is a folder: give the database file")
+    engine = sa.create_engine(f"sqlite:///{path.absolute()}")  # an existing file: never written
+    try:
+        with engine.connect() as conn:
+            others = foreign_tables(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        if _not_sqlite(exc):
+            raise StoreError("is not an ips-nb database (it is not an SQLite file); give another "
+                             "--db") from None
+        raise StoreError(f"the database cannot be read: {first_line(exc)}") from None
+    finally:
+        engine.dispose()
+    if others:
+        raise StoreError(f"is not an ips-nb database (it holds other tables: "
+                         f"{', '.join(others[:5])}{', …' if len(others) > 5 else ''}); give another --db")
+
+
+def open_existing(url: str | None = None) -> sa.Engine:
+    """An engine on a database that exists and holds our tables; else StoreError, one sentence.
+
+    For every command that reads (run, export, serve, a report's kernel): reading never creates
+    a database, nor its folder. The sentence names the absolute path tried, which matters for the
+    default `sqlite:///data/ips.db`, relative to wherever the command was started.
+    """
+    url = db_url(url)
+    try:
+        path = sqlite_file(url)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise StoreError(f"not a database URL I can use ({exc})") from None
+    missing = f"no ips-nb database at {shown(url)} (run `ips-nb import` or `ips-nb demo` first)"
+    if path is not None and not path.is_file():
+        if url == DEFAULT_DB:
+            missing += "; the default sqlite:///data/ips.db is relative to the current folder"
+        raise StoreError(missing)
+    try:
+        engine = connect(url)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError, ValueError) as exc:
+        raise StoreError(f"not a database URL I can use ({exc})") from None
+    try:
+        with engine.connect() as conn:
+            names = set(sa.inspect(conn).get_table_names())
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        if path is not None and _not_sqlite(exc):
+            raise StoreError(f"{shown(url)} is not an ips-nb database (it is not an SQLite file)") from None
+        if path is not None:
+            raise StoreError(f"the database {shown(url)} cannot be read: {first_line(exc)}") from None
+        raise StoreError(f"cannot reach the database at {shown(url)}: {first_line(exc)}") from None
+    absent = [name for name in TABLE_ORDER if name not in names]
+    if len(absent) == len(TABLE_ORDER):
+        engine.dispose()
+        if path is not None and names:
+            raise StoreError(f"{shown(url)} is not an ips-nb database (it has none of its tables; "
+                             "run `ips-nb import` or `ips-nb demo` to make one)")
+        raise StoreError(missing)
+    if absent:
+        engine.dispose()
+        raise StoreError(f"the database {shown(url)} lacks the tables {', '.join(absent)}: an "
+                         "import (`ips-nb import`) adds them")
+    return engine
+
+
 def connect(url: str | None = None) -> sa.Engine:
     """An engine for the URL; an SQLite file's folder is created so a fresh clone just works."""
     url = db_url(url)
@@ -65,6 +218,68 @@ def connect(url: str | None = None) -> sa.Engine:
 
 def create_schema(engine: sa.Engine) -> None:
     METADATA.create_all(engine)
+    KEY_METADATA.create_all(engine)
+
+
+@contextmanager
+def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection whose every SELECT sees one and the same state of the database.
+
+    SQLite: one transaction (BEGIN before the first SELECT; the shared lock, or in WAL mode the
+    snapshot, is held until the end), which an import's commit cannot split. PostgreSQL:
+    REPEATABLE READ, READ ONLY. Without it, each SELECT would see the database as it was at
+    that moment, and a read during an import could pair new goals with old candidates.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+        elif engine.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ",
+                                          postgresql_readonly=True)
+        try:
+            yield conn
+        finally:
+            conn.rollback()  # nothing was written: ending the read transaction is all
+
+
+@contextmanager
+def _write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One write transaction holding the write lock from its first statement; committed on exit.
+
+    Taking the lock first means what is read inside (the key's fingerprint, the hashes a re-key
+    replaces) cannot change before the commit.
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits for another writer (busy timeout)
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        return
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # one import at a time: a second one waits here instead of interleaving
+            conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+        yield conn
+
+
+def stored_fingerprint(conn: sa.Connection) -> str | None:
+    """The fingerprint of the key behind the database's pseudonyms (None: none recorded yet)."""
+    if not sa.inspect(conn).has_table(KEY_TABLE):
+        return None
+    return conn.execute(sa.select(KEY.c.fingerprint).where(KEY.c.slot == 1)).scalar()
+
+
+def _settle_key(conn: sa.Connection, fingerprint: str) -> None:
+    """Within a write transaction: record the key's fingerprint, or refuse a different key."""
+    stored = stored_fingerprint(conn)
+    if stored is None:
+        conn.execute(KEY.insert(), {"slot": 1, "fingerprint": fingerprint})
+    elif stored != fingerprint:
+        raise KeyMismatch(stored, fingerprint)
 
 
 @dataclass
@@ -113,8 +328,11 @@ def empty_frame(table: str) -> pd.DataFrame:
 
 
 def read_site(url: str | None, site: str) -> SiteData:
-    """One site's data from a database URL, for a workbook that opens, reads and lets go."""
-    engine = connect(url)
+    """One site's data from a database URL, for a workbook that opens, reads and lets go.
+
+    StoreError (one sentence) when there is no such database: a report never creates one.
+    """
+    engine = open_existing(url)
     try:
         return load_site(engine, site)
     finally:
@@ -122,17 +340,21 @@ def read_site(url: str | None, site: str) -> SiteData:
 
 
 def load_site(engine: sa.Engine, site: str) -> SiteData:
-    """Read one site's rows of every table (never the CPR hash)."""
-    frames = {}
-    with engine.connect() as conn:
+    """Read one site's rows of every table (never the CPR hash), all from one snapshot.
+
+    The rows are fetched inside the read transaction and made into frames after it, so a writer
+    waits for the SELECTs only.
+    """
+    fetched: dict[str, tuple[list[str], list[tuple]]] = {}
+    with snapshot(engine) as conn:
         for name in TABLE_ORDER:
             t = METADATA.tables[name]
             cols = [c for c in t.columns if c.name != "cpr_hash"]
             order = [c for c in cols if c.name in (TABLES[name].key, "date", "review_date")]
             rows = conn.execute(sa.select(*cols).where(t.c.site == site).order_by(*order)).all()
-            frame = pd.DataFrame([tuple(r) for r in rows], columns=[c.name for c in cols],
-                                 dtype="object")
-            frames[name] = typed_frame(name, frame)
+            fetched[name] = ([c.name for c in cols], [tuple(r) for r in rows])
+    frames = {name: typed_frame(name, pd.DataFrame(rows, columns=columns, dtype="object"))
+              for name, (columns, rows) in fetched.items()}
     return SiteData(**frames)
 
 
@@ -157,7 +379,7 @@ def fingerprint(engine: sa.Engine, site: str | None = None) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    with engine.connect() as conn:
+    with snapshot(engine) as conn:
         for name in TABLE_ORDER:
             t = METADATA.tables[name]
             q = sa.select(*t.columns)
@@ -219,16 +441,52 @@ def to_rows(frames: dict[str, pd.DataFrame], key: bytes) -> dict[str, list[dict]
 
 
 def write_sites(engine: sa.Engine, frames: dict[str, pd.DataFrame], key: bytes) -> set[str]:
-    """Replace the sites present in `frames` with their rows, all in one transaction."""
+    """Replace the sites present in `frames` with their rows, all in one transaction.
+
+    The first write records the key's fingerprint; a later write with another key raises
+    KeyMismatch and writes nothing, because its pseudonyms would not match the stored ones.
+    """
+    from ips_nb.data.identity import key_fingerprint
+
     create_schema(engine)
     rows = to_rows(frames, key)
     sites = {r["site"] for name in rows for r in rows[name]}
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            # one import at a time: a second one waits here instead of interleaving
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(4711)"))
+    with _write_transaction(engine) as conn:
+        _settle_key(conn, key_fingerprint(key))
         replace_sites(conn, rows, sites)
     return sites
+
+
+def rekey_pseudonyms(engine: sa.Engine, old_fingerprint: str, new_fingerprint: str,
+                     new_hash: Callable[[str], str | None]) -> int:
+    """Replace every stored cpr_hash by `new_hash(old)`, and the key's fingerprint, in one go.
+
+    `new_hash` knows the number behind an old pseudonym only from files read again (an HMAC
+    cannot be turned back): when it has no answer for even one stored pseudonym, Unmatched is
+    raised and nothing changes. KeyMismatch when the database records another old key. Returns
+    the number of candidates re-keyed.
+    """
+    create_schema(engine)
+    t = METADATA.tables["candidates"]
+    with _write_transaction(engine) as conn:
+        stored = stored_fingerprint(conn)
+        if stored is not None and stored != old_fingerprint:
+            raise KeyMismatch(stored, old_fingerprint)
+        rows = conn.execute(sa.select(t.c.site, t.c.candidate_id, t.c.cpr_hash)
+                            .where(t.c.cpr_hash.is_not(None))
+                            .order_by(t.c.site, t.c.candidate_id)).all()
+        new = {h: new_hash(h) for h in {r.cpr_hash for r in rows}}
+        unmatched = [(r.site, r.candidate_id) for r in rows if new[r.cpr_hash] is None]
+        if unmatched:
+            raise Unmatched(unmatched)
+        # two steps, so a new value that equals another row's old value is never overwritten
+        for old, fresh in new.items():
+            conn.execute(t.update().where(t.c.cpr_hash == old).values(cpr_hash="~" + fresh))
+        conn.execute(t.update().where(t.c.cpr_hash.like("~%"))
+                     .values(cpr_hash=sa.func.substr(t.c.cpr_hash, 2)))
+        conn.execute(KEY.delete())
+        conn.execute(KEY.insert(), {"slot": 1, "fingerprint": new_fingerprint})
+    return len(rows)
 
 
 def absolute_db_url(url: str) -> str:

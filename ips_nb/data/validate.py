@@ -21,7 +21,8 @@ from ips_nb.data import identity
 from ips_nb.data.params import ParamsError, load_params
 from ips_nb.data.problems import Problem, mask_identity, problem
 from ips_nb.data.readers import Source
-from ips_nb.data.schema import BOOL_ALIASES, DATE_ORDER, TABLE_ORDER, TABLES, Column
+from ips_nb.data.schema import (BOOL_ALIASES, DATE_ORDER, HASH_COLUMN, HASH_KEY_COLUMN,
+                                TABLE_ORDER, TABLES, Column)
 
 
 # Without these two a SOURCE describes no site; every other table may be absent. An absent table
@@ -30,6 +31,7 @@ REQUIRED_TABLES = ("consultants", "candidates")
 DATE_FORMATS = "YYYY-MM-DD, DD-MM-YYYY or DD.MM.YYYY"
 _SITE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # as params.SiteParams.site, and a sane length
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX12 = re.compile(r"[0-9a-f]{12}")
 
 
 # --- cell values --------------------------------------------------------------------------------
@@ -123,6 +125,8 @@ class Existing:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # table → site → rows
     hashes: dict[str, tuple[str, str]] = field(default_factory=dict)  # cpr_hash → (site, id)
     key: bytes | None = None  # the hashing key, when one exists already
+    fingerprint: str | None = None  # of the key behind the stored hashes (None: not recorded)
+    present: bool = False  # the database holds our tables already
 
 
 # --- the check ----------------------------------------------------------------------------------
@@ -157,10 +161,12 @@ class Checked:
 
 
 class _Checker:
-    def __init__(self, source: Source, params_dir: str | Path, existing: Existing | None):
+    def __init__(self, source: Source, params_dir: str | Path, existing: Existing | None,
+                 today: date | None = None):
         self.source = source
         self.params_dir = Path(params_dir)
         self.existing = existing or Existing()
+        self.today = today  # dates of records after it are refused (None: not checked)
         self.problems: list[Problem] = list(source.problems)
         self.rows: dict[str, list[Row]] = {}
         self.index: dict[str, dict[str, Row]] = {}  # table → id → first row with it
@@ -187,7 +193,8 @@ class _Checker:
     def columns(self, name: str) -> set[str]:
         raw = self.source.tables[name]
         table = TABLES[name]
-        known = set(table.column_names) | ({"cpr_hash"} if name == "candidates" else set())
+        known = set(table.column_names) | ({HASH_COLUMN, HASH_KEY_COLUMN} if name == "candidates"
+                                           else set())
         present = {c for c in raw.header if c}
         for col in table.required:
             if col not in present:
@@ -221,8 +228,16 @@ class _Checker:
                 except ValueError as exc:
                     self.add(name, number, col.name, text, str(exc))
                     values[col.name] = None
-            if name == "candidates" and cells.get("cpr_hash"):
-                values["cpr_hash"] = cells["cpr_hash"].lower()
+                    continue
+                if col.kind == "date" and not col.planned and self.today \
+                        and values[col.name] > self.today:
+                    self.add(name, number, col.name, text,
+                             f"after the day of the import ({self.today.isoformat()}): it "
+                             "cannot have happened yet")
+            if name == "candidates":
+                for extra in (HASH_COLUMN, HASH_KEY_COLUMN):
+                    if cells.get(extra):
+                        values[extra] = cells[extra].lower()
             rows.append(Row(number, values, values.get("site")))
         self.rows[name] = rows
 
@@ -319,6 +334,7 @@ class _Checker:
     def identities(self) -> None:
         seen: dict[str, Row] = {}
         hashes: dict[str, Row] = {}
+        foreign_keys: dict[str, list[Row]] = {}  # cpr_key of another key → rows carrying it
         for row in self.rows.get("candidates", []):
             v = row.values
             text = v.get("cpr")
@@ -353,6 +369,11 @@ class _Checker:
                              "not a CPR hash as ips-nb export writes it (64 hexadecimal digits)")
                     v["cpr_hash"] = None
                     continue
+                made_with = v.get(HASH_KEY_COLUMN)
+                if made_with and (not _HEX12.fullmatch(made_with) or self.existing.key is None
+                                  or made_with != identity.short_fingerprint(self.existing.key)):
+                    foreign_keys.setdefault(made_with, []).append(row)
+                    continue
                 same = hashes.get(v["cpr_hash"])
                 if same:
                     self.add("candidates", row.number, "cpr_hash", None,
@@ -360,6 +381,20 @@ class _Checker:
                              f"in row {same.number}")
                 else:
                     hashes[v["cpr_hash"]] = row
+        for made_with, rows in foreign_keys.items():
+            ours = (f"this import's is {identity.short_fingerprint(self.existing.key)}"
+                    if self.existing.key else "this import has no key yet and would make a new one")
+            more = f"; so were {len(rows) - 1} more rows" if len(rows) > 1 else ""
+            self.add("candidates", rows[0].number, HASH_KEY_COLUMN, made_with,
+                     f"the cpr_hash was made with another key ({ours}){more}: import the export "
+                     f"with the key that made it (its key file, or {identity.KEY_ENV})")
+        unkeyed = [r for r in hashes.values() if not r.values.get("cpr") and
+                   not r.values.get(HASH_KEY_COLUMN)]
+        if unkeyed:
+            self.add("candidates", unkeyed[0].number, HASH_COLUMN, None,
+                     f"{len(unkeyed)} cpr_hash value(s) come without {HASH_KEY_COLUMN} (an export "
+                     "of an earlier version): they are taken as made with this import's key",
+                     level="warning")
         importing = self.sites()
         for digest, row in hashes.items():
             other = self.existing.hashes.get(digest)
@@ -399,16 +434,29 @@ class _Checker:
                              "(ids are unique across the whole database)")
         unreadable = {p.file for p in self.source.problems if p.level == "error"}
         for name in TABLE_ORDER:
-            if name in self.source.tables or name in REQUIRED_TABLES \
-                    or self.source.label(name) in unreadable:
+            if self.source.label(name) in unreadable:
                 continue
             counts = self.existing.counts.get(name, {})
-            gone = {s: counts[s] for s in sorted(importing) if counts.get(s)}
+            if name not in self.source.tables:
+                if name in REQUIRED_TABLES:
+                    continue
+                gone = {s: counts[s] for s in sorted(importing) if counts.get(s)}
+                if gone:
+                    listed = ", ".join(f"{n} of site {s}" for s, n in gone.items())
+                    self.add(name, None, None, None,
+                             f"not in the SOURCE, so the rows the database holds for its sites go "
+                             f"({listed})", level="warning")
+                continue
+            # present, but without a row for a site that has rows in the database (a header-only
+            # table, say): the import removes them, which deserves saying with the count
+            here = {r.site for r in self.rows.get(name, [])}
+            gone = {s: counts[s] for s in sorted(importing - here) if counts.get(s)}
             if gone:
                 listed = ", ".join(f"{n} of site {s}" for s, n in gone.items())
+                them = "them" if len(gone) > 1 else "it"
                 self.add(name, None, None, None,
-                         f"not in the SOURCE, so the rows the database holds for its sites go "
-                         f"({listed})", level="warning")
+                         f"holds no rows for site {' or '.join(gone)}, so the rows the database "
+                         f"holds for {them} go ({listed})", level="warning")
 
     def run(self) -> Checked:
         self.tables_present()
@@ -469,6 +517,12 @@ def _ordered(problems: list[Problem], source: Source) -> list[Problem]:
     return sorted(problems, key=key)
 
 
-def check(source: Source, params_dir: str | Path, existing: Existing | None = None) -> Checked:
-    """Every problem in a SOURCE; the clean frames when there is no error."""
-    return _Checker(source, params_dir, existing).run()
+def check(source: Source, params_dir: str | Path, existing: Existing | None = None, *,
+          today: date | None = None) -> Checked:
+    """Every problem in a SOURCE; the clean frames when there is no error.
+
+    `today` is the day of the import: a date of something that happened (a referral, a contact)
+    after it is an error; planned dates (schema: `planned`) may lie ahead. The caller passes it
+    (the command line: the day it runs), so the check never reads the clock; None skips it.
+    """
+    return _Checker(source, params_dir, existing, today).run()

@@ -56,7 +56,7 @@ def test_validate_import_export_on_the_default_database(work):
 
 def test_the_database_may_come_from_the_environment(work):
     url = f"sqlite:///{work / 'env.db'}"
-    r = ips_nb("import", "src", cwd=work, env={"IPS_NB_DB": url, "IPS_NB_KEY": "k"})
+    r = ips_nb("import", "src", cwd=work, env={"IPS_NB_DB": url, "IPS_NB_KEY": "k" * 32})
     assert r.returncode == 0, r.stderr
     assert (work / "env.db").exists() and not (work / "data").exists()
 
@@ -85,3 +85,66 @@ def test_nothing_unexpected_reaches_the_user_as_a_traceback(work):
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr
         assert r.stderr.strip(), args
+
+
+# --- operator mistakes: exit 2 and one plain sentence -------------------------------------------
+
+def test_export_needs_an_existing_database_and_creates_none(work):
+    r = ips_nb("export", "out", "--db", f"sqlite:///{work / 'missing' / 'ips.db'}", cwd=work)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        f"ips-nb export: no ips-nb database at {work / 'missing' / 'ips.db'} "
+        "(run `ips-nb import` or `ips-nb demo` first)"]
+    assert not (work / "missing").exists() and not (work / "out").exists()
+
+
+def test_the_default_database_from_another_folder_names_the_file_it_tried(work):
+    (work / "elsewhere").mkdir()
+    r = ips_nb("export", "out", cwd=work / "elsewhere")
+    assert r.returncode == 2
+    assert f"no ips-nb database at {work / 'elsewhere' / 'data' / 'ips.db'}" in r.stderr
+    assert len(r.stderr.splitlines()) == 1
+    assert not (work / "elsewhere" / "data").exists()
+
+
+def test_export_from_a_file_that_is_not_our_database(work):
+    (work / "notes.db").write_text("shopping list " * 100)
+    r = ips_nb("export", "out", "--db", f"sqlite:///{work / 'notes.db'}", cwd=work)
+    assert r.returncode == 2
+    assert r.stderr == f"ips-nb export: {work / 'notes.db'} is not an ips-nb database (it is not an SQLite file)\n"
+
+
+def _without_root_privileges() -> list[str]:
+    """A prefix that makes file permissions apply to root too (root ignores a read-only mode)."""
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("setpriv is needed to drop root's permission override")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", "--bounding-set", caps, "--inh-caps", caps]
+
+
+@pytest.mark.parametrize("dest", ["ro/out.xlsx", "ro/out", "ro"])
+def test_export_into_a_read_only_folder_is_one_sentence_and_leaves_nothing(work, dest):
+    r = ips_nb("import", "src", cwd=work, env={"IPS_NB_KEY": "x" * 40})
+    assert r.returncode == 0, r.stderr
+    ro = work / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("IPS_NB_")}
+    r = subprocess.run([*_without_root_privileges(), str(IPS_NB), "export", dest], cwd=work,
+                       env=environ, capture_output=True, text=True, timeout=120)
+    ro.chmod(0o755)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+    assert r.stderr.startswith("ips-nb export: cannot write") and str(ro) in r.stderr
+    assert "Exception" not in r.stderr and "Traceback" not in r.stderr
+    assert list(ro.iterdir()) == []
+
+
+def test_rekey_is_a_command(work):
+    r = ips_nb("rekey", "--help", cwd=work)
+    assert r.returncode == 0
+    assert "--old-key-file" in r.stdout and "--new-key-file" in r.stdout

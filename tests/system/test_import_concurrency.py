@@ -30,7 +30,7 @@ RUNNER = ("import sys; sys.path.insert(0, sys.argv[1]); from importdata import r
 @pytest.fixture(autouse=True)
 def _key(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IPS_NB_KEY", "concurrent")
+    monkeypatch.setenv("IPS_NB_KEY", "concurrent " * 3)
 
 
 @pytest.fixture

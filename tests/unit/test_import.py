@@ -141,7 +141,7 @@ def test_an_id_may_move_between_sites_imported_together(src, params, db_url):
 
 @pytest.mark.system
 def test_sqlite_and_postgresql_hold_the_same_rows(tmp_path, src, params, pg_url, monkeypatch):
-    monkeypatch.setenv("IPS_NB_KEY", "one key for both")
+    monkeypatch.setenv("IPS_NB_KEY", "one key for both databases, 32 bytes+")
     sqlite = f"sqlite:///{tmp_path / 'a.db'}"
     assert do_import(src, sqlite, params)[0] == 0
     assert do_import(src, pg_url, params)[0] == 0
@@ -168,16 +168,16 @@ def test_the_key_file_is_made_on_the_first_import_only_and_is_private(tmp_path, 
 
 def test_the_key_may_come_from_the_environment(tmp_path, src, params, monkeypatch):
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    monkeypatch.setenv("IPS_NB_KEY", "k")
+    monkeypatch.setenv("IPS_NB_KEY", "k" * 32)
     assert do_import(src, url, params)[0] == 0
     hashed = {r["candidate_id"]: r["cpr_hash"] for r in site_rows(url, "candidates", "north")}
     from ips_nb.data.identity import cpr_hash
-    assert hashed["c1"] == cpr_hash("0101901234", b"k")
+    assert hashed["c1"] == cpr_hash("0101901234", b"k" * 32)
     assert not (tmp_path / ".ips_nb_key").exists()
 
 
 def test_the_same_person_spelt_two_ways_hashes_alike(tmp_path, params, monkeypatch):
-    monkeypatch.setenv("IPS_NB_KEY", "k")
+    monkeypatch.setenv("IPS_NB_KEY", "k" * 32)
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     hashes = []
     for spelling in ("900101-0017", "199001010017", "9001010017"):
@@ -189,13 +189,16 @@ def test_the_same_person_spelt_two_ways_hashes_alike(tmp_path, params, monkeypat
     assert len(set(hashes)) == 1
 
 
-def test_a_new_key_beside_old_hashes_is_warned_about(tmp_path, src, params):
+def test_a_lost_key_beside_old_hashes_is_refused_not_replaced(tmp_path, src, params):
+    """Was a warning (a new key was made and the import went on); now nothing happens
+    (see test_import_key for every way a key is refused)."""
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     assert do_import(src, url, params)[0] == 0
     (tmp_path / ".ips_nb_key").unlink()
     status, _, err = do_import(src, url, params)
-    assert status == 0
-    assert "holds CPR hashes made with another key" in err
+    assert status == 2
+    assert "there is no key file" in err and "restore" in err
+    assert not (tmp_path / ".ips_nb_key").exists()
 
 
 # --- what a spreadsheet user actually sends -----------------------------------------------------
@@ -239,7 +242,7 @@ def _typed_workbook(path: Path, trailing_blank_rows: int = 5) -> Path:
 
 
 def test_an_xlsx_reads_like_the_csv_folder(tmp_path, src, params, db_url, monkeypatch):
-    monkeypatch.setenv("IPS_NB_KEY", "k")
+    monkeypatch.setenv("IPS_NB_KEY", "k" * 32)
     book = _typed_workbook(tmp_path / "north and south.xlsx")
     status, out, err = do_import(book, db_url, params)
     assert status == 0, err

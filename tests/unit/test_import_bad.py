@@ -205,7 +205,7 @@ def params(tmp_path) -> Path:
 def filled(tmp_path, params, db_url, monkeypatch):
     """A database that holds the valid north and south and another site, east."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IPS_NB_KEY", "test key")
+    monkeypatch.setenv("IPS_NB_KEY", "test key " * 4)
     for name, tables in (("east", d.EAST), ("valid", d.VALID)):
         status, _, err = run("import", d.write_csv(tables, tmp_path / name), "--db", db_url,
                              "--params", params)

@@ -102,7 +102,7 @@ def base(tmp_path_factory):
     params = d.write_params(root / "params")
     url = f"sqlite:///{root / 'base.db'}"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("IPS_NB_KEY", "property")
+        mp.setenv("IPS_NB_KEY", "property " * 4)
         for name, tables in (("east", d.EAST), ("valid", d.VALID)):
             assert import_source(d.write_csv(tables, root / name), url, params).status == 0
         yield root / "base.db", params, mp

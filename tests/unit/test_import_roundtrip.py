@@ -19,7 +19,7 @@ DEMO_TODAY = date(2026, 11, 23)
 @pytest.fixture(autouse=True)
 def _key(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IPS_NB_KEY", "round trip")
+    monkeypatch.setenv("IPS_NB_KEY", "round trip " * 3)
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_export_of_one_site(tmp_path, params, filled):
 
 def test_export_from_nothing_is_a_clear_error(tmp_path):
     status, _, err = run("export", tmp_path / "out", "--db", f"sqlite:///{tmp_path / 'none.db'}")
-    assert status == 2 and "there is no database" in err
+    assert status == 2 and f"no ips-nb database at {tmp_path / 'none.db'}" in err
     assert not (tmp_path / "none.db").exists()
 
 
@@ -107,18 +107,20 @@ def _demo_source(folder: Path) -> Path:
 def test_the_demo_data_import_to_the_demo_database_and_round_trip(tmp_path, monkeypatch):
     from ips_nb.demo import build_demo_db
 
-    monkeypatch.setenv("IPS_NB_KEY", "demo-key")  # the key build_demo_db hashes with
+    key = "the demo's key, but 32 bytes long"  # an import refuses the demo's short default
+    monkeypatch.setenv("IPS_NB_KEY", key)
     params = ROOT / "params"
     built = f"sqlite:///{tmp_path / 'built.db'}"
-    build_demo_db(built, DEMO_TODAY)
+    build_demo_db(built, DEMO_TODAY, key=key.encode())
     imported = f"sqlite:///{tmp_path / 'imported.db'}"
     status, _, err = run("import", _demo_source(tmp_path / "demo"), "--db", imported,
-                         "--params", params)
+                         "--params", params, "--today", DEMO_TODAY.isoformat())
     assert status == 0, err
     assert dump(imported) == dump(built)
     for dest in ("again", "again.xlsx"):
         assert run("export", tmp_path / dest, "--db", imported)[0] == 0
         fresh = f"sqlite:///{tmp_path / (dest + '.db')}"
-        status, _, err = run("import", tmp_path / dest, "--db", fresh, "--params", params)
+        status, _, err = run("import", tmp_path / dest, "--db", fresh, "--params", params,
+                             "--today", DEMO_TODAY.isoformat())
         assert status == 0, err
         assert dump(fresh) == dump(built)
