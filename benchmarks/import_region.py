@@ -114,7 +114,7 @@ def main() -> int:
     ap.add_argument("--sites", type=int, default=100)
     ap.add_argument("--candidates", type=int, default=300)
     args = ap.parse_args()
-    os.environ.setdefault("IPS_NB_KEY", "benchmark")
+    os.environ.setdefault("IPS_NB_KEY", "benchmark-key-" + "0" * 32)
     from pgserver import PgServer, available
 
     with tempfile.TemporaryDirectory(prefix="ips-nb-bench-") as tmp:

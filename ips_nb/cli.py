@@ -101,7 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--site", help="pin the server to one site")
     serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument("--no-token", action="store_true",
+                       help="no token in the address (every user and program on this machine can open it)")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="also answer requests for this host name (repeatable; default loopback names only)")
     serve.set_defaults(func=_cmd_serve)
+
+    hub = sub.add_parser("hub", help="Serve every site's dashboards behind JupyterHub (login, access.yaml).")
+    _common(hub)
+    hub.add_argument("--port", type=int, default=8000, help="the hub's port (default 8000)")
+    hub.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    hub.add_argument("--access", help="who sees which site (default PARAMS/access.yaml)")
+    hub.add_argument("--reports", default="reports", help="the reports coordinators may open (default reports/)")
+    hub.add_argument("--state", default="data/hub", help="the hub's own database and cookie secret (default data/hub/)")
+    hub.set_defaults(func=_cmd_hub)
 
     try:
         from ips_nb import cli_data
@@ -136,15 +149,15 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
 
     from ips_nb.pages.index import write_index
     from ips_nb.batch.runner import Job, Progress, RunConfig, run_jobs, stop_signal, write_run_record
-    from ips_nb.data.store import absolute_db_url, connect, db_url, fingerprint
+    from ips_nb.data.store import absolute_db_url, db_url, fingerprint
 
-    _check_out(out)
     url = absolute_db_url(db_url(db))
+    engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
+    _check_out(out)
     cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
     pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
     jobs_list = [Job(kind, s, p, t) for s, t in pairs for p in periods]
     started = datetime.now(timezone.utc)
-    engine = connect(url)
     try:
         fp = fingerprint(engine)  # the data this run reads
     finally:
@@ -164,6 +177,16 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
         return 128 + int(stopped)
     print(f"{ok} of {len(results)} done; index: {index}; run record: {record}")
     return EXIT_OK if ok == len(results) else EXIT_FAILED
+
+
+def existing_database(url: str | None):  # noqa: ANN201 - an SQLAlchemy Engine
+    """The database a reading command works on; a missing or foreign one is bad usage (one sentence)."""
+    from ips_nb.data.store import StoreError, open_existing
+
+    try:
+        return open_existing(url)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _check_out(out: str) -> None:
@@ -250,7 +273,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from ips_nb.live.serve import serve
 
-    return serve(site=args.site, port=args.port, db=args.db, params_dir=args.params)
+    return serve(site=args.site, port=args.port, db=args.db, params_dir=args.params,
+                 token=not args.no_token, allow_hosts=args.allow_host)
+
+
+def _cmd_hub(args: argparse.Namespace) -> int:
+    from ips_nb.live.hub import HubOptions, run_hub
+
+    return run_hub(HubOptions(port=args.port, ip=args.ip, db=args.db, params_dir=args.params, access=args.access,
+                              reports=args.reports, state_dir=args.state))
 
 
 def main(argv: list[str] | None = None) -> int:

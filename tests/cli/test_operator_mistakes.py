@@ -49,13 +49,13 @@ def test_an_unknown_site_is_bad_usage_and_the_known_ones_are_listed(work):
 
 
 @pytest.mark.system
-def test_a_read_only_out_is_one_sentence_before_any_job(work):
+def test_a_read_only_out_is_one_sentence_before_any_job(work, demo_db):
     need_system("root, to mount a read-only tmpfs", os.geteuid() == 0 and bool(shutil.which("mount")))
     ro = work / "ro"
     ro.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(ro)], check=True)
     try:
-        code, out, *_ = run("run", "supervision", "--month", "2026-10", "--out", ro, cwd=work)
+        code, out, *_ = run("run", "supervision", "--month", "2026-10", "--out", ro, "--db", demo_db, cwd=work)
     finally:
         subprocess.run(["umount", str(ro)], check=True)
     assert code == 2
@@ -80,3 +80,11 @@ def test_a_yaml_bomb_in_params_costs_no_more_than_any_bad_input(work):
     assert not (work / "x.db").exists()
     assert took < base[2] + 1.0, (took, base[2])
     assert peak < base[3] + 30 * 1024, (peak, base[3])
+
+
+def test_a_missing_database_is_named_and_nothing_is_created(work):
+    code, out, *_ = run("run", "supervision", "--month", "2026-10", cwd=work)
+    assert code == 2
+    assert out.strip() == (f"ips-nb: no ips-nb database at {work / 'data' / 'ips.db'} (run `ips-nb import` or "
+                           "`ips-nb demo` first); the default sqlite:///data/ips.db is relative to the current folder")
+    assert not (work / "data").exists() and not (work / "reports").exists()
