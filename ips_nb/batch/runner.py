@@ -372,6 +372,7 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
     from papermill.exceptions import PapermillExecutionError
 
     from ips_nb.batch.kernels import EXECUTING, IpcKernelManager, register_engine
+    from ips_nb.pages.index import report_title
     from ips_nb.pages.report import ensure_assets, notebook_html
 
     _quiet_logs(cfg.verbose)
@@ -410,7 +411,7 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
             ran = True
             writing = out_root / "assets"
             ensure_assets(out_root)
-            title = f"{params.name} · {job.kind} · {job.period}"
+            title = report_title(job.kind, params, job.period, job.team)
             html = notebook_html(nb, lang=params.language, title=title, kind=job.kind,
                                  plotly_src=("../" if job.kind == OVERVIEW else "../../") + "assets/plotly.min.js")
         writing = final_dir / html_tmp.name

@@ -7,11 +7,17 @@ exchange between psychiatry and the job centre.
 Rules where the definitions are silent (each is tested):
 
 - **Scope.** The agenda concerns the candidates of the site (with `team`: those whose
-  clinician's team equals it) who are referred on or before `as_of` and not discharged on or
-  before it. Discharged candidates are not discussed, so their open actions do not show up.
+  clinician's team equals it; the live dashboard may also narrow to one clinician or one
+  consultant) who are referred on or before `as_of` and not discharged on or before it.
+  Discharged candidates are not discussed, so their open actions do not show up.
+- **Discharged to work.** The one exception: a candidate discharged since the previous
+  conference with the reason `employed` or `education` is good news (`good_news`, reason
+  `discharged_to_work`), listed with their active goals and no actions; in no other section.
 - **Consent.** Sections are first built as if everyone had consented; a candidate who would
   appear in at least one section but has no consent_date on or before `as_of` is removed from
-  every section and counted once in `left_out_without_consent`.
+  every section and counted once in `left_out_without_consent` (new referrals included).
+- **Team.** A team agenda's JSON carries `team`, spelled as in the site's `teams` (a team asked
+  for in other upper/lower case is written the parameters' way); the site-wide one has no `team`.
 - **Day counts** are taken at `as_of`. "No contact for 21 days" means no row in the 21 days
   ending on `as_of` (`as_of - last >= 21`); likewise 28 days for conferences. The clock starts
   at intake: a candidate with no (or only older) rows counts from `intake_date`, so someone
@@ -21,12 +27,13 @@ Rules where the definitions are silent (each is tested):
   trigger).
 - **Overdue** is the pack's definition: open and due before `as_of`.
 - **Reasons** are computed for enrolled candidates and shown with the candidate in every
-  section (a referral not yet taken in has none).
+  section (a referral not yet taken in has none; one discharged to work has `discharged_to_work`).
 - **Actions.** A candidate's `actions` are their open actions by due date; in `actions_due` only
   those due by the end of the conference week (Sunday), overdue first, then by due date.
 - **Order within sections.** new_referrals by referral date; to_discuss by number of reasons
   (most first); actions_due candidates with an overdue action first, then by earliest due
-  date; good_news by the earliest outcome start in the window; ties by candidate_id.
+  date; good_news by the day of the good news (the earliest outcome start in the window, or the
+  discharge day); ties by candidate_id.
 """
 from __future__ import annotations
 
@@ -44,6 +51,8 @@ from ips_nb.data.store import SiteData
 SECTIONS = ("new_referrals", "to_discuss", "actions_due", "good_news")
 REASONS = ("overdue_action", "no_employer_contact_30d", "new_job_or_education",
            "placement_ended", "no_contact_21d", "not_discussed_28d")
+DISCHARGED_TO_WORK = "discharged_to_work"  # good_news' reason for a discharge into job or education
+TO_WORK = ("employed", "education")        # the discharge reasons that are good news
 RECENT_DAYS = 14
 NO_CONTACT_DAYS = 21
 NOT_DISCUSSED_DAYS = 28
@@ -71,14 +80,47 @@ def _text(value: object) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
 
 
-def scope(data: SiteData, as_of: date, team: str | None = None) -> pd.DataFrame:
-    """Candidates the agenda may concern: referred by `as_of`, not discharged by it, of the team."""
+def team_name(params: SiteParams, team: str | None) -> str | None:
+    """The team as the site's parameters spell it ('team nord' -> 'Team Nord'); None for the site.
+
+    A team the parameters do not list stays as given (its agenda is simply empty)."""
+    if not team:
+        return None
+    return next((t for t in params.teams if t.casefold() == team.casefold()), team)
+
+
+def members(data: SiteData, team: str | None = None, clinician: str | None = None,
+            consultant: str | None = None) -> pd.Series:
+    """Mask over data.candidates: of the team (their clinician's `team`), of the clinician, of the
+    consultant; every candidate of the site when no filter is given."""
     c = data.candidates
-    c = c[(c["referral_date"] <= pd.Timestamp(as_of)) & ~(c["discharge_date"] <= pd.Timestamp(as_of))]
+    mask = pd.Series(True, index=c.index)
     if team is not None:
         teams = data.clinicians.set_index("clinician_id")["team"]
-        c = c[lookup(c["clinician_id"], teams) == team]
-    return c
+        mask &= lookup(c["clinician_id"], teams) == team
+    if clinician is not None:
+        mask &= c["clinician_id"] == clinician
+    if consultant is not None:
+        mask &= c["consultant_id"] == consultant
+    return mask.fillna(False).astype(bool)
+
+
+def scope(data: SiteData, as_of: date, team: str | None = None, *, clinician: str | None = None,
+          consultant: str | None = None) -> pd.DataFrame:
+    """Candidates the agenda may concern: referred by `as_of`, not discharged by it, of the filter."""
+    c = data.candidates
+    ts = pd.Timestamp(as_of)
+    keep = (c["referral_date"] <= ts) & ~(c["discharge_date"] <= ts)
+    return c[keep & members(data, team, clinician, consultant)]
+
+
+def discharged_to_work(data: SiteData, dates: AgendaDates, team: str | None = None, *,
+                       clinician: str | None = None, consultant: str | None = None) -> pd.DataFrame:
+    """Candidates of the filter discharged since the previous conference into job or education."""
+    c = data.candidates
+    keep = (between(c["discharge_date"], dates.since, dates.as_of) & c["discharge_reason"].isin(TO_WORK)
+            & (c["referral_date"] <= pd.Timestamp(dates.as_of)))
+    return c[keep & members(data, team, clinician, consultant)]
 
 
 def days_since(candidates: pd.DataFrame, events: pd.DataFrame, as_of: date) -> pd.Series:
@@ -147,7 +189,7 @@ def _entry(row: pd.Series, goals: pd.DataFrame, actions: pd.DataFrame, reasons: 
 
 
 def _section_ids(data: SiteData, cands: pd.DataFrame, reasons: dict[str, list[str]],
-                 due: pd.DataFrame, dates: AgendaDates) -> dict[str, list[str]]:
+                 due: pd.DataFrame, dates: AgendaDates, gone_to_work: pd.DataFrame) -> dict[str, list[str]]:
     """Candidate ids of each section, in the section's order, before the consent rule."""
     ref = cands.loc[between(cands["referral_date"], dates.since, dates.as_of)]
     new_referrals = ref.sort_values(["referral_date", "candidate_id"])["candidate_id"].tolist()
@@ -161,33 +203,45 @@ def _section_ids(data: SiteData, cands: pd.DataFrame, reasons: dict[str, list[st
     outcome = outcome_placements(data.placements)
     started = outcome[between(outcome["start_date"], dates.since, dates.as_of)
                       & outcome["candidate_id"].isin(cands["candidate_id"])]
-    first_start = started.groupby("candidate_id")["start_date"].min()
-    good_news = sorted(first_start.index, key=lambda c: (first_start[c], c))
+    news = started.groupby("candidate_id")["start_date"].min().to_dict()
+    news.update(zip(gone_to_work["candidate_id"], gone_to_work["discharge_date"]))
+    good_news = sorted(news, key=lambda c: (news[c], c))
 
     return {"new_referrals": new_referrals, "to_discuss": to_discuss,
             "actions_due": actions_due, "good_news": good_news}
 
 
-def build_agenda(data: SiteData, params: SiteParams, week: Week, team: str | None = None) -> dict:
-    """The agenda of one week's conference for the site, or for one clinician team (JSON-ready)."""
+def build_agenda(data: SiteData, params: SiteParams, week: Week, team: str | None = None, *,
+                 clinician: str | None = None, consultant: str | None = None) -> dict:
+    """The agenda of one week's conference for the site, or for one clinician team (JSON-ready).
+
+    `clinician` and `consultant` (ids) narrow it further, for the live dashboard's filters: the
+    rules still see the whole site's rows (an employer contact logged by another consultant
+    counts), only the candidates listed are narrowed.
+    """
     dates = AgendaDates.of(week, params.conference_weekday)
     as_of = dates.as_of
-    cands = scope(data, as_of, team)
+    team = team_name(params, team)
+    cands = scope(data, as_of, team, clinician=clinician, consultant=consultant)
+    gone = discharged_to_work(data, dates, team, clinician=clinician, consultant=consultant)
     ids = set(cands["candidate_id"])
-    reasons = discussion_reasons(data, cands, dates)
+    discuss = discussion_reasons(data, cands, dates)
+    reasons = {**discuss, **{cid: [DISCHARGED_TO_WORK] for cid in gone["candidate_id"]}}
 
     a = data.actions
-    mine = a[a["candidate_id"].isin(ids) & open_actions(a, as_of)]
+    mine = a[a["candidate_id"].isin(ids) & open_actions(a, as_of)]  # never a discharged one's
     due = mine[mine["due_date"] <= pd.Timestamp(dates.week_end)]
     g = data.goals
-    goals = g[g["candidate_id"].isin(ids) & (g["status"].isna() | (g["status"] == "active"))
+    goals = g[g["candidate_id"].isin(ids | set(gone["candidate_id"]))
+              & (g["status"].isna() | (g["status"] == "active"))
               & (g["set_date"] <= pd.Timestamp(as_of))].sort_values("set_date", kind="stable")
 
-    raw = _section_ids(data, cands, reasons, due, dates)
-    consented = set(cands.loc[consented_by(cands, as_of), "candidate_id"])
+    raw = _section_ids(data, cands, discuss, due, dates, gone)
+    everyone = pd.concat([cands, gone])
+    consented = set(everyone.loc[consented_by(everyone, as_of), "candidate_id"])
     left_out = {cid for section in raw.values() for cid in section} - consented
 
-    rows = cands.set_index("candidate_id", drop=False)
+    rows = everyone.set_index("candidate_id", drop=False)
     sections = []
     for key in SECTIONS:
         acts = due if key == "actions_due" else mine
@@ -196,6 +250,6 @@ def build_agenda(data: SiteData, params: SiteParams, week: Week, team: str | Non
                    acts[acts["candidate_id"] == cid], reasons.get(cid, []), as_of)
             for cid in raw[key] if cid in consented]})
 
-    return {"site": params.site, "week": str(week), "conference_date": dates.conference.isoformat(),
-            "as_of": as_of.isoformat(), "sections": sections,
-            "left_out_without_consent": len(left_out)}
+    head = {"site": params.site, **({"team": team} if team else {}), "week": str(week),
+            "conference_date": dates.conference.isoformat(), "as_of": as_of.isoformat()}
+    return {**head, "sections": sections, "left_out_without_consent": len(left_out)}

@@ -1,19 +1,69 @@
-"""reports/index.html: the latest report per site and kind, older ones below, last run's failures.
+"""reports/index.html (every report, latest first) and reports/runs/index.html (the coordinators' page).
 
-Labels come from the da/sv/en catalogue; sites appear under their display name (params `name`).
+The index is what supervisors and clinicians open, so it lists reports and nothing else: per site
+(under its display name, params `name`) the newest period's reports with older ones below, in the
+site's own language (each site's part carries its `lang`), a team's agenda under the team's name
+as the site's parameters spell it ("Team Øster", not the file name's `team-oster`), and a PDF
+beside a report linked as such. The page around them speaks the sites' common language, or
+English when they differ (or the `lang` asked for).
+
+How the last run went (failures, an interrupted run) is for the coordinator who ran it: it is on
+the runs page, which the index links in one discreet line at its foot.
 """
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
+from ips_nb.data.params import ParamsError, SiteParams, load_params
+from ips_nb.figures.periods import Month, Week
+from ips_nb.pages.agenda import page_title
 from ips_nb.pages.labels import LANGS, Labels
-from ips_nb.data.params import ParamsError, load_params
 from ips_nb.pages.render import render
 from ips_nb.pages.report import page
 
 KIND_LABEL = {"supervision": "supervision_reports", "agenda": "agendas", "overview": "overview_title"}
+RUNS_PAGE = "runs/index.html"
+RUNS_LISTED = 20  # earlier runs the runs page lists, newest first
+
+# The runner's file names for team agendas (ips_nb.batch.runner.slug; a test keeps the two alike).
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e"})
+
+
+def team_slug(text: str) -> str:
+    """'Team Øster' -> 'team-oster', as the runner names the team's files."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(_FOLD)).strip("-") or "team"
+
+
+def report_title(kind: str, params: SiteParams, period: str, team: str | None = None) -> str:
+    """A report page's <title> (and so its PDF's) in the page's language: the site's for a site's
+    report, the configured one for the regional overview (whose `params` carry the name and
+    language it is made in).
+
+    'IPS Aarhus · Supervisionspakke · oktober 2026', 'IPS Malmö · Team Öster · Dagordning för
+    behandlingskonferens · vecka 48 · 2026', 'Regional översikt · oktober 2026'.
+    """
+    if kind == "agenda":
+        return page_title(params, period, team)
+    L = Labels(params.language, getattr(params, "labels", None) or {})
+    when = _period_text(L, period)
+    if kind == "supervision":
+        return " · ".join((params.name, L("supervision_pack"), when))
+    return " · ".join((L("overview_title"), when))
+
+
+def _period_text(L: Labels, period: str) -> str:
+    """'oktober 2026' for a month, 'uge 48 · 2026' for a week, in L's language; else as it is."""
+    try:
+        if "-W" in period:
+            week = Week.parse(period)
+            return f"{L.week(week.week)} · {week.year}"
+        month = Month.parse(period)
+        return L.month_name(month.year, month.month)
+    except ValueError:
+        return period
 
 
 def _reports(root: Path) -> dict[tuple[str, str], list[Path]]:
@@ -28,19 +78,62 @@ def _reports(root: Path) -> dict[tuple[str, str], list[Path]]:
     return found
 
 
+def _split(stem: str) -> tuple[str, str]:
+    """'2026-W48-team-nord' -> ('2026-W48', 'team-nord'); '2026-10' -> ('2026-10', '')."""
+    found = re.match(r"\d{4}-(W\d{2}|\d{2})", stem)
+    if not found:
+        return stem, ""
+    return found.group(0), stem[found.end():].lstrip("-")
+
+
 def _by_period(paths: list[Path]) -> dict[str, list[Path]]:
-    """Newest period first; within one, the site-wide report before the team agendas."""
+    """Newest period first (within one, _links puts the site-wide report before the teams')."""
     groups: dict[str, list[Path]] = {}
     for path in paths:
-        found = re.match(r"\d{4}-(W\d{2}|\d{2})", path.stem)
-        groups.setdefault(found.group(0) if found else path.stem, []).append(path)
-    return {period: sorted(groups[period], key=lambda p: (len(p.stem), p.stem))
-            for period in sorted(groups, reverse=True)}
+        groups.setdefault(_split(path.stem)[0], []).append(path)
+    return {period: groups[period] for period in sorted(groups, reverse=True)}
 
 
-def _link(path: Path, root: Path) -> dict[str, str]:
-    """A report as the index links it: its path relative to the index (the tree moves whole)."""
-    return {"href": path.relative_to(root).as_posix(), "text": path.stem}
+def _team_of(path: Path, params: SiteParams | None) -> str | None:
+    """A team agenda's team as the site's parameters spell it: from the agenda's own JSON (which
+    carries `team`), else the parameters' team whose file name it is, else the file name's part."""
+    part = _split(path.stem)[1]
+    if not part:
+        return None
+    try:
+        team = json.loads(path.with_suffix(".json").read_text(encoding="utf-8")).get("team")
+        if isinstance(team, str) and team:
+            return team
+    except (OSError, ValueError, AttributeError):
+        pass
+    for team in (params.teams if params else []):
+        if team_slug(team) == part:
+            return team
+    return part
+
+
+def _link(path: Path, root: Path, text: str) -> dict[str, str | None]:
+    """A report as the index links it: its path relative to the index (the tree moves whole), and
+    the PDF beside it when there is one."""
+    pdf = path.with_suffix(".pdf")
+    return {"href": path.relative_to(root).as_posix(), "text": text,
+            "pdf": pdf.relative_to(root).as_posix() if pdf.is_file() else None}
+
+
+def _links(paths: list[Path], root: Path, L: Labels, params: SiteParams | None, *, latest: bool) -> list[dict]:
+    """One period's reports: the site-wide one first, under the period's name, then the teams' in
+    the order of the site's `teams`, each under the team's name (in the latest period, whose name
+    the site-wide link already gives) or after the period's."""
+    teams = list(params.teams) if params else []
+    named = sorted(((path, _team_of(path, params)) for path in paths), key=lambda pt: (
+        pt[1] is not None, teams.index(pt[1]) if pt[1] in teams else len(teams), (pt[1] or "").casefold(), pt[0].stem))
+    whole = bool(named) and named[0][1] is None
+    out = []
+    for path, team in named:
+        period = _period_text(L, _split(path.stem)[0])
+        text = period if team is None else team if latest and whole else f"{period} · {team}"
+        out.append(_link(path, root, text))
+    return out
 
 
 def _text(value: object) -> str:
@@ -48,72 +141,111 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _last_run(root: Path) -> dict:
-    runs = sorted((root / "runs").glob("*.json"))
-    for path in reversed(runs):
+def _runs(root: Path) -> list[tuple[Path, dict]]:
+    """Run records newest first (a record that cannot be read is left out)."""
+    runs = []
+    for path in sorted((root / "runs").glob("*.json"), reverse=True):
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-    return {}
+        if isinstance(record, dict):
+            runs.append((path, record))
+    return runs
 
 
-def _site_names(sites: list[str], params_dir: str | Path | None) -> tuple[dict[str, str], set[str]]:
-    """Display names and languages from the parameters; a site without good ones keeps its id."""
-    names, langs = {}, set()
+def _site_params(sites: set[str], params_dir: str | Path | None) -> dict[str, SiteParams | None]:
+    """Each site's parameters; a site without good ones keeps its id and the page's language."""
+    found = {}
     for site in sites:
         try:
-            params = load_params(params_dir, site) if params_dir else None
+            found[site] = load_params(params_dir, site) if params_dir else None
         except ParamsError:
-            params = None
-        names[site] = params.name if params else site
-        if params:
-            langs.add(params.language)
-    return names, langs
+            found[site] = None
+    return found
+
+
+def _when(stamp: object) -> str:
+    """A run record's ISO time as '2026-11-23 07:12 UTC' (a bad one as it is)."""
+    try:
+        return datetime.fromisoformat(str(stamp)).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return _text(stamp)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def write_index(root: str | Path, lang: str | None = None, params_dir: str | Path | None = None) -> Path:
-    """Rebuild the index from what is on disk, so it is right after any run or a partial one.
+    """Rebuild the index (and the runs page) from what is on disk, so both are right after any
+    run or a partial one. Returns the index's path.
 
     Without `lang`, the sites' common language is used, or English when they differ.
     """
     root = Path(root)
     reports = _reports(root)
-    record = _last_run(root)
-    failures = [r for r in record.get("results", []) if r.get("status") != "ok"]
-    sites = sorted({s for s, _ in reports} | {f["site"] for f in failures})
-    names, langs = _site_names(sites, params_dir)
+    runs = _runs(root)
+    record = runs[0][1] if runs else {}
+    failures = [r for r in record.get("results", []) if isinstance(r, dict) and r.get("status") != "ok"]
+    params = _site_params({s for s, _ in reports} | {_text(f.get("site")) for f in failures}, params_dir)
+    names = {s: p.name if p else s for s, p in params.items()}
     if lang is None:
+        langs = {p.language for s, p in params.items() if p and any(k[0] == s for k in reports)}
         lang = langs.pop() if len(langs) == 1 else "en"
     lang = lang if lang in LANGS else "en"
     L = Labels(lang)
-    sites = sorted({s for s, _ in reports}, key=lambda s: (names[s].casefold(), s))
     listed = []
-    for site in sites:
+    for site in sorted({s for s, _ in reports}, key=lambda s: (names[s].casefold(), s)):
+        p = params[site]
+        SL = Labels(p.language, p.labels) if p else L
         kinds = []
         for kind in ("supervision", "agenda"):
             paths = reports.get((site, kind), [])
             if not paths:
                 continue
-            by_period = _by_period(paths)
-            latest, *older_periods = by_period
-            kinds.append({"label": L(KIND_LABEL[kind]),
-                          "latest": [_link(p, root) for p in by_period[latest]],
-                          "older": [_link(p, root) for period in older_periods for p in by_period[period]]})
-        listed.append({"id": site, "name": names[site], "kinds": kinds})
-    overview = sorted((root / "overview").glob("*.html"), reverse=True) if (root / "overview").is_dir() else []
+            latest, *older = _by_period(paths).values()
+            kinds.append({"label": SL(KIND_LABEL[kind]), "latest": _links(latest, root, SL, p, latest=True),
+                          "older": [link for group in older for link in _links(group, root, SL, p, latest=False)]})
+        listed.append({"id": site, "name": names[site], "lang": SL.lang, "kinds": kinds,
+                       "older_label": SL("older_reports"), "pdf": SL("pdf_link")})
+    overview_dir = root / "overview"
+    overview = sorted(overview_dir.glob("*.html"), reverse=True) if overview_dir.is_dir() else []
+    runs_link = None
+    if runs:
+        runs_link = {"href": RUNS_PAGE, "text": L("runs_title"), "failed": len(failures),
+                     "failures": L("last_run_failures")}
+        _write(root / RUNS_PAGE, _runs_page(runs, failures, names, L))
     body = render(
-        "index.html.j2", title=L("reports_index"),
+        "index.html.j2", title=L("reports_index"), sites=listed, runs=runs_link,
+        overview_title=L("overview_title"),
+        overview=[_link(o, root, _period_text(L, o.stem)) for o in overview], pdf=L("pdf_link"))
+    out = root / "index.html"
+    _write(out, page(body, lang=lang, title=L("reports_index"), kind="index"))
+    return out
+
+
+def _runs_page(runs: list[tuple[Path, dict]], failures: list[dict], names: dict[str, str], L: Labels) -> str:
+    """reports/runs/index.html: the last run's failures with their reasons, and earlier runs."""
+    record = runs[0][1]
+
+    def counts(r: dict) -> dict[str, int]:
+        c = r.get("counts") if isinstance(r.get("counts"), dict) else {}
+        return {"ok": int(c.get("ok", 0) or 0), "failed": int(c.get("failed", 0) or 0) + int(c.get("interrupted", 0) or 0)}
+
+    body = render(
+        "runs.html.j2", title=L("runs_title"), back={"href": "../index.html", "text": L("all_reports")},
+        last_label=L("last_run"), last={"when": _when(record.get("finished")), **counts(record)},
         interrupted=L("run_interrupted") if record.get("interrupted") else None,
         failures_title=L("last_run_failures"),
-        failures=[{"site": names.get(f["site"], f["site"]), "kind": L(KIND_LABEL.get(f["kind"], "reports_index")),
-                   "period": _text(f["period"]), "team": _text(f.get("team")), "reason": _text(f.get("reason", ""))}
+        failures=[{"site": names.get(_text(f.get("site")), _text(f.get("site"))),
+                   "kind": L(KIND_LABEL.get(_text(f.get("kind")), "reports_index")),
+                   "period": _text(f.get("period")), "team": _text(f.get("team")), "reason": _text(f.get("reason"))}
                   for f in failures],
-        sites=listed, older_label=L("older_reports"),
-        overview_title=L("overview_title"), overview=[_link(p, root) for p in overview])
-    out = root / "index.html"
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(page(body, lang=lang, title=L("reports_index"), kind="index"), encoding="utf-8")
-    tmp.replace(out)
-    return out
+        header={"when": L("run_finished"), "ok": L("run_ok"), "failed": L("run_failed"), "record": L("run_record")},
+        earlier=[{"when": _when(r.get("finished")), **counts(r), "record": path.name}
+                 for path, r in runs[:RUNS_LISTED]])
+    return page(body, lang=L.lang, title=f"{L('runs_title')} · {L('reports_index')}", kind="runs")

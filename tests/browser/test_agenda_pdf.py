@@ -2,17 +2,26 @@
 
 A typical site (20 candidates to discuss, each with actions) must fit on two A4 pages with the
 text selectable; `ips-nb run agenda --pdf` writes YYYY-Www[-team].pdf beside the HTML, and a PDF
-that cannot be made fails that job with a one-line reason.
+that cannot be made fails that job with a one-line reason. A word breaks across lines only with a
+hyphen, in the page's language, and a case id (`aar-c013`) never breaks.
 """
 from __future__ import annotations
 
+import html as htmllib
+import json
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 from markupsafe import Markup
 from pypdf import PdfReader
-from agendadata import cand, day, view
+from agendadata import WEEK, cand, day, view
+from factory import make_params, site_data
 
+from ips_nb.figures.agenda_rules import SECTIONS
+from ips_nb.pages.agenda import AgendaView
+from ips_nb.pages.labels import Labels
 from ips_nb.pages.pdf import PdfError, render_pdf
 from ips_nb.pages.report import page
 from ips_nb.batch.runner import Job, RunConfig, execute
@@ -20,15 +29,51 @@ from ips_nb.batch.runner import Job, RunConfig, execute
 A4 = (595, 842)  # points, ±1
 
 
-def pdf_of(v, tmp_path: Path, chromium: str) -> PdfReader:
+def html_of(v) -> str:
+    return page(Markup(str(v.head()) + str(v.sections())), lang=v.params.language, title=v.title(), kind="agenda")
+
+
+def pdf_of(v, tmp_path: Path, chromium: str, markup: str | None = None) -> PdfReader:
     html = tmp_path / "agenda.html"
-    html.write_text(page(Markup(str(v.head()) + str(v.sections())), lang=v.params.language,
-                         title="agenda", kind="agenda"), encoding="utf-8")
+    html.write_text(markup or html_of(v), encoding="utf-8")
     return PdfReader(render_pdf(html, tmp_path / "2026-W47.pdf", chromium=chromium))
 
 
 def text(reader: PdfReader) -> str:
     return "\n".join(p.extract_text() for p in reader.pages)
+
+
+def _pieces(page_html: str, ids: set[str]) -> set[str]:
+    """Every piece of the page's text a PDF line may hold: each word whole, each part of it
+    between soft hyphens, the parts of an ordinary word around a hard hyphen, but never a part
+    of a case id. Upper case too (the overdue mark is `text-transform: uppercase`)."""
+    body = re.sub(r"(?s)<style.*?</style>|<title>.*?</title>", " ", page_html)
+    words = htmllib.unescape(re.sub(r"<[^>]+>", " ", body)).split()
+    found = set()
+    for word in words:
+        for w in (word, word.upper()):
+            parts = w.split("\u00ad")
+            whole = "".join(parts)
+            found.update([whole, *parts])
+            if whole not in ids:
+                found.update([p + "-" for p in whole.split("-")[:-1]] + whole.split("-"))
+    return {p.rstrip(",;:.") for p in found}
+
+
+def broken_words(pdf_text: str, page_html: str, ids: set[str]) -> list[str]:
+    """The PDF's words that are no piece of the page's text: a word split without a hyphen
+    ("arbejdsgiverkonta" + "kt") or an id split at its hyphen ("aar-" + "c013").
+
+    pypdf gives a soft hyphen where no line broke as a space and one where a line broke as a
+    separate "‐", so a hyphenated word comes back as its parts, each of them a piece."""
+    pieces = _pieces(page_html, ids)
+    bad = []
+    for word in unicodedata.normalize("NFKC", pdf_text).split():  # NFKC: the ﬁ and ﬀ ligatures
+        word = word.rstrip(",;:.") or word
+        if word not in pieces and word not in ("\u2010", "-", "·", "!") \
+                and not re.fullmatch(r"[\d.,/()·–-]+", word):
+            bad.append(word)
+    return bad
 
 
 @pytest.mark.system
@@ -44,13 +89,61 @@ def test_twenty_candidates_to_discuss_fit_on_two_a4_pages(tmp_path, chromium_pat
     assert 1 <= len(reader.pages) <= 2
     box = reader.pages[0].mediabox
     assert abs(float(box.width) - A4[0]) <= 1 and abs(float(box.height) - A4[1]) <= 1
-    words = text(reader)
-    for expected in ("vecka 47", "Nya remisser", "Att diskutera (20)", "Åtgärder som förfaller (20)",
-                     "Goda nyheter", "Update the CV", "c07"):
+    words = " ".join(text(reader).split())
+    titles = [Labels("sv")(f"section_{key}") for key in SECTIONS]  # Nya remisser, Att diskutera, …
+    for expected in ("vecka 47", titles[0], f"{titles[1]} (20)", f"{titles[2]} (20)",
+                     titles[3], "Update the CV", "c07"):
         assert expected in words, expected
     assert "FÖRSENAD" in words.upper()
-    order = [words.index(t) for t in ("Nya remisser", "Att diskutera", "Åtgärder som förfaller", "Goda nyheter")]
+    order = [words.index(t) for t in titles]
     assert order == sorted(order)
+
+
+LONG = {  # free text a clinician writes, with the long compounds Danish and Swedish make
+    "da": ("Arbejdsmarkedsuddannelse som lagerarbejder på Aarhus Havn",
+           "Sygedagpengeopfølgning og arbejdsgiverkontakt med virksomhedskonsulenten"),
+    "sv": ("Arbetsmarknadsutbildning till undersköterska inom äldreomsorgen",
+           "Sjukpenningsuppföljning och arbetsgivarkontakt med Försäkringskassan"),
+}
+
+
+def _long_word_agenda(lang: str) -> AgendaView:
+    """24 candidates `aar-c0nn`, taken in 60 days ago without an employer contact (a reason with
+    the language's longest word), each with a long goal and two actions, one overdue: every one
+    is to discuss and has actions due, so "actions due" names all 24 ids in one long line."""
+    ids = [f"aar-c{i:03d}" for i in range(24)]
+    goal, action = LONG[lang]
+    data = site_data(
+        candidates=[cand(i, consultant_id="k1", clinician_id="b1" if n % 2 else "b2", intake_date=day(60))
+                    for n, i in enumerate(ids)],
+        contacts=[{"candidate_id": i, "date": day(1)} for i in ids],
+        conferences=[{"candidate_id": i, "date": day(6)} for i in ids],
+        consultants=[{"consultant_id": "k1", "name": "Mette Kjær"}],
+        clinicians=[{"clinician_id": "b1", "name": "Nikolaj Hvid"}, {"clinician_id": "b2", "name": "Louise Krogh"}],
+        goals=[{"candidate_id": i, "kind": "job", "set_date": day(50), "description": goal} for i in ids],
+        actions=[{"candidate_id": i, "due_date": day(d), "description": action, "owner": "clinician"}
+                 for i in ids for d in (4, -3)])
+    return AgendaView.of(data, make_params(language=lang, name="IPS Aarhus"), WEEK)
+
+
+@pytest.mark.system
+@pytest.mark.parametrize("lang", ["da", "sv"])
+def test_a_word_breaks_only_with_a_hyphen_and_a_case_id_never(tmp_path, chromium_path, lang):
+    v = _long_word_agenda(lang)
+    ids = {e["candidate_id"] for s in v.agenda["sections"] for e in s["candidates"]}
+    markup = html_of(v)
+    words = text(pdf_of(v, tmp_path, chromium_path, markup))
+    assert broken_words(words, markup, ids) == []
+    assert "\u2010" in words  # long words did break, with a hyphen
+    flat = words.split()
+    assert not [w for w in flat if re.fullmatch(r"aar-?", w)], "a case id broke at its hyphen"
+    for i in ids:
+        assert sum(w.rstrip(",") == i for w in flat) == 2, i  # its row and the "actions due" line, whole
+
+    # the check itself: without the soft hyphens the same page splits words without a hyphen
+    control = markup.replace("\u00ad", "")
+    bare = text(pdf_of(v, tmp_path, chromium_path, control))
+    assert broken_words(bare, control, ids), "the control page should split a word without a hyphen"
 
 
 def test_missing_chromium_is_one_line(tmp_path):
@@ -80,6 +173,17 @@ def test_run_writes_team_pdf_beside_the_html_and_a_failed_print_fails_the_job(
     site = execute(Job("agenda", "malmo", "2026-W48"), cfg)
     assert site.status == "ok", site.reason
     assert len(PdfReader(folder / "2026-W48.pdf").pages) <= 2  # the demo's busiest site-wide agenda
+    assert json.loads((folder / "2026-W48-team-oster.json").read_text("utf-8"))["team"] == "Team Öster"
+
+    # the demo's Danish and Swedish site-wide agendas: no word split without a hyphen, no id split
+    aarhus = execute(Job("agenda", "aarhus", "2026-W48"), cfg)
+    assert aarhus.status == "ok", aarhus.reason
+    for agenda in (folder / "2026-W48", tmp_path / "aarhus" / "agenda" / "2026-W48"):
+        printed = text(PdfReader(agenda.with_suffix(".pdf")))
+        made = json.loads(agenda.with_suffix(".json").read_text("utf-8"))
+        ids = {e["candidate_id"] for s in made["sections"] for e in s["candidates"]}
+        assert broken_words(printed, agenda.with_suffix(".html").read_text("utf-8"), ids) == [], agenda
+        assert not re.search(r"\b(aar|mal)-\s", printed), agenda
 
     monkeypatch.setenv("IPS_NB_CHROMIUM", str(tmp_path / "no-chromium"))
     failed = execute(Job("agenda", "malmo", "2026-W48", "Team Väster"), cfg)

@@ -56,7 +56,7 @@ def attack(n: int, text: str) -> str:
 def label_attack(n: int, text: str) -> str:
     """Every catalogue label is overridden, and a parameters file must stay under 64 KB: one script,
     one breakout of either quote, the title/style closers and the javascript: prefix per label."""
-    return f"javascript:alert({n})//{text}</title></style><script>{js(n)}</script>\"'><svg onload={js(n)}>"
+    return f"javascript:alert({n})//{text[:16]}</title></style><script>{js(n)}</script>\"'><svg onload={js(n)}>"
 
 
 def team_attack(n: int, text: str, i: int) -> str:
@@ -146,10 +146,16 @@ def poison_params(folder: Path) -> dict:
                    for item, texts in FIDELITY_ITEMS.items()})
     data["labels"] = {key: {lang: label_attack(marker(f"params.labels.{key}"), text)}
                       for key, text in labels.items()}
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
-    assert len(text.encode()) < 60_000, "the poisoned parameters file must stay under the 64 KB cap"
+    # Every label overridden outgrows one file's 64 KB cap as the catalogue grows: the site's file
+    # holds half of the overrides, defaults.yaml (read under every site's file) the other half.
+    keys = list(data["labels"])
+    parts = {f"{SITE}.yaml": {**data, "labels": {k: data["labels"][k] for k in keys[::2]}},
+             "defaults.yaml": {"labels": {k: data["labels"][k] for k in keys[1::2]}}}
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{SITE}.yaml").write_text(text, encoding="utf-8")
+    for name, part in parts.items():
+        text = yaml.safe_dump(part, allow_unicode=True, sort_keys=False, width=10_000)
+        assert len(text.encode()) < 60_000, f"the poisoned {name} must stay under the 64 KB cap"
+        (folder / name).write_text(text, encoding="utf-8")
     return data
 
 

@@ -31,7 +31,8 @@ def cand(cid: str, **fields) -> dict:
 
 
 def agenda(candidates: list[dict], *, routine: list[str] | None = None, team: str | None = None,
-           params=None, week: Week = WEEK, **tables) -> dict:
+           params=None, week: Week = WEEK, clinician: str | None = None, consultant: str | None = None,
+           **tables) -> dict:
     """The agenda; candidates in `routine` (default: all) get an employer contact yesterday and
     were discussed at last week's conference, so no reason fires unless the test adds one."""
     ids = [c["candidate_id"] for c in candidates] if routine is None else routine
@@ -40,7 +41,7 @@ def agenda(candidates: list[dict], *, routine: list[str] | None = None, team: st
     conferences = list(tables.pop("conferences", [])) + [
         {"candidate_id": i, "date": day(6)} for i in ids]
     data = site_data(candidates=candidates, contacts=contacts, conferences=conferences, **tables)
-    return build_agenda(data, params or make_params(), week, team)
+    return build_agenda(data, params or make_params(), week, team, clinician=clinician, consultant=consultant)
 
 
 def ids(a: dict, key: str) -> list[str]:
@@ -163,6 +164,15 @@ def test_not_discussed_28d_counts_from_the_last_conference_or_intake():
                              "new28": ["not_discussed_28d"]}
 
 
+def test_the_clocks_start_at_intake_taken_in_ten_days_ago_without_rows_has_neither_reason():
+    # new10: taken in 10 days ago, no contact and no conference row at all -> neither clock fires;
+    # old: taken in 90 days ago, no rows either -> both fire (the clocks count from intake)
+    people = [cand("new10", intake_date=day(10)), cand("old")]
+    employer = [{"consultant_id": "k1", "date": day(2), "candidate_id": c["candidate_id"]} for c in people]
+    a = agenda(people, routine=[], employer_contacts=employer, consultants=[{"consultant_id": "k1"}])
+    assert reasons_of(a) == {"old": ["no_contact_21d", "not_discussed_28d"]}
+
+
 def test_reasons_in_canonical_order_and_to_discuss_sorting():
     # x: overdue action + new job + not discussed -> 3 reasons; z: the same 3; y: only overdue.
     # Order: most reasons first, ties by id -> x, z (3 each), then y
@@ -277,14 +287,19 @@ def test_consent_rule_leaves_candidates_out_and_only_counts_them():
     # ontime: consent on as_of, overdue -> shown
     # ref: referred yesterday, no consent -> would be a new referral: counted
     # quiet: no consent but nothing to discuss -> would appear nowhere: not counted
+    # hired: no consent, discharged to a job since the previous conference -> would be good news: counted
+    # newok: referred yesterday with consent -> shown (a new referral needs consent too, and has it)
     a = agenda([cand("none", consent_date=None), cand("late", consent_date=day(-1)),
                 cand("ontime", consent_date=day(0)), cand("quiet", consent_date=None),
-                {"candidate_id": "ref", "referral_date": day(1)}],
+                {"candidate_id": "ref", "referral_date": day(1)},
+                {"candidate_id": "newok", "referral_date": day(1), "consent_date": day(1)},
+                cand("hired", consent_date=None, discharge_date=day(2), discharge_reason="employed")],
                actions=[{"candidate_id": c, "due_date": day(2)} for c in ("none", "late", "ontime")])
-    assert everyone(a) == {"ontime"}
-    assert a["left_out_without_consent"] == 3
+    assert everyone(a) == {"ontime", "newok"}
+    assert ids(a, "new_referrals") == ["newok"]
+    assert a["left_out_without_consent"] == 4
     text = json.dumps(a)
-    assert all(c not in text for c in ('"none"', '"late"', '"ref"', '"quiet"'))
+    assert all(c not in text for c in ('"none"', '"late"', '"ref"', '"quiet"', '"hired"'))
 
 
 def test_team_filter_uses_the_clinicians_team():
@@ -302,9 +317,67 @@ def test_team_filter_uses_the_clinicians_team():
     assert (ids(whole, "to_discuss"), whole["left_out_without_consent"]) == (["x", "y", "z"], 1)
 
 
+def test_a_team_agendas_json_carries_the_team_as_the_parameters_spell_it():
+    # asked for in lower case, written the parameters' way; the site-wide agenda has no `team`
+    people = [cand("x", clinician_id="b1")]
+    kw = dict(params=make_params(teams=["Team Nord", "Team Syd"]),
+              clinicians=[{"clinician_id": "b1", "team": "Team Nord"}],
+              actions=[{"candidate_id": "x", "due_date": day(2)}])
+    team = agenda(people, team="team nord", **kw)
+    assert list(team)[:3] == ["site", "team", "week"] and team["team"] == "Team Nord"
+    assert ids(team, "to_discuss") == ["x"]
+    assert ids(agenda(people, team="Team Syd", **kw), "to_discuss") == []
+    assert "team" not in agenda(people, **kw)
+
+
+def test_clinician_and_consultant_filters_narrow_the_candidates_not_the_rules():
+    # x (clinician b1, consultant k1), y (b2, k2), both overdue; x's only employer contact was
+    # logged by consultant k2, and still counts when the agenda is narrowed to consultant k1
+    people = [cand("x", clinician_id="b1", consultant_id="k1", intake_date=day(60)),
+              cand("y", clinician_id="b2", consultant_id="k2")]
+    kw = dict(routine=["y"], consultants=[{"consultant_id": "k1"}, {"consultant_id": "k2"}],
+              clinicians=[{"clinician_id": "b1"}, {"clinician_id": "b2"}],
+              contacts=[{"candidate_id": "x", "date": day(1), "kind": "meeting"}],
+              conferences=[{"candidate_id": "x", "date": day(6)}],
+              employer_contacts=[{"consultant_id": "k2", "date": day(40), "candidate_id": "x"}],
+              actions=[{"candidate_id": c, "due_date": day(2)} for c in ("x", "y")])
+    assert reasons_of(agenda(people, clinician="b1", **kw)) == {"x": ["overdue_action"]}
+    assert reasons_of(agenda(people, consultant="k1", **kw)) == {"x": ["overdue_action"]}
+    assert reasons_of(agenda(people, clinician="b2", **kw)) == {"y": ["overdue_action"]}
+    assert everyone(agenda(people, clinician="b1", consultant="k2", **kw)) == set()
+
+
 def test_discharged_candidates_are_not_on_the_agenda():
-    # gone: discharged on as_of with an overdue action -> nowhere
+    # gone: discharged on as_of (own request) with an overdue action -> nowhere, actions too
     # leaving: discharged on the conference day -> still enrolled on as_of: discussed
-    a = agenda([cand("gone", discharge_date=day(0)), cand("leaving", discharge_date=day(-1))],
-               actions=[{"candidate_id": c, "due_date": day(2)} for c in ("gone", "leaving")])
+    # quit: discharged since the previous conference, own request -> nowhere
+    a = agenda([cand("gone", discharge_date=day(0), discharge_reason="own_request"),
+                cand("leaving", discharge_date=day(-1)),
+                cand("quit", discharge_date=day(3), discharge_reason="own_request")],
+               actions=[{"candidate_id": c, "due_date": day(2)} for c in ("gone", "leaving", "quit")])
     assert everyone(a) == {"leaving"}
+
+
+def test_discharged_to_work_since_the_previous_conference_is_good_news():
+    # job: discharged day 5 (first day of the window), employed -> good news, discharged_to_work
+    # study: discharged on as_of, education -> good news
+    # before: discharged day 6 (the previous conference's window), employed -> nowhere
+    # moved: discharged day 2, moved -> nowhere; later: discharged after as_of -> still enrolled,
+    # in routine: nowhere
+    # starter: enrolled, a job started day 4 -> good news by its start (and to discuss)
+    people = [cand("job", discharge_date=day(5), discharge_reason="employed"),
+              cand("study", discharge_date=day(0), discharge_reason="education"),
+              cand("before", discharge_date=day(6), discharge_reason="employed"),
+              cand("moved", discharge_date=day(2), discharge_reason="moved"),
+              cand("later", discharge_date=day(-1), discharge_reason="employed"),
+              cand("starter")]
+    a = agenda(people, actions=[{"candidate_id": c, "due_date": day(2)} for c in ("job", "before")],
+               goals=[{"candidate_id": "job", "kind": "job", "description": "Warehouse", "set_date": day(60)}],
+               placements=[{"candidate_id": "starter", "kind": "job", "start_date": day(4)}])
+    assert ids(a, "good_news") == ["job", "starter", "study"]  # by the day of the news
+    assert entry(a, "good_news", "job")["reasons"] == ["discharged_to_work"]
+    assert entry(a, "good_news", "job")["actions"] == []  # a discharged candidate's actions never show
+    assert entry(a, "good_news", "job")["goals"] == [{"kind": "job", "description": "Warehouse"}]
+    assert entry(a, "good_news", "starter")["reasons"] == ["new_job_or_education"]
+    assert everyone(a) == {"job", "study", "starter"}
+    assert ids(a, "to_discuss") == ["starter"] and ids(a, "actions_due") == []

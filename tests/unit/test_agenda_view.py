@@ -1,4 +1,5 @@
-"""The agenda page a clinician scans: team split, the order of docs/agenda.md, empty lines, no names, files.
+"""The agenda page a clinician scans: team split, the order of docs/agenda.md, one row per candidate,
+rows grouped by clinician, empty lines, no names, hyphenation, titles, files.
 
 Week 2026-W47 (Mon 16 – Sun 22 Nov 2026); the test site confers on Wednesday, so the conference
 is 18 Nov and as_of 17 Nov. Candidates are consented and taken in 90 days ago unless a test says.
@@ -7,11 +8,14 @@ from __future__ import annotations
 
 import re
 
+import html as htmllib
+
 import pytest
-from agendadata import cand, day, view
+from agendadata import WEEK, cand, day, routine, view
+from factory import make_params, site_data
 
 from ips_nb.figures.agenda_rules import SECTIONS
-from ips_nb.pages.agenda import AgendaView
+from ips_nb.pages.agenda import AgendaView, clinician_choices, page_title, soft_hyphens
 from ips_nb.cli import UsageError, agenda_teams
 from ips_nb.pages.labels import Labels
 from ips_nb.batch.runner import Job, slug
@@ -23,6 +27,20 @@ def html(v: AgendaView) -> str:
 
 def keys_in_page(page: str) -> list[str]:
     return re.findall(r'data-key="([a-z_]+)"', page)
+
+
+def section(page: str, key: str) -> str:
+    return re.search(rf'data-key="{key}".*?</section>', page, re.S).group(0)
+
+
+def plain(markup: str) -> str:
+    """The text a reader sees: tags dropped, entities and soft hyphens resolved."""
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", markup)).replace("\u00ad", "")
+
+
+def row_ids(markup: str) -> list[str]:
+    """The case ids of the full rows (the first cell of each row), in order."""
+    return re.findall(r'<td class="ips-who">.*?<span class="ips-id">([^<]+)</span>', markup)
 
 
 def test_every_section_in_metrics_order_and_empty_ones_in_one_line():
@@ -67,11 +85,123 @@ def test_actions_due_names_candidates_already_listed_above_in_one_line():
     people = [cand("c1", clinician_id="b1"), cand("c2", clinician_id="b1")]
     v = view(people, actions=[{"candidate_id": "c1", "due_date": day(3), "description": "Overdue task"},
                               {"candidate_id": "c2", "due_date": day(-2), "description": "Due Friday"}])
-    due = re.search(r'data-key="actions_due".*?</section>', html(v)).group(0)
+    due = section(html(v), "actions_due")
     assert "Actions due (2)" in due
     assert "Due Friday" in due and "Overdue task" not in due  # c1's action is shown under To discuss
-    assert re.search(r'class="ips-also">Also under “To discuss” above[^<]*<strong>C1</strong>', due)
+    assert re.search(r'class="ips-also">Also under “To discuss” above[^<]*<span class="ips-also-who">'
+                     r'<strong>C1</strong>', due)
     assert v.agenda["sections"][2]["candidates"][0]["actions"][0]["description"] == "Overdue task"  # JSON whole
+
+
+def test_one_row_per_candidate_with_every_reason_and_badge():
+    # c1: overdue action, an action due this week, a job started 3 days ago: to discuss, actions
+    #     due and good news in the JSON; on the page one row (under To discuss) with both reasons
+    #     and the good-news badge, named once in each later section's "also" line
+    # c3: discharged to a job since the previous conference: good news only, in full
+    people = [cand("c1", clinician_id="b1"),
+              cand("c3", clinician_id="b1", discharge_date=day(2), discharge_reason="employed")]
+    v = view(people, actions=[{"candidate_id": "c1", "due_date": day(3), "description": "Overdue task"},
+                              {"candidate_id": "c1", "due_date": day(-2), "description": "Due Friday"}],
+             placements=[{"candidate_id": "c1", "kind": "job", "start_date": day(3)}])
+    json_ids = {s["key"]: [e["candidate_id"] for e in s["candidates"]] for s in v.agenda["sections"]}
+    assert json_ids == {"new_referrals": [], "to_discuss": ["c1"], "actions_due": ["c1"], "good_news": ["c1", "c3"]}
+    page = html(v)
+    assert row_ids(page) == ["c1", "c3"]  # each candidate's full row once on the page
+    discuss = section(page, "to_discuss")
+    assert "overdue action" in plain(discuss) and "new job/education: plan support" in plain(discuss)
+    assert '<span class="ips-badge">good news</span>' in discuss
+    news = section(page, "good_news")
+    assert "Good news (2)" in news and row_ids(news) == ["c3"]
+    assert "discharged into job/education" in plain(news) and "ips-badge" not in news
+    assert plain(news).count("c1") == 1 and "Also under “To discuss” above" in plain(news)
+    due = section(page, "actions_due")
+    assert row_ids(due) == [] and plain(due).count("c1") == 1
+
+
+def test_the_also_line_names_each_candidate_once_and_no_space_before_a_comma():
+    people = [cand(f"c{i}", clinician_id="b1") for i in (1, 2, 3)]
+    v = view(people, actions=[{"candidate_id": c["candidate_id"], "due_date": day(d)}
+                              for c in people for d in (3, 4, -2)])
+    line = plain(re.search(r'<p class="ips-also">.*?</p>', section(html(v), "actions_due")).group(0))
+    assert line == ("Also under “To discuss” above, where their actions are listed: "
+                    "C1 c1 overdue, C2 c2 overdue, C3 c3 overdue")
+    assert " ," not in line
+
+
+def test_site_wide_rows_are_grouped_under_the_clinicians_name_without_one_last():
+    # c1 (Bea South), c2 and c4 (Bo North), c3 (no clinician), c5 (an unknown clinician id)
+    people = [cand("c1", clinician_id="b2"), cand("c2", clinician_id="b1"), cand("c3"),
+              cand("c4", clinician_id="b1"), cand("c5", clinician_id="b9")]
+    overdue = [{"candidate_id": c["candidate_id"], "due_date": day(3)} for c in people]
+    page = section(html(view(people, actions=overdue)), "to_discuss")
+    heads = re.findall(r'<tr class="ips-group-head"><th colspan="6" scope="rowgroup">([^<]+)</th></tr>', page)
+    assert heads == ["b9", "Bea South", "Bo North", "No clinician"]
+    assert row_ids(page) == ["c5", "c1", "c2", "c4", "c3"]
+    team = section(html(view(people, team="North", actions=overdue)), "to_discuss")
+    assert "ips-group-head" not in team and row_ids(team) == ["c2", "c4"]
+
+
+def test_the_views_filters_for_the_dashboard():
+    people = [cand("c1", clinician_id="b1"), cand("c2", clinician_id="b2", consultant_id="k2")]
+    tables = {"candidates": people, **routine(["c1", "c2"]),
+              "actions": [{"candidate_id": c, "due_date": day(3)} for c in ("c1", "c2")],
+              "consultants": [{"consultant_id": "k1", "name": "Kim"}, {"consultant_id": "k2", "name": "Ann"}],
+              "clinicians": [{"clinician_id": "b1", "name": "Bo North", "team": "North"},
+                             {"clinician_id": "b2", "name": "Bea South", "team": "South"}]}
+    data, params = site_data(**tables), make_params(teams=["North", "South"])
+    assert row_ids(str(AgendaView.of(data, params, WEEK, clinician="b1").sections())) == ["c1"]
+    assert row_ids(str(AgendaView.of(data, params, WEEK, consultant="k2").sections())) == ["c2"]
+    south = AgendaView.of(data, params, WEEK, team="south")
+    assert south.team == "South" and south.agenda["team"] == "South"
+    assert row_ids(str(south.sections())) == ["c2"]
+    assert clinician_choices(data) == [("Bea South", "b2"), ("Bo North", "b1")]
+    assert clinician_choices(data, params, team="north") == [("Bo North", "b1")]
+
+
+@pytest.mark.parametrize("lang, text, word", [
+    ("da", "ingen arbejdsgiverkontakt i over 30 dage", "arbejdsgiverkontakt"),
+    ("sv", "ingen arbetsgivarkontakt på över 30 dagar", "arbetsgivarkontakt"),
+    ("en", "Talk about internationalisation", "internationalisation")])
+def test_long_words_get_soft_hyphens_in_the_pages_language(lang, text, word):
+    out = soft_hyphens(text, lang)
+    assert out.replace("\u00ad", "") == text
+    hyphenated = next(w for w in out.split() if w.replace("\u00ad", "") == word)
+    pieces = hyphenated.split("\u00ad")
+    assert len(pieces) >= 3 and len(pieces[0]) >= 3 and len(pieces[-1]) >= 3
+    # a token shorter than 12 characters fits every column: left as it is
+    for untouched in ("aar-c013", "Kortlægning", "23. nov. 2026", "overskredet", "<script>(window.__pwned"):
+        assert soft_hyphens(untouched, lang) == untouched
+
+
+def test_the_page_hyphenates_free_text_but_never_ids_or_names():
+    # taken in 60 days ago, no employer contact: the reason's long Danish word is hyphenated too
+    data = site_data(
+        candidates=[cand("aar-c013", clinician_id="b1", consultant_id="k1", intake_date=day(60))],
+        contacts=[{"candidate_id": "aar-c013", "date": day(1)}],
+        conferences=[{"candidate_id": "aar-c013", "date": day(6)}],
+        consultants=[{"consultant_id": "k1", "name": "Kirsten Kristoffersensdatter"}],
+        clinicians=[{"clinician_id": "b1", "name": "Bo North"}],
+        goals=[{"candidate_id": "aar-c013", "kind": "job", "set_date": day(50),
+                "description": "Arbejdsmarkedsuddannelse som lagerarbejder"}],
+        actions=[{"candidate_id": "aar-c013", "due_date": day(3), "description": "Sygedagpengeopfølgning"}])
+    v = AgendaView.of(data, make_params(language="da"), WEEK)
+    page = str(v.sections())
+    assert "Arbejds\u00admar" in page and "Syge\u00addag" in page
+    assert "ingen arbejds\u00adgi" in page  # the reason's own words, from the catalogue
+    assert page.count('<span class="ips-id">aar-c013</span>') == 2  # the row and the "also" line
+    assert "Kirsten Kristoffersensdatter" in page  # names are never hyphenated
+    assert v.agenda["sections"][1]["candidates"][0]["goals"][0]["description"] == \
+        "Arbejdsmarkedsuddannelse som lagerarbejder"  # the JSON is untouched
+
+
+@pytest.mark.parametrize("lang, team, title", [
+    ("da", "North", "Test site · Team North · Dagsorden til behandlingskonference · uge 47 · 2026"),
+    ("sv", "south", "Test site · Team South · Dagordning för behandlingskonferens · vecka 47 · 2026"),
+    ("en", None, "Test site · Weekly conference agenda · week 47 · 2026")])
+def test_page_title_in_the_sites_language(lang, team, title):
+    params = make_params(language=lang, teams=["North", "South"])
+    assert page_title(params, "2026-W47", team) == title
+    assert view([cand("c1")], team=team, lang=lang).title() == title
 
 
 def test_no_name_without_consent_and_never_a_cpr():
