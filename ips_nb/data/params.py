@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -19,12 +20,33 @@ class ParamsError(ValueError):
     """A parameters file is missing, unreadable or holds a bad value."""
 
 
+class ParamsWarning(UserWarning):
+    """A parameters file holds a key that still loads but changes nothing; the file is used."""
+
+
 class Goals(BaseModel):
+    """What a site aims at; each goal is shown beside its figure and never changes how it is counted.
+
+    `rapid_search_share` is the share of candidates whose first employer contact comes within 30
+    days of intake (the figure always counts 30 days). The older `rapid_search_days` still loads,
+    so an old file keeps working, but it changes nothing: `retired()` names it and `load_params`
+    warns once.
+    """
+
     model_config = ConfigDict(extra="forbid")
     outcome_rate: float | None = Field(None, ge=0, le=1)
     retention_4m: float | None = Field(None, ge=0, le=1)
     fidelity_total: int | None = Field(None, ge=25, le=125)
-    rapid_search_days: int = Field(30, ge=1, le=365)
+    rapid_search_share: float | None = Field(None, ge=0, le=1)
+    rapid_search_days: int | None = Field(None, ge=1, le=365)  # retired: read, warned about, unused
+
+    def retired(self) -> list[str]:
+        """One sentence per retired goal the file still sets (empty when none)."""
+        if self.rapid_search_days is None:
+            return []
+        return ["goals.rapid_search_days is no longer used and changes no figure: the first "
+                "employer contact is always counted within 30 days; set goals.rapid_search_share "
+                "(the share you aim to reach within 30 days, e.g. 0.8) instead"]
 
 
 class SiteParams(BaseModel):
@@ -105,6 +127,7 @@ def load_params(params_dir: str | Path | None, site: str) -> SiteParams:
     if not path.is_file():
         raise ParamsError(f"{path}: no parameters file for site {site!r}")
     data = read_yaml(path)
+    own_goals = data.get("goals") if isinstance(data.get("goals"), dict) else {}
     defaults = params_dir / "defaults.yaml"
     if defaults.is_file():
         data = _merge(read_yaml(defaults), data)
@@ -118,9 +141,21 @@ def load_params(params_dir: str | Path | None, site: str) -> SiteParams:
         raise ParamsError(f"{path}: {problems}") from None
     if params.site != site:
         raise ParamsError(f"{path}: site is {params.site!r} but the file is named for {site!r}")
+    for sentence in params.goals.retired():  # non-fatal: the file loads, the key changes nothing
+        source = path if "rapid_search_days" in own_goals else defaults
+        if (str(source), sentence) not in _WARNED:
+            _WARNED.add((str(source), sentence))
+            warnings.warn(f"{source}: {sentence}", ParamsWarning, stacklevel=2)
     return params
+
+
+_WARNED: set[tuple[str, str]] = set()  # (file, sentence) warned about in this process: once each
+
+
+# Files in params/ that are not a site: what all sites share, and who may see which (ips-nb hub).
+NOT_SITES = ("defaults", "access")
 
 
 def site_ids(params_dir: str | Path) -> list[str]:
     """Every site that has a parameters file."""
-    return sorted(p.stem for p in Path(params_dir).glob("*.yaml") if p.stem != "defaults")
+    return sorted(p.stem for p in Path(params_dir).glob("*.yaml") if p.stem not in NOT_SITES)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ips_nb.figures.metrics import (caseload_by_consultant, days_to_employer_contact, enrolled_during,
+from ips_nb.figures.metrics import (caseload_per_consultant, days_to_employer_contact, enrolled_during,
                       enrolled_on, outcome_placements)
 from ips_nb.data.store import SiteData
 
@@ -47,7 +47,7 @@ def caseload_score(per_fte: float) -> int:
 
 def item_1_caseload(data: SiteData, as_of: date) -> dict:
     """Worst consultant's active caseload ÷ FTE on `as_of` (FTE missing = 1.0)."""
-    caseload = caseload_by_consultant(data, as_of)
+    caseload = caseload_per_consultant(data, as_of)
     fte = {str(k): (1.0 if pd.isna(v) else float(v))
            for k, v in zip(data.consultants["consultant_id"], data.consultants["fte"])}
     if not caseload:

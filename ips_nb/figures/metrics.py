@@ -185,24 +185,40 @@ def employer_contacts_per_week(data: SiteData, month: Month) -> dict[str, float]
 
 # -- caseload ---------------------------------------------------------------------------------
 
-def caseload_by_consultant(data: SiteData, as_of: date) -> dict[str, int]:
-    """{consultant_id: active caseload}; every consultant of the site, 0 when empty.
+UNASSIGNED = "unassigned"  # the key of `caseload_by_consultant` for active candidates without a consultant
 
-    Candidates without a consultant are not counted under any key (they are still in
-    `active_caseload`).
-    """
+
+def caseload_per_consultant(data: SiteData, as_of: date) -> dict[str, int]:
+    """{consultant_id: active caseload} over the consultants alone: every consultant of the site,
+    0 when empty. Candidates without a consultant are left out (see `caseload_by_consultant`)."""
     c = data.candidates.loc[enrolled_on(data.candidates, as_of), "consultant_id"].dropna()
     counts = c.astype(str).value_counts()
     ids = sorted({str(i) for i in data.consultants["consultant_id"]} | set(counts.index))
     return {cid: int(counts.get(cid, 0)) for cid in ids}
 
 
+def caseload_by_consultant(data: SiteData, as_of: date) -> dict[str, int]:
+    """{consultant_id: active caseload}, then `unassigned`: the values add up to `active_caseload`.
+
+    Every consultant of the site is listed (0 when empty), sorted by id. Active candidates with no
+    consultant count under the key `unassigned`, which is there only when there are some, so a
+    site where everyone has a consultant keeps the consultants alone.
+    """
+    caseload = caseload_per_consultant(data, as_of)
+    active = data.candidates.loc[enrolled_on(data.candidates, as_of), "consultant_id"]
+    missing = int(active.isna().sum())
+    if missing:
+        caseload[UNASSIGNED] = caseload.get(UNASSIGNED, 0) + missing
+    return caseload
+
+
 def over_caseload_max(data: SiteData, params: SiteParams, as_of: date) -> list[str]:
     """Consultant ids whose active caseload per FTE exceeds `caseload_max` (FTE missing = 1.0).
 
     Caseload ÷ FTE lets a half-time consultant with 11 candidates be flagged at a ceiling of 20.
+    Candidates without a consultant belong to nobody's caseload here.
     """
-    caseload = caseload_by_consultant(data, as_of)
+    caseload = caseload_per_consultant(data, as_of)
     fte = {str(k): (1.0 if pd.isna(v) else float(v))
            for k, v in zip(data.consultants["consultant_id"], data.consultants["fte"])}
     return sorted(cid for cid, n in caseload.items() if n / fte.get(cid, 1.0) > params.caseload_max)
@@ -451,7 +467,8 @@ def _month_index(day: date) -> int:
 
 
 def supervision_cadence(data: SiteData, month: Month, months: int = 12) -> dict:
-    """Sessions in the `months` months ending with `month` against DOMAIN.md's rule.
+    """Sessions in the `months` months ending with `month` against the supervision rhythm
+    (docs/figures.md).
 
     Rule: a session every month in the site's first year, every second month after; clinicians at
     least every fourth session. A session is `late` when its month is more than the interval after

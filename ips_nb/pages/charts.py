@@ -1,33 +1,34 @@
-"""Plotly figures for the pack; each takes computed figures and labels, never the database."""
+"""Plotly figures for the pack; each takes computed figures and labels, never the database.
+
+Every colour in a chart has a legend entry that says what it means. Lines that are not data keep
+one look everywhere: the site's own goal is a green dashed line, a benchmark from a named source
+a purple dotted one; where both are drawn their labels sit on opposite sides of the plot, above
+the higher line and below the lower, so they stay readable when the two nearly coincide.
+Only scatter and bar traces are used: the inlined plotly.js basic bundle draws nothing else.
+"""
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ips_nb.figures.metrics import RAPID_SEARCH_DAYS, UNASSIGNED
 from ips_nb.pages.labels import Labels
 
-COLOURS = {"bar": "#2b6cb0", "over": "#c53030", "goal": "#2f855a", "anchor": "#805ad5",
-           "muted": "#a0aec0"}
+COLOURS = {"bar": "#2b6cb0", "over": "#c53030", "goal": "#2f855a", "anchor": "#6b46c1",
+           "muted": "#a0aec0", "limit": "#1a202c"}
+GOAL_LINE = {"dash": "dash", "color": COLOURS["goal"], "width": 2}
+ANCHOR_LINE = {"dash": "dot", "color": COLOURS["anchor"], "width": 2}
+# Days from intake to the first employer contact, in the bins the chart shows (both ends count).
+CONTACT_BINS = ((0, 10), (11, 20), (21, 30), (31, 40), (41, 50), (51, 60), (61, 90), (91, None))
 
 
-def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
+    """Title at the left, the legend under the plot (under the x axis's title when there is one),
+    in the order the traces were added (plotly reverses it for stacked bars otherwise)."""
+    below = -0.3 if fig.layout.xaxis.title.text else -0.15
     fig.update_layout(title={"text": title, "x": 0}, height=height, template="plotly_white",
                       margin={"l": 50, "r": 20, "t": 50, "b": 40}, showlegend=True,
-                      legend={"orientation": "h", "y": -0.2})
+                      legend={"orientation": "h", "yanchor": "top", "y": below, "x": 0, "traceorder": "normal"})
     return fig
-
-
-def caseload_per_consultant(caseload: dict[str, int], fte: dict[str, float], names: dict[str, str],
-                            caseload_max: int, labels: Labels) -> go.Figure:
-    """Active caseload per consultant against the site's maximum scaled by the consultant's FTE."""
-    ids = list(caseload)
-    limits = [caseload_max * float(fte.get(c, 1.0) or 1.0) for c in ids]
-    colours = [COLOURS["over"] if caseload[c] > lim else COLOURS["bar"] for c, lim in zip(ids, limits)]
-    fig = go.Figure()
-    fig.add_bar(x=[names.get(c, c) for c in ids], y=[caseload[c] for c in ids],
-                marker_color=colours, name=labels("candidates_count"))
-    fig.add_scatter(x=[names.get(c, c) for c in ids], y=limits, mode="markers+lines",
-                    line={"dash": "dash", "color": COLOURS["over"]}, name=labels("caseload_max"))
-    return _layout(fig, labels("caseload_by_consultant"))
 
 
 def _separators(labels: Labels) -> str:
@@ -44,16 +45,38 @@ def _month_tick(month: str, labels: Labels) -> str:
     return format_date(date(y, m, 1), format="MMM yy", locale=labels.locale)
 
 
-def _hline(fig: go.Figure, x: list, y: float, name: str, colour: str, dash: str = "dash") -> None:
-    """A reference line across the whole plot, with a legend entry in the site's language
-    (a shape has none, so an empty trace carries the name)."""
-    fig.add_hline(y=y, line={"dash": dash, "color": colour, "width": 2})
-    fig.add_scatter(x=[None], y=[None], mode="lines", name=name,
-                    line={"dash": dash, "color": colour, "width": 2})
+def _legend_line(fig: go.Figure, name: str, line: dict) -> None:
+    """A legend entry for a line drawn as a shape (a shape has none, so an empty trace carries it)."""
+    fig.add_scatter(x=[None], y=[None], mode="lines", name=name, line=line, hoverinfo="skip")
 
 
-def outcome_trend(series: list[dict], goal: float | None, anchor: float, labels: Labels) -> go.Figure:
-    """Monthly outcome rate (%) over the last months with the site's goal and the anchor line."""
+def _hline(fig: go.Figure, y: float, name: str, line: dict, note: str | None = None,
+           position: str = "top right") -> None:
+    """A reference line across the plot with its legend entry and, with `note`, a label at
+    `position` ("top right": above the line at the right end, "bottom left": below it at the left)."""
+    extra = {}
+    if note:
+        extra = {"annotation_text": note, "annotation_position": position,
+                 "annotation_font": {"color": line["color"], "size": 11}}
+    fig.add_hline(y=y, line=line, **extra)
+    _legend_line(fig, name, line)
+
+
+def goal_and_anchor(fig: go.Figure, goal: tuple[float, str, str] | None,
+                    anchor: tuple[float, str, str] | None) -> None:
+    """The site's goal and a benchmark as (y, legend name, label on the line) each: told apart by
+    colour and dash, and labelled on opposite sides (the higher line's label above it at the
+    right, the lower one's below it at the left), so two nearly equal lines stay readable."""
+    goal_high = goal is not None and (anchor is None or goal[0] >= anchor[0])
+    if anchor is not None:
+        _hline(fig, anchor[0], anchor[1], ANCHOR_LINE, anchor[2], "bottom left" if goal_high else "top left")
+    if goal is not None:
+        _hline(fig, goal[0], goal[1], GOAL_LINE, goal[2], "top right" if goal_high else "bottom right")
+
+
+def outcome_trend(series: list[dict], goal: float | None, anchor: float | None, labels: Labels,
+                  anchor_name: str = "") -> go.Figure:
+    """Monthly outcome rate (%) over the last months with the site's goal and the country's benchmark."""
     x = [_month_tick(s["month"], labels) for s in series]
     y = [None if s["outcome_rate"] is None else round(s["outcome_rate"] * 100, 1) for s in series]
     fig = go.Figure()
@@ -61,25 +84,66 @@ def outcome_trend(series: list[dict], goal: float | None, anchor: float, labels:
                     line={"color": COLOURS["bar"], "width": 3},
                     customdata=[[s["outcome_in_month"], s["caseload_in_month"]] for s in series],
                     hovertemplate="%{y:.1f} % (%{customdata[0]}/%{customdata[1]})<extra></extra>")
-    _hline(fig, x, round(anchor * 100, 1), labels("anchor_inklusion_short"), COLOURS["anchor"], "dot")
+    goal_line = None
     if goal is not None:
-        _hline(fig, x, round(goal * 100, 1), f'{labels("goal")} {labels.percent(goal)}', COLOURS["goal"])
+        text = f'{labels("goal_site")} {labels.percent(goal)}'
+        goal_line = (round(goal * 100, 1), text, text)
+    anchor_line = (round(anchor * 100, 1), anchor_name, anchor_name) if anchor is not None else None
+    goal_and_anchor(fig, goal_line, anchor_line)
     fig.update_yaxes(range=[0, 100], ticksuffix=" %")
     fig.update_layout(separators=_separators(labels))
     return _layout(fig, labels("chart_outcome_trend"))
 
 
-def days_to_contact(days: list[float], limit: int, labels: Labels) -> go.Figure:
-    """Days from intake to first employer contact per candidate, with the 30-day line."""
+def caseload_per_consultant(caseload: dict[str, int], fte: dict[str, float], names: dict[str, str],
+                            caseload_max: int, labels: Labels) -> go.Figure:
+    """Active caseload per consultant, each with a marker at the site's maximum scaled by that
+    consultant's FTE (a marker per consultant: the maxima of two people are not joined by a line).
+    Bars over the maximum are red; candidates without a consultant get a grey bar of their own."""
+    ids = [c for c in caseload if c != UNASSIGNED]
+    x = [names.get(c, c) for c in ids]
+    limits = [caseload_max * float(fte.get(c, 1.0) or 1.0) for c in ids]
+    over = [caseload[c] > lim for c, lim in zip(ids, limits)]
     fig = go.Figure()
-    fig.add_histogram(x=days, xbins={"start": 0, "size": 10}, marker_color=COLOURS["bar"],
-                      name=labels("candidates_count"))
-    fig.add_vline(x=limit, line={"dash": "dash", "color": COLOURS["over"], "width": 2})
-    fig.add_scatter(x=[limit], y=[0], mode="lines", line={"dash": "dash", "color": COLOURS["over"]},
-                    name=labels("anchor_rapid"))
-    fig.update_xaxes(title=labels("days_after_intake"), rangemode="tozero")
-    fig.update_yaxes(title=labels("candidates_count"))
-    fig.update_layout(separators=_separators(labels))
+    fig.add_bar(x=x, y=[None if o else caseload[c] for c, o in zip(ids, over)], name=labels("caseload_within"),
+                marker_color=COLOURS["bar"])
+    if any(over):
+        fig.add_bar(x=x, y=[caseload[c] if o else None for c, o in zip(ids, over)], name=labels("caseload_over"),
+                    marker_color=COLOURS["over"])
+    if caseload.get(UNASSIGNED):
+        fig.add_bar(x=[labels("unassigned")], y=[caseload[UNASSIGNED]], name=labels("unassigned"),
+                    marker_color=COLOURS["muted"])
+    fig.add_scatter(x=x, y=limits, mode="markers",
+                    name=f'{labels("caseload_max_marker")} ({labels("source_ips25_1")})',
+                    marker={"symbol": "line-ew-open", "size": 34, "color": COLOURS["limit"],
+                            "line": {"width": 3, "color": COLOURS["limit"]}},
+                    hovertemplate="%{y}<extra></extra>")
+    fig.update_layout(barmode="stack", separators=_separators(labels))
+    fig.update_yaxes(title=labels("candidates_count"), rangemode="tozero")
+    return _layout(fig, labels("caseload_by_consultant"))
+
+
+def contact_bins(days: list[float]) -> list[int]:
+    """How many of `days` fall in each of CONTACT_BINS."""
+    return [sum(1 for d in days if lo <= d and (hi is None or d <= hi)) for lo, hi in CONTACT_BINS]
+
+
+def days_to_contact(days: list[float], labels: Labels) -> go.Figure:
+    """Days from intake to first employer contact per candidate, in bins; within 30 days blue,
+    later red, with the 30-day line between the bins (the IPS rule, always 30 days)."""
+    ticks = [f"{lo}–{hi}" if hi is not None else f"> {lo - 1}" for lo, hi in CONTACT_BINS]
+    counts = contact_bins(days)
+    within = [hi is not None and hi <= RAPID_SEARCH_DAYS for _, hi in CONTACT_BINS]
+    fig = go.Figure()
+    fig.add_bar(x=ticks, y=[n if w else None for n, w in zip(counts, within)], name=labels("contact_within_30"),
+                marker_color=COLOURS["bar"])
+    fig.add_bar(x=ticks, y=[None if w else n for n, w in zip(counts, within)], name=labels("contact_after_30"),
+                marker_color=COLOURS["over"])
+    fig.add_vline(x=sum(within) - 0.5, line=ANCHOR_LINE)
+    _legend_line(fig, f'{labels("anchor_rapid")} ({labels("source_ips25_15")})', ANCHOR_LINE)
+    fig.update_xaxes(title=labels("days_after_intake"), type="category")
+    fig.update_yaxes(title=labels("candidates_count"), rangemode="tozero")
+    fig.update_layout(barmode="stack", separators=_separators(labels))
     return _layout(fig, labels("chart_days_to_contact"))
 
 
@@ -88,12 +152,14 @@ def employer_contacts(per_week: dict[str, float], names: dict[str, str], target:
     """Employer contacts a week per consultant this month against the benchmark of 6."""
     ids = list(per_week)
     x = [names.get(c, c) for c in ids]
-    colours = [COLOURS["bar"] if per_week[c] >= target else COLOURS["muted"] for c in ids]
+    reached = [per_week[c] >= target for c in ids]
     fig = go.Figure()
-    fig.add_bar(x=x, y=[per_week[c] for c in ids], marker_color=colours,
-                name=labels("employer_contacts_per_week"))
-    _hline(fig, x, target, labels("anchor_employer"), COLOURS["goal"])
-    fig.update_layout(separators=_separators(labels))
+    fig.add_bar(x=x, y=[per_week[c] if r else None for c, r in zip(ids, reached)],
+                name=labels("per_week_reached"), marker_color=COLOURS["bar"])
+    fig.add_bar(x=x, y=[None if r else per_week[c] for c, r in zip(ids, reached)],
+                name=labels("per_week_below"), marker_color=COLOURS["muted"])
+    _hline(fig, target, f'{labels("anchor_employer")} ({labels("source_ips25_17")})', ANCHOR_LINE)
+    fig.update_layout(barmode="stack", separators=_separators(labels))
     return _layout(fig, labels("employer_contacts_per_week"))
 
 
@@ -123,34 +189,39 @@ def discharges(series: list[dict], labels: Labels) -> go.Figure:
 
 
 def equal_opportunities(eo: dict[str, dict[str, int]], labels: Labels) -> go.Figure:
-    """Share of women, men and the 18–29 group in the caseload and among outcomes (%)."""
+    """Share of women, men and the 18–29 group in the caseload and among outcomes: the bars, their
+    labels and the axis are all percentages; the counts behind them show on hover."""
     groups = [g for g in ("female", "male", "other", "unknown") if eo["caseload"].get(g)] + ["age_18_29"]
     x = [labels("age_18_29") if g == "age_18_29" else labels.enum("gender", g) for g in groups]
     fig = go.Figure()
     for part, colour in (("caseload", COLOURS["muted"]), ("outcome", COLOURS["bar"])):
         total = eo[part]["total"]
-        y = [None if not total else round(100 * eo[part].get(g, 0) / total, 1) for g in groups]
-        text = [f"{eo[part].get(g, 0)}" for g in groups]
-        fig.add_bar(x=x, y=y, name=labels(f"eo_{part}"), marker_color=colour, text=text,
-                    textposition="outside")
-    fig.update_yaxes(range=[0, 100], ticksuffix=" %")
+        shares = [None if not total else eo[part].get(g, 0) / total for g in groups]
+        fig.add_bar(x=x, y=[None if s is None else round(100 * s, 1) for s in shares], name=labels(f"eo_{part}"),
+                    marker_color=colour, text=[labels.percent(s, 0) if s is not None else "" for s in shares],
+                    textposition="outside",
+                    hovertext=[f"{eo[part].get(g, 0)} / {total}" for g in groups], hoverinfo="text+name")
+    fig.update_yaxes(range=[0, 110], ticksuffix=" %", title=labels("eo_axis"))
     fig.update_layout(barmode="group", separators=_separators(labels))
     return _layout(fig, labels("chart_equal_opportunities"))
 
 
 def fidelity_trend(reviews: list[dict], goal: int | None, labels: Labels) -> go.Figure:
-    """IPS-25 totals of every complete review, with the band limits and the site's goal."""
+    """IPS-25 totals of every complete review, with the band limits (IPS-25's own, dotted purple)
+    and the site's goal (green dashed, always drawn, labelled at the right)."""
     done = [r for r in reviews if r["complete"]]
     x = [labels.date(r["date"]) for r in done]
     fig = go.Figure()
     fig.add_scatter(x=x, y=[r["total"] for r in done], mode="lines+markers+text",
                     text=[str(r["total"]) for r in done], textposition="top center",
                     name=labels("fidelity_total"), line={"color": COLOURS["bar"], "width": 3})
-    for low, band, colour in ((115, "band_exemplary", COLOURS["goal"]), (100, "band_good", COLOURS["anchor"]),
-                              (74, "band_fair", COLOURS["muted"])):
-        _hline(fig, x, low, f"{labels(band)} ≥ {low}", colour, "dot")
-    if goal is not None and goal not in (115, 100, 74):
-        _hline(fig, x, goal, labels("goal"), COLOURS["goal"])
+    for low, band, colour in ((115, "band_exemplary", "#44337a"), (100, "band_good", COLOURS["anchor"]),
+                              (74, "band_fair", "#b794f4")):
+        _hline(fig, low, f"IPS-25 {labels(band)} ≥ {low}", {"dash": "dot", "color": colour, "width": 2},
+               f"{labels(band)} ≥ {low}", "bottom left")
+    if goal is not None:
+        text = f'{labels("goal_site")} {labels.number(goal)}'
+        _hline(fig, goal, text, GOAL_LINE, text, "top right")
     fig.update_yaxes(range=[60, 126])
     fig.update_xaxes(type="category")
     return _layout(fig, labels("chart_fidelity_trend"))

@@ -1,7 +1,7 @@
 """The regional roll-up: every site side by side from its supervision figures, small counts hidden.
 
-Figures that leave a team suppress small counts (DOMAIN.md): a count of 1–4 candidates is shown as
-"<5", and a rate is withheld when its numerator or denominator is such a count. Zero stays 0 (it
+Figures that leave a team suppress small counts (docs/figures.md): a count of 1–4 candidates is
+shown as "<5", and a rate is withheld when its numerator or denominator is such a count. Zero stays 0 (it
 discloses nobody). Staff figures (consultants over the caseload maximum, employer contacts a week,
 supervision sessions) and the fidelity total are about the service, not candidates, and are shown.
 No candidate id, initials or list of candidates ever enters the roll-up.
@@ -9,7 +9,7 @@ No candidate id, initials or list of candidates ever enters the roll-up.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -107,6 +107,7 @@ class Overview:
     month: Month
     rows: list[dict]
     labels: Labels
+    countries: dict[str, str] = field(default_factory=dict)  # site -> DK/SE, for the benchmarks
 
     @classmethod
     def open(cls, month: str, db_url: str | None = None, params_dir: str | None = None,
@@ -123,11 +124,11 @@ class Overview:
             pinned = os.environ.get("IPS_NB_SERVE_SITE") if os.environ.get("IPS_NB_SERVE") == "1" else None
             if pinned:  # a dashboard pinned to one site never shows the others
                 present &= {pinned}
-            rows = [site_row(load_site(engine, s), load_params(params_dir, s), period)
-                    for s in site_ids(params_dir) if s in present]
+            params = {s: load_params(params_dir, s) for s in site_ids(params_dir) if s in present}
+            rows = [site_row(load_site(engine, s), p, period) for s, p in params.items()]
         finally:
             engine.dispose()
-        return cls(period, rows, Labels(lang))
+        return cls(period, rows, Labels(lang), {s: p.country for s, p in params.items()})
 
     def head(self) -> Html:
         """Title, month and as-of day, and the note on how small counts are hidden."""
@@ -161,12 +162,13 @@ class Overview:
                            rows=body))
 
     def outcome_chart(self):
-        """Outcome rate per site against its goal and Projekt Inklusion's 59.9 %; withheld rates left out."""
+        """Outcome rate per site against its goal and the benchmark of its own country (a Swedish
+        site is never measured against the Danish trial); withheld rates left out."""
         import plotly.graph_objects as go
 
-        from ips_nb.pages.charts import COLOURS, _layout
+        from ips_nb.pages.charts import COLOURS, _layout, _separators
         from ips_nb.pages.fragments import Chart
-        from ips_nb.pages.pack import INKLUSION_RATE
+        from ips_nb.pages.pack import ANCHORS
 
         L = self.labels
         names = [r["name"] for r in self.rows]
@@ -175,14 +177,18 @@ class Overview:
         fig = go.Figure()
         fig.add_bar(x=names, y=y, name=L("outcome_rate"), marker_color=COLOURS["bar"])
         fig.add_scatter(x=names, y=[None if r["goal_outcome_rate"] is None else round(r["goal_outcome_rate"] * 100, 1)
-                                    for r in self.rows], mode="markers", name=L("goal"),
+                                    for r in self.rows], mode="markers", name=L("goal_site"),
                         marker={"symbol": "line-ew-open", "size": 40, "color": COLOURS["goal"], "line": {"width": 3}})
-        fig.add_hline(y=INKLUSION_RATE * 100, line={"dash": "dot", "color": COLOURS["anchor"]})
-        fig.add_scatter(x=[None], y=[None], mode="lines", name=L("anchor_inklusion_short"),
-                        line={"dash": "dot", "color": COLOURS["anchor"]})
+        for (country, anchors), symbol in zip(ANCHORS.items(), ("diamond-open", "square-open", "circle-open")):
+            a = anchors.get("outcome")
+            at = [round(a.value * 100, 1) if a and self.countries.get(r["site"]) == country else None for r in self.rows]
+            if a and any(v is not None for v in at):
+                fig.add_scatter(x=names, y=at, mode="markers", name=L(a.short),
+                                marker={"symbol": symbol, "size": 12, "color": COLOURS["anchor"],
+                                        "line": {"width": 2}})
         fig.update_yaxes(range=[0, 100], ticksuffix=" %")
-        fig.update_layout(separators=".," if L.lang == "en" else ", ")
-        return Chart(_layout(fig, L("outcome_rate")), "overview-outcome")
+        fig.update_layout(separators=_separators(L))
+        return Chart(_layout(fig, L("outcome_rate")), "overview-outcome", L("chart_missing"))
 
     def save(self, path: str | Path | None) -> None:
         if path:

@@ -26,11 +26,48 @@ from ips_nb.data.params import SiteParams, load_params
 from ips_nb.figures.periods import Month
 from ips_nb.data.store import SiteData, read_site
 
-INKLUSION_RATE = 0.599       # Projekt Inklusion: job or education within 18 months (IPS)
-USUAL_SERVICES_RATE = 0.465  # the same trial's control group (usual job-centre services)
-EMPLOYER_CONTACTS_A_WEEK = 6
-RETENTION_ANCHOR = 0.80      # Aalborg: still in job or education 4 months on
+EMPLOYER_CONTACTS_A_WEEK = 6  # IPS-25 item 17
 FIDELITY_SECTIONS = ((range(1, 4), "staffing"), (range(4, 12), "organisation"), (range(12, 26), "services"))
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A benchmark from a named source: its value and the labels that show it.
+
+    `short` names the source and the value (a chart's legend, the figures table), `note` is the
+    sentence under the headline cards, `usual` the same source's comparison group.
+    """
+
+    value: float
+    short: str
+    note: str
+    usual: str | None = None
+
+
+# The benchmarks of each country (a Swedish pack shows no Danish anchor, and the other way round).
+ANCHORS: dict[str, dict[str, Anchor]] = {
+    "DK": {
+        # Projekt Inklusion, the Danish randomised trial 2011–2017: job or education within 18 months
+        "outcome": Anchor(0.599, "anchor_dk_outcome_short", "anchor_dk_outcome", "anchor_usual_services"),
+        # Aalborg municipality's goal: still in job or education 4 months on
+        "retention_4m": Anchor(0.80, "anchor_retention", "anchor_retention"),
+    },
+    "SE": {
+        # Bejerholm et al. 2015 (Nord J Psychiatry 69:57–66), the Swedish randomised trial in Malmö:
+        # competitive employment within 18 months, 46 % against 11 % with traditional rehabilitation
+        "outcome": Anchor(0.46, "anchor_se_outcome_short", "anchor_se_outcome", "anchor_se_usual"),
+    },
+}
+
+# Which way is better for each figure: 1 higher, -1 lower, 0 neither (a count such as referrals,
+# whose arrow says only up or down).
+BETTER: dict[str, int] = {
+    "outcome_rate": 1, "outcome_in_month": 1, "outcome_ever_rate": 1, "job_starts": 1,
+    "education_starts": 1, "rapid_search_share": 1, "employer_contacts_per_week": 1,
+    "retention_4m": 1, "retention_90d": 1, "fidelity_total": 1,
+    "over_caseload_max": -1, "median_days_to_employer_contact": -1,
+    "waiting_for_employer_contact": -1, "overdue_actions": -1, "without_consent": -1,
+}
 
 
 @dataclass
@@ -42,6 +79,7 @@ class Row:
     context: str = ""
     status: str = ""
     direction: str = ""
+    trend: str = ""  # "better", "worse" or "" (unchanged, or a figure that is neither)
 
 
 @dataclass
@@ -95,15 +133,31 @@ class SupervisionPack:
             return float(sum(value.values()))
         return float(value) if isinstance(value, (int, float)) else None
 
-    def _direction(self, key: str, now: object = None, before: object = None) -> str:
+    def _direction(self, key: str, now: object = None, before: object = None) -> tuple[str, str]:
+        """The arrow since last month and what it means: ("↑ better", "better"), ("↓ worse",
+        "worse"), ("→ unchanged", ""), or for a figure that is neither better nor worse higher
+        ("↑ up", ""). ("", "") when either month has no value."""
         if now is None and before is None:
             now, before = self.figures.get(key), self.previous.get(key)
         now, before = self._scalar(now), self._scalar(before)
         if now is None or before is None:
-            return ""
-        word = "direction_same" if now == before else ("direction_up" if now > before else "direction_down")
-        arrow = {"direction_same": "→", "direction_up": "↑", "direction_down": "↓"}[word]
-        return f"{arrow} {self.labels(word)}"
+            return "", ""
+        if now == before:
+            return f"→ {self.labels('direction_same')}", ""
+        arrow = "↑" if now > before else "↓"
+        better = BETTER.get(key, 0)
+        if not better:
+            return f"{arrow} {self.labels('direction_up' if now > before else 'direction_down')}", ""
+        trend = "better" if (now > before) == (better > 0) else "worse"
+        return f"{arrow} {self.labels('direction_' + trend)}", trend
+
+    def anchor(self, figure: str) -> Anchor | None:
+        """The benchmark of the site's country for `figure` ("outcome", "retention_4m"), if any."""
+        return ANCHORS.get(self.params.country, {}).get(figure)
+
+    def meaning(self, key: str) -> str:
+        """What a figure means, in one sentence (hover text and printed footnote)."""
+        return self.labels(f"meaning_{key}")
 
     def consultant_names(self) -> dict[str, str]:
         c = self.data.consultants
@@ -125,8 +179,14 @@ class SupervisionPack:
         def goal_text(goal: float | None, fmt=pct) -> str:
             return f"{L('goal')} {fmt(goal)}" if goal is not None else f"{L('goal')}: {L('no_goal')}"
 
-        inklusion = (f"{L('anchor')} {L('anchor_inklusion_short')} "
-                     f"({L('anchor_usual_services')})")
+        outcome_anchor = self.anchor("outcome")
+        benchmark = (f"{L('anchor')}: {L(outcome_anchor.short)} ({L(outcome_anchor.usual)})"
+                     if outcome_anchor else "")
+        retention_anchor = self.anchor("retention_4m")
+        rapid = f"{L('anchor')}: {L('anchor_rapid')} ({L('source_ips25_15')})"
+
+        def joined(*parts: str) -> str:
+            return " · ".join(p for p in parts if p)
         per_week = f["employer_contacts_per_week"]
         reaching = sum(1 for v in per_week.values() if v >= EMPLOYER_CONTACTS_A_WEEK)
         mean_week = round(sum(per_week.values()) / len(per_week), 2) if per_week else None
@@ -136,25 +196,27 @@ class SupervisionPack:
         caseload = f["caseload_by_consultant"]
         in_month = f["caseload_in_month"]
         gender = " · ".join(f"{L.enum('gender', k)} {num(v)}" for k, v in f["gender"].items())
+        caseload_max = f"{L.count('anchor_caseload', P.caseload_max)} ({L('source_ips25_1')})"
         review_line = ""
         if f["fidelity_total"] is not None:
             band = L("band_" + f["fidelity_band"])
             review_line = f"{band} · {L('fidelity_date')} {L.date(f['fidelity_date'])}"
         rows = [
-            Row("outcome_rate", pct(f["outcome_rate"]), f"{goal_text(g.outcome_rate)} · {inklusion}",
+            Row("outcome_rate", pct(f["outcome_rate"]), joined(goal_text(g.outcome_rate), benchmark),
                 vs_goal(f["outcome_rate"], g.outcome_rate)),
             Row("outcome_in_month", num(f["outcome_in_month"]),
                 f"{L('caseload_in_month')}: {num(in_month)}"),
             Row("outcome_ever_rate", pct(f["outcome_ever_rate"]),
-                f"{goal_text(g.outcome_rate)} · {inklusion}", vs_goal(f["outcome_ever_rate"], g.outcome_rate)),
-            Row("active_caseload", num(f["active_caseload"]), L.count("consultants_count", len(caseload))),
+                joined(goal_text(g.outcome_rate), benchmark), vs_goal(f["outcome_ever_rate"], g.outcome_rate)),
+            Row("active_caseload", num(f["active_caseload"]),
+                L.count("consultants_count", sum(1 for k in caseload if k != metrics.UNASSIGNED))),
             Row("caseload_in_month", num(in_month)),
             Row("caseload_by_consultant",
-                " · ".join(f"{names.get(k, k)} {num(v)}" for k, v in caseload.items()) or L("none"),
-                L.count("anchor_caseload", P.caseload_max)),
+                " · ".join(f"{L('unassigned') if k == metrics.UNASSIGNED else names.get(k, k)} {num(v)}"
+                           for k, v in caseload.items()) or L("none"),
+                caseload_max),
             Row("over_caseload_max", num(len(f["over_caseload_max"])),
-                " · ".join(x for x in (", ".join(names.get(k, k) for k in f["over_caseload_max"]),
-                                       L.count("anchor_caseload", P.caseload_max)) if x),
+                joined(", ".join(names.get(k, k) for k in f["over_caseload_max"]), caseload_max),
                 "warn" if f["over_caseload_max"] else "ok"),
             Row("referrals", num(f["referrals"])),
             Row("intakes", num(f["intakes"])),
@@ -164,19 +226,21 @@ class SupervisionPack:
             Row("education_starts", num(f["education_starts"])),
             Row("other_placement_starts", num(sum(f["other_placement_starts"].values())),
                 " · ".join(f"{L.enum('placement', k)} {num(v)}" for k, v in f["other_placement_starts"].items())),
-            Row("rapid_search_share", pct(f["rapid_search_share"]), f"{L('anchor')}: {L('anchor_rapid')}"),
+            Row("rapid_search_share", pct(f["rapid_search_share"]), joined(goal_text(g.rapid_search_share), rapid),
+                vs_goal(f["rapid_search_share"], g.rapid_search_share)),
             Row("median_days_to_employer_contact", num(f["median_days_to_employer_contact"], 1)
                 if f["median_days_to_employer_contact"] is not None else L("not_available"),
-                f"{L('anchor')}: {L.count('days', g.rapid_search_days)}",
-                vs_goal(f["median_days_to_employer_contact"], g.rapid_search_days, higher_is_better=False)),
+                f"{L('anchor')}: {L.count('days', metrics.RAPID_SEARCH_DAYS)} ({L('source_ips25_15')})",
+                vs_goal(f["median_days_to_employer_contact"], metrics.RAPID_SEARCH_DAYS, higher_is_better=False)),
             Row("waiting_for_employer_contact", num(len(f["waiting_for_employer_contact"])),
-                f"{L('anchor')}: {L('anchor_rapid')}", "warn" if f["waiting_for_employer_contact"] else "ok"),
+                rapid, "warn" if f["waiting_for_employer_contact"] else "ok"),
             Row("employer_contacts_per_week", num(mean_week, 2) if mean_week is not None else L("not_available"),
-                f"{L('anchor_employer')} · {met}",
+                f"{L('anchor')}: {L('anchor_employer')} ({L('source_ips25_17')}) · {met}",
                 "ok" if per_week and reaching == len(per_week) else "warn",
-                self._direction("", mean_week, prev_mean)),
+                *self._direction("employer_contacts_per_week", mean_week, prev_mean)),
             Row("retention_4m", pct(f["retention_4m"]),
-                f"{goal_text(g.retention_4m)} · {L('anchor')}: {L('anchor_retention')}",
+                joined(goal_text(g.retention_4m),
+                       f"{L('anchor')}: {L(retention_anchor.short)}" if retention_anchor else ""),
                 vs_goal(f["retention_4m"], g.retention_4m)),
             Row("retention_90d", pct(f["retention_90d"]), L("anchor_international_90d")),
             Row("overdue_actions", num(f["overdue_actions"]), L("anchor_overdue"),
@@ -194,7 +258,7 @@ class SupervisionPack:
         ]
         for r in rows:
             if not r.direction and r.key in f:
-                r.direction = self._direction(r.key)
+                r.direction, r.trend = self._direction(r.key)
         self._rows = {r.key: r for r in rows}
         return self._rows
 
@@ -202,28 +266,41 @@ class SupervisionPack:
                      "rapid_search_share", "employer_contacts_per_week", "retention_4m", "fidelity_total")
 
     def headlines(self) -> Html:
-        """The figures a supervisor reads first as cards, then every figure in one table."""
+        """The figures a supervisor reads first as cards, then every figure in one table.
+
+        Each figure carries its meaning: as hover text on screen, and as a numbered footnote that
+        only a printed page shows (a card has the number of its row in the table). The arrows say
+        better or worse where a figure has a better direction, up or down where it has none.
+        """
         L, rows = self.labels, self.rows()
         since = L("since_last_month")
-        cards = [{"label": L(k), "value": rows[k].value,
-                  "detail": " · ".join(x for x in (rows[k].context,
-                                                   rows[k].direction and f"{rows[k].direction} {since}") if x),
-                  "status": rows[k].status} for k in self.HEADLINE_KEYS]
+        number = {key: i for i, key in enumerate(rows, start=1)}
+        cards = [{"label": L(k), "value": rows[k].value, "meaning": self.meaning(k), "note": number[k],
+                  "detail": rows[k].context, "status": rows[k].status, "trend": rows[k].trend,
+                  "direction": rows[k].direction and f"{rows[k].direction} {since}"} for k in self.HEADLINE_KEYS]
+        anchor = self.anchor("outcome")
         return Html(render(
-            "pack/headlines.html.j2", heading=L("headlines"), cards=cards, anchor=L("anchor_inklusion"),
+            "pack/headlines.html.j2", heading=L("headlines"), cards=cards,
+            anchor=L(anchor.note) if anchor else "",
             figures_heading=L("section_figures"),
             header=[L("figure"), L("value"), L("goal_and_anchor"), f'{L("direction")} {since}'],
-            rows=[(L(r.key), r.value, r.context, r.direction) for r in rows.values()],
-            row_css=[f"ips-{r.status}" if r.status else "" for r in rows.values()]))
+            rows=[{"label": L(r.key), "meaning": self.meaning(r.key), "note": number[r.key], "value": r.value,
+                   "context": r.context, "direction": r.direction, "trend": r.trend,
+                   "css": f"ips-{r.status}" if r.status else ""} for r in rows.values()],
+            meanings_heading=L("meanings_heading"),
+            meanings=[{"note": number[r.key], "label": L(r.key), "meaning": self.meaning(r.key)}
+                      for r in rows.values()]))
 
     # -- charts ----------------------------------------------------------------------------
     def _chart(self, fig, name: str) -> Chart:
-        return Chart(fig, f"{name}-{self.params.site}")
+        return Chart(fig, f"{name}-{self.params.site}", self.labels("chart_missing"))
 
     def outcome_chart(self) -> Chart:
         series = metrics.outcome_rate_series(self.data, self.params, self.month)
-        return self._chart(charts.outcome_trend(series, self.params.goals.outcome_rate, INKLUSION_RATE,
-                                                self.labels), "outcome")
+        anchor = self.anchor("outcome")
+        return self._chart(charts.outcome_trend(series, self.params.goals.outcome_rate,
+                                                anchor.value if anchor else None, self.labels,
+                                                self.labels(anchor.short) if anchor else ""), "outcome")
 
     def caseload_chart(self) -> Chart:
         c = self.data.consultants
@@ -239,8 +316,7 @@ class SupervisionPack:
         intake = self.data.candidates.set_index("candidate_id")["intake_date"]
         since = pd.Timestamp(self.as_of - timedelta(days=365))
         recent = [float(d) for cid, d in days.dropna().items() if intake[cid] > since]
-        return self._chart(charts.days_to_contact(recent, self.params.goals.rapid_search_days, self.labels),
-                           "contact-days")
+        return self._chart(charts.days_to_contact(recent, self.labels), "contact-days")
 
     def employer_chart(self) -> Chart:
         return self._chart(charts.employer_contacts(self.figures["employer_contacts_per_week"],

@@ -1,37 +1,74 @@
 """Static HTML from an executed workbook: no code, the site's language, charts drawn offline.
 
 nbconvert's `basic` template gives the cell outputs; we wrap them in our own page so nothing is
-loaded from a CDN. plotly.js is copied once into `reports/assets/` and every page points at it.
+loaded from a CDN. A page with charts carries plotly.js's basic bundle inline (1.2 MB: the charts
+use only scatter and bar traces), so a pack copied or mailed on its own still draws its charts;
+every chart also says in words when it cannot be drawn (`templates/chart.html.j2`).
+
+Every page carries a Content-Security-Policy. A page without charts forbids every script; a page
+with charts allows exactly its own inline scripts, by their SHA-256 (the bundle and each chart's
+`Plotly.newPlot` call), and nothing remote: no other script, no connection, no frame.
 """
 from __future__ import annotations
 
+import base64
 import functools
-import os
-import shutil
-import uuid
+import hashlib
+import re
 from pathlib import Path
 
 import nbformat
 from markupsafe import Markup
 
 from ips_nb import __version__
-from ips_nb.pages.render import css, render
+from ips_nb.pages.render import TEMPLATES, css, render
 
-PLOTLY_ASSET = "assets/plotly.min.js"
+PLOTLY_BASIC = TEMPLATES / "voila" / "ips" / "static" / "plotly-basic.min.js"
+PLOTLY_ASSET = "assets/plotly.min.js"  # where pages used to link plotly.js; nothing is copied there now
+# A chart's own script, as plotly writes it (`Figure.to_html`): only these get a CSP hash.
+_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.S | re.I)
+_CHART_SCRIPT = re.compile(r"\s*window\.PLOTLYENV\s*=")
 
 
-def ensure_assets(reports_root: Path) -> Path:
-    """Copy plotly.js into the reports tree once (about 5 MB shared by every page)."""
-    import plotly
+def ensure_assets(reports_root: Path) -> None:
+    """Nothing to copy any more: every page with charts carries plotly.js inline.
 
-    target = reports_root / PLOTLY_ASSET
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
-    return target
+    Kept so that callers (the batch runner) work unchanged; a `reports/assets/` left by an older
+    version is not read by any page.
+    """
+    return None
+
+
+def script_text(js: str) -> str:
+    """JavaScript that can sit between <script> and </script> without ending the element early.
+
+    `</script` (any case) would close the element: it is written `<\\/script`, the same string to
+    JavaScript. `<!--` would make the HTML parser read a later `<script` as nested, so a text
+    holding it is refused rather than guessed at (the vendored bundle has neither).
+    """
+    if "<!--" in js:
+        raise ValueError("script text holds '<!--'; it cannot be inlined safely")
+    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.I)
+
+
+@functools.lru_cache(maxsize=1)
+def plotly_inline() -> Markup:
+    """plotly.js's basic bundle (the version plotly.py ships, MIT), ready to inline; read once per process."""
+    return Markup(script_text(PLOTLY_BASIC.read_text(encoding="utf-8")))
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+@functools.lru_cache(maxsize=1)
+def _plotly_hash() -> str:
+    return _sha256(str(plotly_inline()))
+
+
+def chart_script_hashes(body: str) -> list[str]:
+    """CSP hashes of the chart scripts in `body` (plotly's `Plotly.newPlot` calls), in order."""
+    return [_sha256(m.group(1)) for m in _SCRIPT.finditer(body) if _CHART_SCRIPT.match(m.group(1))]
 
 
 def _strip_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -48,16 +85,21 @@ def _has_plotly(nb: nbformat.NotebookNode) -> bool:
                for c in nb.cells if c.get("cell_type") == "code" for o in c.get("outputs", []))
 
 
-def page(body: Markup, *, lang: str, title: str, kind: str, plotly_src: str | None = None) -> str:
+def page(body: Markup, *, lang: str, title: str, kind: str, plotly_src: str | None = None,
+         charts: bool = False) -> str:
     """A whole static page around `body`, which must be markup we made (a template's or nbconvert's).
 
-    A page without charts runs no script at all, so its Content-Security-Policy forbids every
-    script, frame and remote load: a defence behind the escaping, not instead of it.
+    Without `charts` the page runs no script at all, so its Content-Security-Policy forbids every
+    script, frame and remote load: a defence behind the escaping, not instead of it. With `charts`
+    plotly.js is inlined and the policy allows that bundle and the charts' own scripts by hash.
+    `plotly_src` is accepted for older callers and not used: nothing is linked any more.
     """
     if not isinstance(body, Markup):
         raise TypeError("page() takes Markup from a template or nbconvert, never a plain string")
+    hashes = [_plotly_hash(), *chart_script_hashes(str(body))] if charts else []
     return str(render("report.html.j2", body=body, lang=lang, title=title, kind=kind,
-                      plotly_src=plotly_src, css=Markup(css()), version=__version__))
+                      plotly=plotly_inline() if charts else None, script_hashes=hashes,
+                      css=Markup(css()), version=__version__))
 
 
 @functools.lru_cache(maxsize=1)
@@ -74,11 +116,14 @@ def _exporter():
 
 
 def notebook_html(nb: nbformat.NotebookNode, *, lang: str, title: str, kind: str,
-                  plotly_src: str | None) -> str:
-    """The executed notebook as a static page without code, prompts or stderr."""
+                  plotly_src: str | None = None) -> str:
+    """The executed notebook as a static page without code, prompts or stderr.
+
+    A notebook with charts gives a page that draws them on its own (plotly.js inline);
+    `plotly_src` is accepted for older callers and not used.
+    """
     nb = _strip_noise(nb)
     body, _ = _exporter().from_notebook_node(nb)
     # nbconvert's own rendering: its outputs are the library's template-made fragments and
     # plotly's divs (text in chart data is JSON-escaped by plotly), so it is taken as markup.
-    return page(Markup(body), lang=lang, title=title, kind=kind,
-                plotly_src=plotly_src if _has_plotly(nb) else None)
+    return page(Markup(body), lang=lang, title=title, kind=kind, charts=_has_plotly(nb))

@@ -51,3 +51,53 @@ def test_agenda_and_index_open_offline(browser, reports):
     assert not left and not errors, (left, errors)
     page.close()
 
+
+
+PACK_LIMIT = 2_000_000  # bytes: a pack travels by mail
+
+
+@pytest.mark.parametrize("site,lang", [("aarhus", "da"), ("malmo", "sv")])
+def test_a_pack_copied_alone_draws_its_charts(browser, reports, site, lang, tmp_path):
+    """The pack mailed or copied on its own: no folder beside it, every request but the file refused."""
+    import shutil
+
+    from ips_nb.pages.labels import Labels
+
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    pack = shutil.copyfile(reports / site / "supervision" / "2026-10.html", alone / "pack.html")
+    assert pack.stat().st_size <= PACK_LIMIT, f"{pack.stat().st_size} bytes"
+    page, left, errors = open_guarded(browser, pack.as_uri(), allowed=pack.as_uri())
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+    charts = page.locator(".ips-chart")
+    assert charts.count() == 8 and page.locator(".ips-chart .js-plotly-plot").count() == 8
+    assert page.locator(".js-plotly-plot .bars path, .js-plotly-plot .point path").count() > 0
+    assert page.locator(".ips-chart-missing:visible").count() == 0  # drawn: the fallback is hidden
+    page.screenshot(path=str(tmp_path / f"{site}-alone.png"), full_page=True)
+    assert not left, f"requests left the page: {left}"
+    assert not errors, errors  # a script the policy refused would show here
+    page.close()
+    # Scripts off (a mail preview, a locked-down browser): each chart says so in words.
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        still = context.new_page()
+        still.goto(pack.as_uri())
+        missing = still.locator(".ips-chart-missing")
+        assert missing.count() == 8 and still.locator(".ips-chart-missing:visible").count() == 8
+        assert Labels(lang)("chart_missing") in missing.first.inner_text()
+    finally:
+        context.close()
+
+
+def test_a_printed_pack_explains_every_figure_in_footnotes(browser, reports):
+    page, left, errors = _open_offline(browser, (reports / "aarhus" / "supervision" / "2026-10.html").as_uri())
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+    assert page.locator(".ips-footnotes").is_hidden()  # on screen: the meaning is the hover text
+    first = page.locator("table.ips-figures .ips-meaning").first
+    assert first.get_attribute("title")
+    page.emulate_media(media="print")
+    notes = page.locator(".ips-footnotes li")
+    assert page.locator(".ips-footnotes").is_visible() and notes.count() == 25
+    assert first.get_attribute("title") in notes.first.inner_text()
+    assert not left and not errors, (left, errors)
+    page.close()

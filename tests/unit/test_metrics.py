@@ -114,8 +114,9 @@ def test_caseload_by_consultant_and_over_caseload_max_per_fte():
     # caseload_max 2. k1: 2 active at 0.5 FTE -> 4 per FTE > 2: over.
     # k2: 2 active at 1.0 FTE -> exactly 2, not over.  k3: nobody -> 0, still listed.
     # k4: 2 active, FTE missing -> 1.0 -> 2, not over.  k5: 3 active at 2.0 FTE -> 1.5, not over.
-    # A discharged candidate of k2 and a candidate without consultant are in no consultant's
-    # count (the latter is still active).  active = 2 + 2 + 2 + 3 + 1 = 10
+    # A discharged candidate of k2 counts nowhere; the active candidate without a consultant
+    # counts under `unassigned` (and is nobody's caseload for the maximum).
+    # active = 2 + 2 + 2 + 3 + 1 = 10 = the values added up
     def c(cid, k, **kw):
         return enrolled(cid, consultant_id=k, **kw)
 
@@ -127,10 +128,29 @@ def test_caseload_by_consultant_and_over_caseload_max_per_fte():
         candidates=[c("a1", "k1"), c("a2", "k1"), c("b1", "k2"), c("b2", "k2"),
                     c("b3", "k2", discharge_date="2026-03-15"), c("d1", "k4"), c("d2", "k4"),
                     c("e1", "k5"), c("e2", "k5"), c("e3", "k5"), enrolled("none")])
-    assert f["caseload_by_consultant"] == {"k1": 2, "k2": 2, "k3": 0, "k4": 2, "k5": 3}
-    assert list(f["caseload_by_consultant"]) == ["k1", "k2", "k3", "k4", "k5"]
+    assert f["caseload_by_consultant"] == {"k1": 2, "k2": 2, "k3": 0, "k4": 2, "k5": 3, "unassigned": 1}
+    assert list(f["caseload_by_consultant"]) == ["k1", "k2", "k3", "k4", "k5", "unassigned"]
     assert f["over_caseload_max"] == ["k1"]
-    assert f["active_caseload"] == 10
+    assert f["active_caseload"] == 10 == sum(f["caseload_by_consultant"].values())
+
+
+def test_unassigned_only_for_active_candidates_without_a_consultant():
+    # caseload_max 1. k1 has a1 (active). Without a consultant: n1 discharged 15 March, n2 referred
+    # and never taken in, n3 taken in 1 April (after as_of): none of them is active on 31 March,
+    # so there is no `unassigned` key and k1's 1 is the whole active caseload.
+    quiet = figures(params=make_params(caseload_max=1), consultants=[{"consultant_id": "k1"}],
+                    candidates=[enrolled("a1", consultant_id="k1"),
+                                enrolled("n1", discharge_date="2026-03-15"),
+                                {"candidate_id": "n2", "referral_date": "2026-03-10"},
+                                {"candidate_id": "n3", "intake_date": "2026-04-01"}])
+    assert quiet["caseload_by_consultant"] == {"k1": 1} and quiet["active_caseload"] == 1
+    # Two more without a consultant, enrolled on 31 March: `unassigned` 2, and 1 + 2 = 3 active.
+    # Two unassigned candidates exceed caseload_max 1, but `unassigned` is nobody: never "over".
+    busy = figures(params=make_params(caseload_max=1), consultants=[{"consultant_id": "k1"}],
+                   candidates=[enrolled("a1", consultant_id="k1"), enrolled("u1"),
+                               {"candidate_id": "u2", "intake_date": "2026-03-31"}])
+    assert busy["caseload_by_consultant"] == {"k1": 1, "unassigned": 2}
+    assert busy["active_caseload"] == 3 and busy["over_caseload_max"] == []
 
 
 def test_over_caseload_max_lists_every_consultant_over_sorted():

@@ -72,11 +72,12 @@ def test_headline_rows_cover_every_figure_with_goal_anchor_and_direction(pack):
     rows = pack.rows()
     assert set(rows) == set(KEYS) - {"site", "month", "as_of", "fidelity_band", "fidelity_date"}
     L = pack.labels
-    assert L("anchor_inklusion_short") in rows["outcome_rate"].context
+    assert L("anchor_dk_outcome_short") in rows["outcome_rate"].context  # the test site is Danish
     assert L("goal") in rows["outcome_rate"].context and rows["outcome_rate"].status == "warn"  # 1/3 < 0.5
     assert rows["fidelity_total"].value == "101" and rows["fidelity_total"].status == "ok"
     assert L("band_good") in rows["fidelity_total"].context
     assert L("anchor_employer") in rows["employer_contacts_per_week"].context
+    assert L("source_ips25_17") in rows["employer_contacts_per_week"].context  # every anchor names its source
     assert rows["without_consent"].value == "1" and rows["without_consent"].status == "warn"
     # February had c1 and c2 (c3 came 1 Feb too): the caseload is the same, the direction says so
     assert rows["active_caseload"].direction.startswith("→")
@@ -191,3 +192,161 @@ def test_overview_served_pinned_to_a_site_shows_only_that_site(demo_db, params_d
     monkeypatch.setenv("IPS_NB_SERVE", "1")
     monkeypatch.setenv("IPS_NB_SERVE_SITE", "malmo")
     assert [r["site"] for r in Overview.open("2026-10", demo_db, params_dir).rows] == ["malmo"]
+
+
+# -- explained: meanings, directions, benchmarks of the site's country ------------------------
+
+def test_every_figure_has_its_meaning_on_hover_and_as_a_printed_footnote(pack):
+    import re
+
+    rows = pack.rows()
+    html = str(pack.headlines())
+    for key in rows:
+        meaning = pack.meaning(key)
+        assert meaning and meaning != key and meaning.endswith("."), key
+        assert f'title="{meaning}"'.replace("'", "&#39;") in html.replace("&#x27;", "&#39;"), key
+    notes = re.findall(r'<li value="(\d+)">', html)
+    assert notes == [str(i) for i in range(1, len(rows) + 1)]  # one numbered footnote per figure
+    assert html.count('class="ips-fn-ref"') == len(rows) + len(pack.HEADLINE_KEYS)  # table rows + cards
+    # the two outcome rates say how they differ
+    assert pack.meaning("outcome_rate") != pack.meaning("outcome_ever_rate")
+
+
+def test_footnotes_show_only_in_print():
+    from ips_nb.pages.render import css
+
+    sheet = css()
+    screen, _, printed = sheet.partition("/* pack: explanations */")[2].partition("@media print")
+    assert ".ips-footnotes { display: none" in screen and ".ips-fn-ref { display: none" in screen
+    assert ".ips-footnotes { display: block" in printed and ".ips-fn-ref { display: inline" in printed
+
+
+@pytest.mark.parametrize("lang,words", [("da", ("bedre", "dårligere", "op", "uændret")),
+                                        ("sv", ("bättre", "sämre", "upp", "oförändrad")),
+                                        ("en", ("better", "worse", "up", "unchanged"))])
+def test_arrows_say_better_or_worse_and_counts_only_up_or_down(lang, words):
+    better, worse, up, same = words
+    pack = SupervisionPack.from_data(small_site(), make_params(language=lang), MARCH)
+    d = pack._direction
+    assert d("overdue_actions", 3, 1) == (f"↑ {worse}", "worse")        # more overdue is worse
+    assert d("outcome_rate", 0.4, 0.3) == (f"↑ {better}", "better")
+    assert d("median_days_to_employer_contact", 12.0, 20.0) == (f"↓ {better}", "better")
+    assert d("waiting_for_employer_contact", ["c1"], ["c1", "c2"]) == (f"↓ {better}", "better")
+    assert d("referrals", 5, 2) == (f"↑ {up}", "")                       # a count: no judgement
+    assert d("fidelity_total", 100, 100) == (f"→ {same}", "")
+    assert d("outcome_rate", None, 0.3) == ("", "")
+
+
+def test_overdue_actions_going_up_reads_worse_on_the_page():
+    # one action overdue in March (due 10 March), none overdue at the end of February
+    data = small_site()
+    data = site_data(**{**_tables(data), "actions": [
+        {"candidate_id": "c1", "due_date": "2026-03-10", "description": "Ring til arbejdsgiver"}]})
+    pack = SupervisionPack.from_data(data, make_params(language="da"), MARCH)
+    row = pack.rows()["overdue_actions"]
+    assert (row.value, row.direction, row.trend) == ("1", "↑ dårligere", "worse")
+    assert 'class="ips-trend-worse">↑ dårligere</td>' in str(pack.headlines())
+
+
+def _tables(data) -> dict:
+    """SiteData back to the row dicts `site_data` takes (for small edits to a test site)."""
+    import pandas as pd
+
+    out = {}
+    for name, frame in vars(data).items():
+        rows = []
+        for rec in frame.to_dict("records"):
+            row = {}
+            for k, v in rec.items():
+                if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)) or k == "site":
+                    continue
+                row[k] = v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else v
+            rows.append(row)
+        out[name] = rows
+    return out
+
+
+def test_goal_and_benchmark_lines_can_be_told_apart():
+    # goal 60 % and Projekt Inklusion 59.9 % nearly coincide: different colour and dash, both in the
+    # legend by name, their labels on opposite sides (goal above at the right, benchmark below at the left)
+    pack = SupervisionPack.from_data(small_site(), make_params(language="da", goals={"outcome_rate": 0.6}), MARCH)
+    fig = pack.outcome_chart().fig
+    L = pack.labels
+    legend = {t.name: t.line for t in fig.data if t.mode == "lines" and t.x == (None,)}
+    goal, anchor = legend["Stedets mål 60,0\u00a0%"], legend[L("anchor_dk_outcome_short")]
+    assert (goal.dash, anchor.dash) == ("dash", "dot") and goal.color != anchor.color
+    notes = {a.text: (a.xanchor, a.yanchor, a.x) for a in fig.layout.annotations}
+    assert notes["Stedets mål 60,0\u00a0%"][1] == "bottom" and notes[L("anchor_dk_outcome_short")][1] == "top"
+    assert notes["Stedets mål 60,0\u00a0%"][2] != notes[L("anchor_dk_outcome_short")][2]  # opposite ends
+    # a goal below the benchmark swaps the sides, so the labels never sit between the two lines
+    low = SupervisionPack.from_data(small_site(), make_params(goals={"outcome_rate": 0.3}), MARCH)
+    notes = {a.text: a.yanchor for a in low.outcome_chart().fig.layout.annotations}
+    assert notes[low.labels("anchor_dk_outcome_short")] == "bottom"
+
+
+@pytest.mark.parametrize("country,lang", [("SE", "sv"), ("SE", "da"), ("DK", "sv")])
+def test_benchmarks_fit_the_country_and_name_their_source(country, lang):
+    pack = SupervisionPack.from_data(small_site(), make_params(language=lang, country=country,
+                                                               goals={"outcome_rate": 0.4, "retention_4m": 0.8}), MARCH)
+    page = html_of(pack)
+    L = pack.labels
+    fig = pack.outcome_chart().fig
+    names = {t.name for t in fig.data}
+    if country == "SE":
+        for danish in ("Inklusion", "Aalborg", "(DK)"):
+            assert danish not in page and danish not in str(names), danish
+        assert L("anchor_se_outcome_short") in names and "Bejerholm" in page  # the Swedish trial, by name
+        assert L("anchor_se_outcome_short") in pack.rows()["outcome_rate"].context
+        assert L("anchor") not in pack.rows()["retention_4m"].context  # no Swedish figure to anchor it
+    else:
+        assert L("anchor_dk_outcome_short") in names and "Malmö" not in page
+        assert "Aalborg" in pack.rows()["retention_4m"].context
+
+
+def test_rapid_search_share_is_shown_against_the_sites_goal(pack):
+    # small site: c1 taken in 1 Oct 2025 with an employer contact 14 days on; c2 (5 Jan) and c3 (1 Feb)
+    # none: 1 of 3 = 33.3 % against a goal of 80 %
+    goals = {"outcome_rate": 0.5, "rapid_search_share": 0.8}
+    p = SupervisionPack.from_data(small_site(), make_params(language=pack.params.language, goals=goals), MARCH)
+    row, L = p.rows()["rapid_search_share"], p.labels
+    assert row.value == L.percent(0.3333) and row.status == "warn"
+    assert f"{L('goal')} {L.percent(0.8)}" in row.context and L("source_ips25_15") in row.context
+    assert p.figures == pack.figures  # a goal changes no figure
+
+
+def test_caseload_chart_marks_each_consultants_maximum_and_the_unassigned():
+    # k1 full time with 2 (max 1 at caseload_max 1: over), k2 half time with nobody, one active
+    # candidate without a consultant: a bar of its own, and a maximum marker per consultant
+    data = site_data(consultants=[{"consultant_id": "k1", "name": "Karen", "fte": 1.0},
+                                  {"consultant_id": "k2", "name": "Bo", "fte": 0.5}],
+                     candidates=[{"candidate_id": "a", "intake_date": "2026-01-01", "consultant_id": "k1"},
+                                 {"candidate_id": "b", "intake_date": "2026-01-01", "consultant_id": "k1"},
+                                 {"candidate_id": "u", "intake_date": "2026-01-01"}])
+    pack = SupervisionPack.from_data(data, make_params(language="da", caseload_max=1), MARCH)
+    assert pack.figures["caseload_by_consultant"] == {"k1": 2, "k2": 0, "unassigned": 1}
+    fig, L = pack.caseload_chart().fig, pack.labels
+    limits = [t for t in fig.data if t.type == "scatter"]
+    assert len(limits) == 1 and limits[0].mode == "markers"  # markers, never a line joining people
+    assert list(limits[0].x) == ["Karen", "Bo"] and list(limits[0].y) == [1.0, 0.5]
+    bars = {t.name: (list(t.x), list(t.y)) for t in fig.data if t.type == "bar"}
+    assert bars[L("caseload_over")] == (["Karen", "Bo"], [2, None])
+    assert bars[L("unassigned")] == ([L("unassigned")], [1])
+    assert "Uden konsulent 1" in pack.rows()["caseload_by_consultant"].value
+    assert pack.rows()["active_caseload"].context == "2 konsulenter"  # `unassigned` is nobody
+
+
+def test_equal_opportunities_bars_axis_and_labels_are_all_percentages(pack):
+    fig = pack.equal_chart().fig
+    assert fig.layout.yaxis.ticksuffix == " %"
+    for bar in fig.data:
+        for y, text in zip(bar.y, bar.text):
+            assert text == ("" if y is None else pack.labels.percent(y / 100, 0)), (y, text)
+
+
+def test_every_chart_fits_the_basic_bundle_and_says_when_it_cannot_draw(pack):
+    for name in CHARTS:
+        chart = getattr(pack, name)()
+        assert {t.type for t in chart.fig.data} <= {"scatter", "bar"}, name  # plotly-basic draws these
+        html = chart._repr_mimebundle_()["text/html"]
+        assert 'class="ips-chart-missing"' in html, name
+        assert pack.labels("chart_missing").replace("'", "&#39;") in html.replace("&#x27;", "&#39;"), name
