@@ -373,7 +373,7 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
 
     from ips_nb.batch.kernels import EXECUTING, IpcKernelManager, register_engine
     from ips_nb.pages.index import report_title
-    from ips_nb.pages.report import ensure_assets, notebook_html
+    from ips_nb.pages.report import notebook_html
 
     _quiet_logs(cfg.verbose)
     start = time.monotonic()
@@ -382,7 +382,6 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
             params = load_params(cfg.params_dir, job.site)
         except ParamsError as exc:
             return Result(job, "failed", time.monotonic() - start, f"parameters: {exc}")
-    out_root = Path(cfg.out_dir)
     final_dir = _final_dir(job, cfg)
     tmp_dir = final_dir / f".tmp-{job.stem}-{os.getpid()}"
     nb_tmp, json_tmp, html_tmp = (tmp_dir / f"{job.stem}{ext}" for ext in (".ipynb", ".json", ".html"))
@@ -409,11 +408,8 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
                                      kernel_manager_class=IpcKernelManager,
                                      engine_name=register_engine(), **({"km": km} if km else {}))
             ran = True
-            writing = out_root / "assets"
-            ensure_assets(out_root)
             title = report_title(job.kind, params, job.period, job.team)
-            html = notebook_html(nb, lang=params.language, title=title, kind=job.kind,
-                                 plotly_src=("../" if job.kind == OVERVIEW else "../../") + "assets/plotly.min.js")
+            html = notebook_html(nb, lang=params.language, title=title, kind=job.kind)
         writing = final_dir / html_tmp.name
         _write_synced(html_tmp, html.encode("utf-8"))
         writing = final_dir / json_tmp.name

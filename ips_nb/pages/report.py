@@ -15,7 +15,6 @@ import base64
 import functools
 import hashlib
 import re
-from pathlib import Path
 
 import nbformat
 from markupsafe import Markup
@@ -24,19 +23,9 @@ from ips_nb import __version__
 from ips_nb.pages.render import TEMPLATES, css, render
 
 PLOTLY_BASIC = TEMPLATES / "voila" / "ips" / "static" / "plotly-basic.min.js"
-PLOTLY_ASSET = "assets/plotly.min.js"  # where pages used to link plotly.js; nothing is copied there now
 # A chart's own script, as plotly writes it (`Figure.to_html`): only these get a CSP hash.
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.S | re.I)
 _CHART_SCRIPT = re.compile(r"\s*window\.PLOTLYENV\s*=")
-
-
-def ensure_assets(reports_root: Path) -> None:
-    """Nothing to copy any more: every page with charts carries plotly.js inline.
-
-    Kept so that callers (the batch runner) work unchanged; a `reports/assets/` left by an older
-    version is not read by any page.
-    """
-    return None
 
 
 def script_text(js: str) -> str:
@@ -85,14 +74,12 @@ def _has_plotly(nb: nbformat.NotebookNode) -> bool:
                for c in nb.cells if c.get("cell_type") == "code" for o in c.get("outputs", []))
 
 
-def page(body: Markup, *, lang: str, title: str, kind: str, plotly_src: str | None = None,
-         charts: bool = False) -> str:
+def page(body: Markup, *, lang: str, title: str, kind: str, charts: bool = False) -> str:
     """A whole static page around `body`, which must be markup we made (a template's or nbconvert's).
 
     Without `charts` the page runs no script at all, so its Content-Security-Policy forbids every
     script, frame and remote load: a defence behind the escaping, not instead of it. With `charts`
     plotly.js is inlined and the policy allows that bundle and the charts' own scripts by hash.
-    `plotly_src` is accepted for older callers and not used: nothing is linked any more.
     """
     if not isinstance(body, Markup):
         raise TypeError("page() takes Markup from a template or nbconvert, never a plain string")
@@ -115,12 +102,10 @@ def _exporter():
                         exclude_output_prompt=True, exclude_markdown=False)
 
 
-def notebook_html(nb: nbformat.NotebookNode, *, lang: str, title: str, kind: str,
-                  plotly_src: str | None = None) -> str:
+def notebook_html(nb: nbformat.NotebookNode, *, lang: str, title: str, kind: str) -> str:
     """The executed notebook as a static page without code, prompts or stderr.
 
-    A notebook with charts gives a page that draws them on its own (plotly.js inline);
-    `plotly_src` is accepted for older callers and not used.
+    A notebook with charts gives a page that draws them on its own (plotly.js inline).
     """
     nb = _strip_noise(nb)
     body, _ = _exporter().from_notebook_node(nb)

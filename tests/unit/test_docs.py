@@ -92,5 +92,5 @@ def test_the_note_stays_out_of_the_static_pages(path):
 
     nb = nbformat.read(path, as_version=4)
     heading = nb.cells[0].source.splitlines()[0].lstrip("# ").strip()
-    html = notebook_html(nb, lang="en", title="t", kind=path.stem, plotly_src=None)
+    html = notebook_html(nb, lang="en", title="t", kind=path.stem)
     assert heading not in html

@@ -58,7 +58,7 @@ def test_script_text_escapes_a_closing_tag_and_refuses_a_comment_opener():
 
 
 def test_a_chart_page_carries_plotly_inline_and_allows_exactly_its_own_scripts():
-    html = notebook_html(_chart_nb(), lang="da", title="t", kind="supervision", plotly_src="../../assets/plotly.min.js")
+    html = notebook_html(_chart_nb(), lang="da", title="t", kind="supervision")
     assert not re.search(r"<(script|link)\b[^>]*\b(src|href)=", html)  # nothing linked
     assert "assets/plotly.min.js" not in html
     scripts = _inline_scripts(html)
@@ -84,6 +84,6 @@ def test_a_page_without_charts_keeps_the_strict_policy():
     cell = nbformat.v4.new_code_cell("x")
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<p>hello</p>"})]
     nb.cells = [cell]
-    html = notebook_html(nb, lang="en", title="t", kind="agenda", plotly_src=None)
+    html = notebook_html(nb, lang="en", title="t", kind="agenda")
     assert _policy(html) == STRICT and "<script" not in html
     assert _policy(page(Markup("<p>x</p>"), lang="en", title="t", kind="index")) == STRICT
