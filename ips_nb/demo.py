@@ -9,7 +9,9 @@ one seed and one day always give the same frames.
 Site names, languages, countries, conference days and teams come from `params/<site>.yaml`
 (the one place they are written); only demo content (people, employers, wording, how big a
 site is) lives here. Each candidate's course is decided first (a `Plan`); every table is then
-written from the plans, so the tables agree with each other and the phase follows the dates.
+written from the plans, so the tables agree with each other and the phase follows the dates:
+the phase history (`phases`) is every change of `phase_on` from referral to today, and its
+last row is the candidate's `phase`.
 
 The people are invented. Swedish numbers use the birth numbers 980-999 and Danish ones fail the
 old modulus-11 check, so they are unlikely to belong to anyone real.
@@ -532,6 +534,34 @@ def phase_on(p: Plan, day: date) -> str:
     return "engagement" if days < 14 else "assessment" if days < 42 else "job_search"
 
 
+def phase_history(p: Plan, today: date) -> list[tuple[date, str]]:
+    """(from_date, phase) each time the phase changes, from the referral up to `today`.
+
+    `phase_on` is constant between the days its rules turn on (referral, intake, 14 and 42 days
+    after it, an outcome placement's start, 60 days after it and the day after its end, the
+    discharge), so evaluating it on those days finds every change: referral → engagement at
+    intake → assessment → job_search → employed/education → follow_along (→ job_search when a
+    placement ends) → discharged on the discharge day. The last row is `phase_on(p, today)`,
+    the candidate's `phase`. Draws nothing from the generator, so the other tables stay as
+    they were.
+    """
+    turns = {p.referral}
+    if p.intake is not None:
+        turns |= {p.intake, p.intake + timedelta(14), p.intake + timedelta(42)}
+    for pl in p.outcomes():
+        turns |= {pl.start, pl.start + timedelta(60)}
+        if pl.end is not None:
+            turns.add(pl.end + timedelta(1))
+    if p.discharge is not None:
+        turns.add(p.discharge)
+    out: list[tuple[date, str]] = []
+    for day in sorted(d for d in turns if p.referral <= d <= today):
+        phase = phase_on(p, day)
+        if not out or out[-1][1] != phase:
+            out.append((day, phase))
+    return out
+
+
 # --------------------------------------------------------------------------- people
 
 @dataclass(frozen=True)
@@ -646,6 +676,13 @@ def _candidate_rows(ctx: Ctx, plans: list[Plan], used: set[str]) -> list[dict]:
                      "intake_date": p.intake, "phase": phase_on(p, ctx.today),
                      "discharge_date": p.discharge, "discharge_reason": p.reason})
     return rows
+
+
+def _phase_rows(ctx: Ctx, plans: list[Plan]) -> list[dict]:
+    """The phase history of every candidate, oldest row first."""
+    return [{"candidate_id": p.cid, "phase": phase, "from_date": day}
+            for p in sorted(plans, key=lambda p: p.cid)
+            for day, phase in phase_history(p, ctx.today)]
 
 
 def _placement_rows(ctx: Ctx, plans: list[Plan]) -> list[dict]:
@@ -953,6 +990,7 @@ def _site_rows(ctx: Ctx, used: set[str]) -> dict[str, list[dict]]:
         "clinicians": [{"clinician_id": c.id, "site": site, "name": c.name, "team": c.teams[0]}
                        for c in clinicians],
         "candidates": _candidate_rows(ctx, plans, used),
+        "phases": _phase_rows(ctx, plans),
         "goals": _goal_rows(ctx, plans),
         "actions": _action_rows(ctx, plans),
         "contacts": contacts,

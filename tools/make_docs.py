@@ -42,6 +42,15 @@ TABLE_NOTES = {
     "clinicians": "One row per clinician in psychiatry whose patients take part. `team` is the "
                   "clinician's treatment team; a site can have one conference agenda per team.",
     "candidates": "One row per person referred to IPS: the course from referral to discharge.",
+    "phases": "The phase history: one row each time a candidate's phase changes, so a report for "
+              "a past month shows the phases of that month, not today's. A candidate's phase on a "
+              "day is their latest row from that day or earlier; a candidate taken in with no row "
+              "yet is in `engagement`. The rows may come in any order; one candidate's rows must "
+              "have different days and none before the referral, and the latest row must agree "
+              "with `candidates.phase`. A candidate without rows is allowed (their history is "
+              "missing); a site that sends no rows at all is shown the phases of "
+              "`candidates.phase` for every month, and its reports say so. The history should end "
+              "with `discharged` on the `discharge_date` (a warning when it does not).",
     "goals": "The candidate's own goals for work or education.",
     "actions": "Agreed next steps, each with an owner and a due date; open ones appear on the "
                "weekly conference agenda.",
@@ -79,10 +88,14 @@ COLUMN_NOTES = {
                                     "agenda)",
     ("candidates", "intake_date"): "the day the candidate was taken in; empty = referred, not yet "
                                    "taken in",
-    ("candidates", "phase"): "the phase now",
+    ("candidates", "phase"): "the phase now; must agree with the candidate's latest row in "
+                             "`phases` (taken from it when empty)",
     ("candidates", "discharge_date"): "the day the course ended; from this day on the candidate "
                                       "no longer counts as enrolled",
     ("candidates", "discharge_reason"): "empty counts as `other`",
+    ("phases", "phase"): "the phase the candidate entered on `from_date`",
+    ("phases", "from_date"): "the first day in that phase; one row per candidate and day, not "
+                             "before the candidate's `referral_date`",
     ("goals", "set_date"): "the day the goal was set",
     ("actions", "owner"): "who is to do it",
     ("actions", "done_date"): "empty = still open",

@@ -72,21 +72,32 @@ def read_tables(engine: sa.Engine, sites: list[str]) -> dict[str, list[tuple]]:
 def _read_tables(conn: sa.Connection, sites: list[str]) -> dict[str, list[tuple]]:
     recorded = store.stored_fingerprint(conn)
     made_with = recorded[:12] if recorded else None
+    present = store.present_tables(conn)
     out = {}
     for name in TABLE_ORDER:
+        if name not in present:
+            out[name] = []  # an earlier version's database: the table is written, header only
+            continue
         t = store.METADATA.tables[name]
-        cols = [t.c[c] for c in _stored_columns(name)]
-        keys = [c for c in (TABLES[name].key, "date", "review_date", "item", "set_date",
-                            "due_date", "start_date") if c and c in t.c]
+        columns = _stored_columns(name)
+        cols = [t.c[c] for c in columns]
+        keys = TABLES[name].order or [
+            c for c in (TABLES[name].key, "date", "review_date", "item", "set_date",
+                        "due_date", "start_date") if c and c in t.c]
         order = [t.c.site, *(t.c[k] for k in keys)]
         q = sa.select(*cols).where(t.c.site.in_(sites)).order_by(*order)
         rows = [tuple(r) for r in conn.execute(q)]
         if name == "candidates":  # the key's fingerprint beside each hash
             at = _stored_columns(name).index(HASH_COLUMN) + 1
             rows = [r[:at] + ((made_with if r[at - 1] else None),) + r[at:] for r in rows]
-        # ties on the order columns: sort the rest too, so an export is always the same
-        out[name] = sorted(rows, key=lambda r: tuple((v is not None, str(v)) for v in r)) \
-            if not TABLES[name].key else rows
+        if not TABLES[name].key:
+            # ties on the order columns: sort the rest too, so an export is always the same
+            # (a declared order first: a candidate's phase history reads oldest to newest)
+            first = [columns.index(k) for k in TABLES[name].order]
+            out[name] = sorted(rows, key=lambda r: tuple(
+                (r[i] is not None, str(r[i])) for i in [*first, *range(len(r))]))
+        else:
+            out[name] = rows
     return out
 
 

@@ -16,6 +16,11 @@ GENDER_ALIASES = {
 }
 PHASES = ("referral", "engagement", "assessment", "job_search", "employed", "education",
           "follow_along", "discharged")
+# Spellings of a phase beside its code, shared by `candidates.phase` and `phases.phase` (case,
+# spaces and hyphens are forgiven anyway: `Job search` is `job_search`).
+PHASE_ALIASES: dict[str, str] = {}
+# The phase a candidate taken in is in until the phase history records another.
+DEFAULT_PHASE = "engagement"
 DISCHARGE_REASONS = ("employed", "education", "own_request", "referred_elsewhere", "moved",
                      "absence", "no_contact", "other")
 GOAL_KINDS = ("job", "education")
@@ -58,6 +63,7 @@ class Table:
     columns: tuple[Column, ...]
     key: str | None = None
     site_via: str | None = None  # column that points at a candidate/consultant owning the site
+    order: tuple[str, ...] = ()  # columns that sort its rows when read or exported (keyless tables)
 
     @property
     def column_names(self) -> list[str]:
@@ -88,9 +94,14 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("birth_year", "int", low=1900, high=2100), C("municipality"),
         C("consultant_id", ref="consultants"), C("clinician_id", ref="clinicians"),
         C("consent_date", "date"), C("intake_date", "date"),
-        C("phase", "enum", choices=PHASES), C("discharge_date", "date"),
+        C("phase", "enum", choices=PHASES, aliases=PHASE_ALIASES), C("discharge_date", "date"),
         C("discharge_reason", "enum", choices=DISCHARGE_REASONS),
     ), key="candidate_id"),
+    Table("phases", (
+        C("candidate_id", required=True, ref="candidates"),
+        C("phase", "enum", required=True, choices=PHASES, aliases=PHASE_ALIASES),
+        C("from_date", "date", required=True),
+    ), site_via="candidate_id", order=("candidate_id", "from_date")),
     Table("goals", (
         C("candidate_id", required=True, ref="candidates"),
         C("kind", "enum", required=True, choices=GOAL_KINDS),

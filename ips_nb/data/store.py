@@ -47,6 +47,12 @@ def _metadata() -> sa.MetaData:
 
 METADATA = _metadata()
 
+# Exchange tables a database made by an earlier version may lack: a reader takes such a table as
+# empty (a site without rows of it) instead of refusing the database, and the next import makes
+# it. `phases` came after the first databases were written: without it a site has no phase
+# history, which the figures say (figures.phases.has_history).
+LATER_TABLES = frozenset({"phases"})
+
 # The store's own bookkeeping, apart from the exchange tables (so nothing that walks those tables
 # meets it): the fingerprint of the key behind every cpr_hash, in one row (schema.KEY_TABLE).
 KEY_METADATA = sa.MetaData()
@@ -191,8 +197,8 @@ def open_existing(url: str | None = None) -> sa.Engine:
         if path is not None:
             raise StoreError(f"the database {shown(url)} cannot be read: {first_line(exc)}") from None
         raise StoreError(f"cannot reach the database at {shown(url)}: {first_line(exc)}") from None
-    absent = [name for name in TABLE_ORDER if name not in names]
-    if len(absent) == len(TABLE_ORDER):
+    absent = [name for name in TABLE_ORDER if name not in names and name not in LATER_TABLES]
+    if len(absent) == len(TABLE_ORDER) - len(LATER_TABLES & set(TABLE_ORDER)):
         engine.dispose()
         if path is not None and names:
             raise StoreError(f"{shown(url)} is not an ips-nb database (it has none of its tables; "
@@ -289,6 +295,7 @@ class SiteData:
     consultants: pd.DataFrame
     clinicians: pd.DataFrame
     candidates: pd.DataFrame
+    phases: pd.DataFrame
     goals: pd.DataFrame
     actions: pd.DataFrame
     contacts: pd.DataFrame
@@ -347,15 +354,37 @@ def load_site(engine: sa.Engine, site: str) -> SiteData:
     """
     fetched: dict[str, tuple[list[str], list[tuple]]] = {}
     with snapshot(engine) as conn:
+        present = present_tables(conn)
         for name in TABLE_ORDER:
             t = METADATA.tables[name]
             cols = [c for c in t.columns if c.name != "cpr_hash"]
-            order = [c for c in cols if c.name in (TABLES[name].key, "date", "review_date")]
+            if name not in present:  # a later table an earlier version's database lacks: empty
+                fetched[name] = ([c.name for c in cols], [])
+                continue
+            order = [t.c[c] for c in TABLES[name].order] or \
+                [c for c in cols if c.name in (TABLES[name].key, "date", "review_date")]
             rows = conn.execute(sa.select(*cols).where(t.c.site == site).order_by(*order)).all()
             fetched[name] = ([c.name for c in cols], [tuple(r) for r in rows])
     frames = {name: typed_frame(name, pd.DataFrame(rows, columns=columns, dtype="object"))
               for name, (columns, rows) in fetched.items()}
     return SiteData(**frames)
+
+
+def present_tables(conn: sa.Connection) -> set[str]:
+    """The exchange tables to read: all, but a later one (LATER_TABLES) only where the database
+    has it. Asked with one SELECT, so a read transaction holds nothing but SELECTs."""
+    later = sorted(LATER_TABLES)
+    names = sa.bindparam("names", expanding=True)
+    if conn.dialect.name == "sqlite":
+        q = sa.text("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN :names")
+    elif conn.dialect.name == "postgresql":
+        q = sa.text("SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = current_schema() AND table_name IN :names")
+    else:
+        inspector = sa.inspect(conn)
+        return set(TABLE_ORDER) - {n for n in later if not inspector.has_table(n)}
+    found = set(conn.execute(q.bindparams(names), {"names": later}).scalars())
+    return set(TABLE_ORDER) - (set(later) - found)
 
 
 def sites_in_db(engine: sa.Engine) -> list[str]:
@@ -380,7 +409,10 @@ def fingerprint(engine: sa.Engine, site: str | None = None) -> str:
 
     h = hashlib.sha256()
     with snapshot(engine) as conn:
+        present = present_tables(conn)
         for name in TABLE_ORDER:
+            if name not in present:
+                continue  # a later table not made yet holds no rows, as an empty one
             t = METADATA.tables[name]
             q = sa.select(*t.columns)
             if site:

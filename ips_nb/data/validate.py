@@ -331,6 +331,83 @@ class _Checker:
             else:
                 seen[key] = row.number
 
+    def phases(self) -> None:
+        """The phase history against itself and the candidate's row.
+
+        Rows come in any order: each candidate's are taken by `from_date`. In order means: no two
+        rows of one candidate on the same day (which phase held that day?) and none before the
+        referral. The latest row is the phase now, so it must agree with `candidates.phase`; an
+        empty `candidates.phase` is taken from it. A discharge that the history and
+        `discharge_date` tell differently is a warning. A candidate without rows is fine: their
+        history is missing, not wrong.
+        """
+        candidates = self.index.get("candidates", {})
+        label = self.source.label("candidates")
+        history: dict[str, list[Row]] = {}
+        for row in self.rows.get("phases", []):
+            cid, day = row.values.get("candidate_id"), row.values.get("from_date")
+            if cid in candidates and isinstance(day, date):
+                history.setdefault(cid, []).append(row)
+        for cid, rows in history.items():
+            cand = candidates[cid].values
+            seen: dict[date, Row] = {}
+            for row in rows:
+                day = row.values["from_date"]
+                if day in seen:
+                    self.add("phases", row.number, "from_date", day.isoformat(),
+                             f"a second phase for candidate {cid} from the same day (row "
+                             f"{seen[day].number} has {day.isoformat()} already): a day has one "
+                             "phase")
+                else:
+                    seen[day] = row
+                referred = cand.get("referral_date")
+                if isinstance(referred, date) and day < referred:
+                    self.add("phases", row.number, "from_date", day.isoformat(),
+                             f"before candidate {cid}'s referral_date ({referred.isoformat()}): "
+                             "the candidate was not in the programme yet")
+            last_day = max(seen)
+            if sum(r.values["from_date"] == last_day for r in rows) > 1:
+                continue  # which is the latest cannot be told: the duplicate is the problem
+            latest = seen[last_day]
+            now = latest.values.get("phase")
+            if now is None:
+                continue  # not a phase: reported at the cell already
+            stated = cand.get("phase")
+            if stated is None:
+                cand["phase"] = now  # the current phase, from the history
+            elif stated != now:
+                self.add("phases", latest.number, "phase", now,
+                         f"the latest phase of candidate {cid} (from {last_day.isoformat()}) is "
+                         f"{now}, but {label} row {candidates[cid].number} has phase {stated}: "
+                         "candidates.phase is the phase now and must agree with the latest row")
+                continue
+            self.discharge(cid, cand, latest)
+
+    def discharge(self, cid: str, cand: dict, latest: Row) -> None:
+        """Warn when the phase history ends otherwise than the candidate's discharge_date says."""
+        left = cand.get("discharge_date")
+        left = left if isinstance(left, date) else None
+        now, day = latest.values["phase"], latest.values["from_date"]
+        ended = day if now == "discharged" else None
+        if left == ended:
+            return
+        label = self.source.label("candidates")
+        if ended is None:
+            self.add("phases", latest.number, "phase", now,
+                     f"candidate {cid} was discharged on {left.isoformat()} ({label}), but the "
+                     f"latest phase row (from {day.isoformat()}) says {now}: the history should "
+                     f"end with discharged from {left.isoformat()}", level="warning")
+        elif left is None:
+            self.add("phases", latest.number, "from_date", day.isoformat(),
+                     f"the phase history discharges candidate {cid} from {day.isoformat()}, but "
+                     f"{label} has no discharge_date for them, so they count as enrolled",
+                     level="warning")
+        else:
+            self.add("phases", latest.number, "from_date", day.isoformat(),
+                     f"the phase history discharges candidate {cid} from {day.isoformat()}, but "
+                     f"{label} has discharge_date {left.isoformat()}: the two should be the "
+                     "same day", level="warning")
+
     def identities(self) -> None:
         seen: dict[str, Row] = {}
         hashes: dict[str, Row] = {}
@@ -474,6 +551,7 @@ class _Checker:
             self.references(name)
             self.date_order(name)
         self.fidelity()
+        self.phases()
         self.identities()
         self.database()
         sites = sorted(self.sites())

@@ -228,6 +228,56 @@ def test_phases_follow_the_dates(today):
     assert pl["hours_per_week"].between(4, 40).all()
 
 
+@pytest.mark.parametrize("today", DAYS[:3])
+def test_the_phase_history_follows_the_course_and_ends_in_the_phase(today):
+    """Every candidate has a history: referral, then engagement at intake, one row per change,
+    discharged on the discharge day, and the last row is `candidates.phase`."""
+    f = frames(today)
+    c, ph = f["candidates"].set_index("candidate_id"), f["phases"]
+    assert set(ph["candidate_id"]) == set(c.index)
+    order = {p: i for i, p in enumerate(PHASES)}
+    for cid, rows in ph.groupby("candidate_id", sort=False):
+        row = c.loc[cid]
+        days, phases = list(rows["from_date"]), list(rows["phase"])
+        assert days == sorted(days) and len(set(days)) == len(days), cid
+        assert all(a != b for a, b in zip(phases, phases[1:])), (cid, phases)  # each a change
+        assert days[0] == row.referral_date and all(d <= today for d in days), cid
+        assert phases[-1] == row.phase, (cid, phases, row.phase)
+        taken_in = not pd.isna(row.intake_date)
+        if taken_in:
+            at = days.index(row.intake_date)
+            assert phases[at] == "engagement" or (row.referral_date == row.intake_date), cid
+            assert phases[:at] in ([], ["referral"]), (cid, phases)
+        else:
+            assert phases in (["referral"], ["referral", "discharged"]), (cid, phases)
+        if not pd.isna(row.discharge_date):
+            assert (days[-1], phases[-1]) == (row.discharge_date, "discharged"), cid
+        else:
+            assert "discharged" not in phases, cid
+        # the pre-placement phases come in the order of the course, never back to engagement
+        early = [order[p] for p in phases if p in ("engagement", "assessment")]
+        assert early == sorted(early) and len(early) == len(set(early)), (cid, phases)
+
+
+@pytest.mark.parametrize("site", demo.DEMO_SITES)
+def test_a_past_month_shows_its_own_phases(site):
+    """The pack of the latest complete month counts the phases on its last day: nobody enrolled
+    then is `discharged` or `referral`, whatever their phase is today."""
+    from ips_nb.figures.phases import has_history, phase_counts, phase_on
+
+    f = frames()
+    data = store.SiteData(**{name: store.typed_frame(name, of_site(f, name, site).reset_index(drop=True))
+                             for name in TABLES})
+    as_of = Month.latest_complete(TODAY).as_of
+    assert has_history(data)
+    counts = phase_counts(data, as_of)
+    assert sum(counts.values()) == len(enrolled(of_site(f, "candidates", site), as_of))
+    assert not {"discharged", "referral"} & set(counts), counts
+    now = of_site(f, "candidates", site).set_index("candidate_id")["phase"]
+    then = phase_on(data, as_of)
+    assert (then != now.reindex(then.index)).any(), "some phase changed since the month ended"
+
+
 # --------------------------------------------------------------------------- people
 
 @pytest.mark.parametrize("site", demo.DEMO_SITES)

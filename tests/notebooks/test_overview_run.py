@@ -37,7 +37,7 @@ def test_an_overview_past_its_timeout_fails_in_one_line_and_keeps_the_previous_p
     out = tmp_path / "reports"
     assert _run(out, demo_db, "--month", "2026-10").returncode == 0
     before = (out / "overview" / "2026-10.html").read_bytes()
-    proc = _run(out, demo_db, "--month", "2026-10", "--timeout", "0.2")
+    proc = _run(out, demo_db, "--month", "2026-10", "--timeout", "0.01")
     assert proc.returncode == 1
     assert "overview 2026-10: FAILED" in proc.stdout and "timed out" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
