@@ -20,7 +20,7 @@ KEYS = [  # the supervision JSON's keys in contract order (docs: figures of a mo
     "outcome_ever_rate", "rapid_search_share", "median_days_to_employer_contact",
     "waiting_for_employer_contact", "employer_contacts_per_week", "retention_4m", "retention_90d",
     "overdue_actions", "without_consent", "gender", "age_18_29", "fidelity_total",
-    "fidelity_band", "fidelity_date", "supervision_sessions",
+    "fidelity_band", "fidelity_date", "supervision_sessions", "phase_counts", "days_in_phase",
 ]
 
 # Required columns a test rarely cares about: filled when a row leaves them out.

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from ips_nb.data.params import SiteParams
+from ips_nb.figures import phases
 from ips_nb.figures.periods import Month
 from ips_nb.data.schema import OUTCOME_KINDS
 from ips_nb.data.store import SiteData
@@ -355,6 +356,9 @@ def supervision_figures(data: SiteData, params: SiteParams, month: Month) -> dic
         "fidelity_band": review["band"] if review else None,
         "fidelity_date": review["date"] if review else None,
         "supervision_sessions": int(between(data.supervision["date"], first, last).sum()),
+        # From the phase history on as_of (docs/figures.md): never today's phase for a past month.
+        "phase_counts": phases.phase_counts(data, as_of),
+        "days_in_phase": phases.days_in_phase(data, as_of),
     }
 
 
@@ -367,9 +371,8 @@ STALL_PHASES = ("engagement", "assessment", "job_search")
 
 
 def candidates_by_phase(data: SiteData, as_of: date) -> dict[str, int]:
-    """{phase: n} over the active caseload, using the recorded (current) phase."""
-    active = data.candidates[enrolled_on(data.candidates, as_of)]
-    return _counts(active["phase"].fillna("unknown"))
+    """{phase: n} over the active caseload, each candidate's phase on `as_of` (the phase history)."""
+    return phases.phase_counts(data, as_of)
 
 
 def discharges_series(data: SiteData, month: Month, months: int = 12) -> list[dict]:
@@ -424,17 +427,22 @@ def supervision_list(data: SiteData, as_of: date) -> list[dict]:
     """
     c = data.candidates[enrolled_on(data.candidates, as_of)]
     waiting = set(waiting_for_employer_contact(data, as_of))
-    since = phase_since(data, as_of)
+    history = phases.has_history(data)
+    phase_then = phases.phase_on(data, as_of)
+    days_then = phases.days_in_phase(data, as_of) if history else {}
+    since = {} if history else phase_since(data, as_of)
     od = data.actions[overdue_actions(data.actions, as_of)]["candidate_id"].value_counts()
     consent = consented_by(c, as_of)
     rows = []
     for (_, r), ok in zip(c.iterrows(), consent):
         cid = str(r["candidate_id"])
-        days = (_ts(as_of) - since.get(cid, r["intake_date"])).days
+        # With a phase history the days are exact; without one they are estimated from placements.
+        days = days_then[cid] if history else (_ts(as_of) - since.get(cid, r["intake_date"])).days
+        phase = phase_then.get(cid, r["phase"])
         reasons = []
         if cid in waiting:
             reasons.append("waiting_employer_contact")
-        if r["phase"] in STALL_PHASES and days > PHASE_STALL_DAYS:
+        if phase in STALL_PHASES and days > PHASE_STALL_DAYS:
             reasons.append("same_phase_90d")
         if int(od.get(cid, 0)):
             reasons.append("overdue_actions")
@@ -444,7 +452,7 @@ def supervision_list(data: SiteData, as_of: date) -> list[dict]:
             rows.append({"candidate_id": cid,
                          "initials": (None if not ok or pd.isna(r["initials"]) else str(r["initials"])),
                          "consultant_id": None if pd.isna(r["consultant_id"]) else str(r["consultant_id"]),
-                         "phase": None if pd.isna(r["phase"]) else str(r["phase"]),
+                         "phase": None if pd.isna(phase) else str(phase),
                          "reasons": reasons, "overdue_actions": int(od.get(cid, 0)), "days_in_phase": days})
     return sorted(rows, key=lambda r: (r["consultant_id"] or "", r["candidate_id"]))
 

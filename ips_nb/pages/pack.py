@@ -17,6 +17,7 @@ import pandas as pd
 from ips_nb.pages import charts
 
 from ips_nb.figures import metrics
+from ips_nb.figures import phases
 from ips_nb.figures.fidelity import fidelity_estimates, moved_items
 from ips_nb.pages.fragments import Chart, Html
 from ips_nb.pages.labels import Labels
@@ -255,6 +256,9 @@ class SupervisionPack:
                 " · ".join(x for x in (review_line, goal_text(g.fidelity_total, num), L("anchor_fidelity")) if x),
                 vs_goal(f["fidelity_total"], g.fidelity_total)),
             Row("supervision_sessions", num(f["supervision_sessions"]), L("anchor_supervision")),
+            Row("phase_counts", num(sum(f["phase_counts"].values())),
+                " · ".join(f"{L.enum('phase', k)} {num(v)}" for k, v in f["phase_counts"].items())
+                if phases.has_history(self.data) else L("phases_from_import")),
         ]
         for r in rows:
             if not r.direction and r.key in f:
@@ -443,10 +447,12 @@ class SupervisionPack:
                                 else L("reason_" + k) for k in r["reasons"])
             rows.append((who, names.get(r["consultant_id"] or "", r["consultant_id"] or ""),
                          L.enum("phase", r["phase"]), reasons, L.number(r["days_in_phase"])))
+        history = phases.has_history(self.data)
         return Html(render(
             "pack/for_this_supervision.html.j2", heading=L("for_this_supervision"), note=L("list_note"),
-            header=[L("case"), L("consultant"), L("phase"), L("reasons"), L("days_in_phase")], rows=rows,
-            empty=L("list_empty")))
+            header=[L("case"), L("consultant"), L("phase"), L("reasons"),
+                    L("days_in_phase" if history else "days_in_phase_estimate")], rows=rows,
+            empty=L("list_empty"), history_note=None if history else L("phases_from_import")))
 
     def save(self, path: str | Path | None) -> None:
         """Write the figures' JSON where the run asked for it (nothing when run by hand)."""

@@ -70,7 +70,8 @@ def test_every_section_and_chart_renders_in_the_language(pack):
 
 def test_headline_rows_cover_every_figure_with_goal_anchor_and_direction(pack):
     rows = pack.rows()
-    assert set(rows) == set(KEYS) - {"site", "month", "as_of", "fidelity_band", "fidelity_date"}
+    # days_in_phase is per candidate: the "for this supervision" list shows it, not the table
+    assert set(rows) == set(KEYS) - {"site", "month", "as_of", "fidelity_band", "fidelity_date", "days_in_phase"}
     L = pack.labels
     assert L("anchor_dk_outcome_short") in rows["outcome_rate"].context  # the test site is Danish
     assert L("goal") in rows["outcome_rate"].context and rows["outcome_rate"].status == "warn"  # 1/3 < 0.5
@@ -350,3 +351,35 @@ def test_every_chart_fits_the_basic_bundle_and_says_when_it_cannot_draw(pack):
         html = chart._repr_mimebundle_()["text/html"]
         assert 'class="ips-chart-missing"' in html, name
         assert pack.labels("chart_missing").replace("'", "&#39;") in html.replace("&#x27;", "&#39;"), name
+
+
+def _discharged_in_november(with_history: bool):
+    """Three candidates job-seeking in October and discharged on 10 November 2026 (the Malmö case)."""
+    people = [{"candidate_id": f"m{i}", "intake_date": "2026-03-02", "consent_date": "2026-03-02",
+               "phase": "discharged", "discharge_date": "2026-11-10", "discharge_reason": "own_request",
+               "consultant_id": "k1", "referral_date": "2026-03-01"} for i in range(3)]
+    history = [row for i in range(3) for row in (
+        {"candidate_id": f"m{i}", "phase": "engagement", "from_date": "2026-03-02"},
+        {"candidate_id": f"m{i}", "phase": "job_search", "from_date": "2026-06-01"},
+        {"candidate_id": f"m{i}", "phase": "discharged", "from_date": "2026-11-10"})]
+    data = site_data(consultants=[{"consultant_id": "k1"}], candidates=people,
+                     phases=history if with_history else [])
+    return SupervisionPack.from_data(data, make_params(language="sv"), Month(2026, 10))
+
+
+def test_a_past_month_shows_the_phase_then_not_todays():
+    pack = _discharged_in_november(with_history=True)
+    # On 31 October all three were seeking work: 152 days since 1 June (by hand: 30+31+31+30+30)
+    assert pack.figures["phase_counts"] == {"job_search": 3}
+    assert pack.figures["days_in_phase"] == {"m0": 152, "m1": 152, "m2": 152}
+    chart = pack.phase_chart().fig
+    assert list(chart.data[0].y) == [3] and "Avslutad" not in str(chart.data[0].x)
+    page = str(pack.for_this_supervision())
+    assert "uppskattat" not in page and "fashistorik" not in page
+    assert "Dagar i fasen" in page and "152" in page  # same phase > 90 days: on the list with exact days
+
+
+def test_without_a_history_the_pack_says_the_phases_are_todays():
+    pack = _discharged_in_november(with_history=False)
+    assert pack.figures["phase_counts"] == {"discharged": 3}  # the only thing such a site knows
+    assert "Enheten har ingen fashistorik" in str(pack.headlines())
