@@ -42,6 +42,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from ips_nb.figures import phases
 from ips_nb.figures.metrics import (between, consented_by, enrolled_on, lookup, open_actions,
                       outcome_placements, overdue_actions, waiting_for_employer_contact)
 from ips_nb.data.params import SiteParams
@@ -173,14 +174,16 @@ def _sorted_actions(actions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _entry(row: pd.Series, goals: pd.DataFrame, actions: pd.DataFrame, reasons: list[str],
-           as_of: date) -> dict:
-    """One candidate as the agenda shows them: pseudonymous ids, goals, actions, reasons (no CPR)."""
+           as_of: date, phase: object = None) -> dict:
+    """One candidate as the agenda shows them: pseudonymous ids, goals, actions, reasons (no CPR).
+
+    `phase` is their phase on `as_of` from the history; without one, the recorded phase."""
     return {
         "candidate_id": str(row["candidate_id"]),
         "initials": _text(row["initials"]),
         "consultant_id": _text(row["consultant_id"]),
         "clinician_id": _text(row["clinician_id"]),
-        "phase": _text(row["phase"]),
+        "phase": _text(row["phase"] if phase is None else phase),
         "goals": [{"kind": _text(g["kind"]), "description": _text(g["description"])}
                   for _, g in goals.iterrows()],
         "actions": [_action(r, as_of) for _, r in _sorted_actions(actions).iterrows()],
@@ -242,12 +245,14 @@ def build_agenda(data: SiteData, params: SiteParams, week: Week, team: str | Non
     left_out = {cid for section in raw.values() for cid in section} - consented
 
     rows = everyone.set_index("candidate_id", drop=False)
+    # With a history: the phase on as_of of those enrolled then; otherwise the recorded phase.
+    phase_then = phases.phase_on(data, as_of) if phases.has_history(data) else pd.Series(dtype=object)
     sections = []
     for key in SECTIONS:
         acts = due if key == "actions_due" else mine
         sections.append({"key": key, "candidates": [
             _entry(rows.loc[cid], goals[goals["candidate_id"] == cid],
-                   acts[acts["candidate_id"] == cid], reasons.get(cid, []), as_of)
+                   acts[acts["candidate_id"] == cid], reasons.get(cid, []), as_of, phase_then.get(cid))
             for cid in raw[key] if cid in consented]})
 
     head = {"site": params.site, **({"team": team} if team else {}), "week": str(week),

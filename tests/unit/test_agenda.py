@@ -381,3 +381,22 @@ def test_discharged_to_work_since_the_previous_conference_is_good_news():
     assert entry(a, "good_news", "starter")["reasons"] == ["new_job_or_education"]
     assert everyone(a) == {"job", "study", "starter"}
     assert ids(a, "to_discuss") == ["starter"] and ids(a, "actions_due") == []
+
+
+def test_the_agenda_shows_the_phase_on_as_of_from_the_history():
+    """A candidate now employed was still job-seeking the day before that week's conference."""
+    from agendadata import AS_OF, WEEK, cand, day, routine
+    from factory import make_params, site_data
+
+    from ips_nb.figures.agenda_rules import build_agenda
+
+    people = [cand("c1", phase="employed", consultant_id="k1"), cand("c2", phase="job_search", consultant_id="k1")]
+    history = [{"candidate_id": "c1", "phase": "job_search", "from_date": day(80)},
+               {"candidate_id": "c1", "phase": "employed", "from_date": (AS_OF + timedelta(days=3)).isoformat()},
+               {"candidate_id": "c2", "phase": "job_search", "from_date": day(80)}]
+    tables = routine(["c1", "c2"])
+    tables["conferences"] = []  # both up for discussion (not discussed for 28 days)
+    data = site_data(consultants=[{"consultant_id": "k1"}], candidates=people, phases=history, **tables)
+    agenda = build_agenda(data, make_params(), WEEK)
+    shown = {e["candidate_id"]: e["phase"] for s in agenda["sections"] for e in s["candidates"]}
+    assert shown == {"c1": "job_search", "c2": "job_search"}
