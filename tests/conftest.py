@@ -56,3 +56,14 @@ def demo_db(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def params_dir() -> str:
     return str(ROOT / "params")
+
+
+SYSTEM_FIXTURES = {"pg_server", "pg_url", "chromium_path", "browser"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A test that uses PostgreSQL or Chromium is a system test wherever it lives, so
+    `make test-fast` (-m "not system") never starts one and CI never lets one skip."""
+    for item in items:
+        if SYSTEM_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.system)
