@@ -1,29 +1,35 @@
-"""How fast is a batch run? `ips-nb run` against the naive loop and against the floor.
+"""How fast is a batch run? `ips-nb run month` against the naive loop and against the floor.
 
-N sites (default 12: copies of the four demo sites, with their own ids and parameters files, in a
-temporary folder and a temporary SQLite database) get both workbooks (supervision for one month,
-the agenda for one week), i.e. 2 × N notebooks, run three ways in the same process:
+For each N of --sites (default 6, 12 and 100): N sites (copies of the four demo sites, with their
+own ids and parameters files, in a temporary folder and a temporary SQLite database) get both
+workbooks (the pack for one month, the site-wide agenda for one week) and the region its
+overview, i.e. 2 × N + 1 notebooks, run three ways in the same process:
 
-  (a) `ips-nb run supervision` + `ips-nb run agenda` with --jobs 2 (notebook and HTML each);
+  (a) one `ips-nb run month MONTH --week WEEK --jobs 2` (notebook, HTML, index, run record);
   (b) the naive loop: the `papermill` command line, then `jupyter nbconvert --to html`, one
-      notebook after the other;
+      notebook after the other (above --naive-max notebooks: timed on that many, extrapolated);
   (c) the floor: as many empty notebooks through the papermill API over 2 processes.
 
-Targets: (b)/(a) >= 5 and (a)/(c) <= 2. Times are wall seconds and noisy; compare the ratios.
+Printed: (b)/(a) (target >= 5 at 12 site-periods, i.e. 6 sites) and (a)/(c) (target <= 2); the
+time to the first finished notebook of (a) against (c)'s (target: within 0.5 s); one site's pack
+in the N-site run against the same site's pack from a one-site database (target <= 1.2 at 100
+sites); the overview's time; peak memory per worker (PSS where the system gives it), alone and
+with its kernels. Times are wall seconds and noisy; compare the ratios of one run.
 
-    .venv/bin/python benchmarks/batch.py [--sites 12] [--skip-naive]
+    .venv/bin/python benchmarks/batch.py [--sites 6 12 100] [--skip-naive] [--naive-max 24]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
@@ -76,33 +82,120 @@ def make_region(folder: Path, n_sites: int) -> tuple[str, Path, list[str]]:
     return url, params, sites
 
 
-def run_ips_nb(url: str, params: Path, out: Path) -> float:
-    start = time.monotonic()
-    for kind, flag, period in (("supervision", "--month", MONTH), ("agenda", "--week", WEEK)):
-        proc = subprocess.run([str(BIN / "ips-nb"), "run", kind, flag, period, "--db", url,
-                               "--params", str(params), "--out", str(out), "--jobs", "2"],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.exit(f"ips-nb run {kind} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
-    return time.monotonic() - start
+class MemorySampler(threading.Thread):
+    """Peak memory of each worker of a running `ips-nb` (its direct children): alone and with its
+    zygote and kernels. PSS (shared pages split between their users) where /proc gives it, else RSS."""
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.alone: dict[int, int] = {}
+        self.tree: dict[int, int] = {}
+        self.kind = "PSS"
+        self.done = threading.Event()
+
+    def _size(self, proc) -> int:  # noqa: ANN001
+        import psutil
+
+        try:
+            return proc.memory_full_info().pss
+        except (AttributeError, psutil.AccessDenied):
+            self.kind = "RSS"
+            return proc.memory_info().rss
+
+    def run(self) -> None:
+        import psutil
+
+        try:
+            top = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self.done.is_set():
+            try:
+                workers = [c for c in top.children() if "resource_tracker" not in " ".join(c.cmdline())]
+                for w in workers:
+                    own = self._size(w)
+                    below = sum(self._size(c) for c in w.children(recursive=True))
+                    self.alone[w.pid] = max(self.alone.get(w.pid, 0), own)
+                    self.tree[w.pid] = max(self.tree.get(w.pid, 0), own + below)
+            except psutil.Error:
+                pass
+            self.done.wait(self.every)
 
 
-def run_naive(url: str, params: Path, sites: list[str], out: Path) -> float:
-    out.mkdir(parents=True)
+def run_month(url: str, params: Path, out: Path) -> dict:
+    """(a): one `ips-nb run month`; its wall time, the time to its first finished notebook, memory."""
+    cmd = [str(BIN / "ips-nb"), "run", "month", MONTH, "--week", WEEK, "--db", url, "--params", str(params),
+           "--out", str(out), "--jobs", "2"]
     start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = MemorySampler(proc.pid)
+    sampler.start()
+    first, lines = None, []
+    for line in proc.stdout:  # off a terminal: one line per finished notebook, "[k/n] …"
+        lines.append(line)
+        if first is None and line.startswith("[1/"):
+            first = time.monotonic() - start
+    err = proc.stderr.read()
+    code = proc.wait()
+    wall = time.monotonic() - start
+    sampler.done.set()
+    sampler.join()
+    if code != 0:
+        sys.exit(f"ips-nb run month failed ({code}):\n{''.join(lines)}{err}")
+    return {"wall": wall, "first": first or wall, "memory": sampler, "record": _record(out)}
+
+
+def _record(out: Path) -> dict:
+    return json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
+
+
+def _seconds(record: dict, kind: str, site: str, period: str) -> float:
+    return next(r["seconds"] for r in record["results"]
+                if (r["kind"], r["site"], r["period"]) == (kind, site, period))
+
+
+def one_site_pack(folder: Path, site: str) -> float:
+    """The same site's pack from a one-site database: its second month's job (a warm kernel, as in
+    the big run; the first pays the worker's start), one worker."""
+    url, params, _ = make_region(folder, 1)
+    out = folder / "reports"
+    proc = subprocess.run([str(BIN / "ips-nb"), "run", "supervision", "--month", f"2026-09..{MONTH}",
+                           "--site", site, "--db", url, "--params", str(params), "--out", str(out), "--jobs", "1"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"one-site run failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    return _seconds(_record(out), "supervision", site, MONTH)
+
+
+def _naive_jobs(sites: list[str]) -> list[tuple[str, str | None, str, str]]:
+    jobs = [("overview", None, "month", MONTH)]
     for site in sites:
-        for kind, key, period in (("supervision", "month", MONTH), ("agenda", "week", WEEK)):
-            nb = out / f"{site}-{kind}.ipynb"
-            cmd = [str(BIN / "papermill"), str(ROOT / "workbooks" / f"{kind}.ipynb"), str(nb),
-                   "-p", "site", site, "-p", key, period, "-p", "db_url", url,
-                   "-p", "params_dir", str(params), "-p", "json_path", str(out / f"{site}-{kind}.json"),
-                   "--no-progress-bar"]
-            if kind == "agenda":
-                cmd += ["-p", "team", ""]
-            subprocess.run(cmd, check=True, capture_output=True)
-            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(nb)],
-                           check=True, capture_output=True)
-    return time.monotonic() - start
+        jobs += [("supervision", site, "month", MONTH), ("agenda", site, "week", WEEK)]
+    return jobs
+
+
+def run_naive(url: str, params: Path, sites: list[str], out: Path, limit: int | None = None) -> tuple[float, int]:
+    """(b): the papermill CLI then nbconvert, one notebook after the other; (seconds, notebooks run)."""
+    out.mkdir(parents=True)
+    jobs = _naive_jobs(sites)[:limit] if limit else _naive_jobs(sites)
+    start = time.monotonic()
+    for i, (kind, site, key, period) in enumerate(jobs):
+        nb = out / f"{i}-{kind}.ipynb"
+        cmd = [str(BIN / "papermill"), str(ROOT / "workbooks" / f"{kind}.ipynb"), str(nb),
+               "-p", key, period, "-p", "db_url", url,
+               "-p", "params_dir", str(params), "-p", "json_path", str(out / f"{i}-{kind}.json"),
+               "--no-progress-bar"]
+        if site:
+            cmd += ["-p", "site", site]
+        if kind == "agenda":
+            cmd += ["-p", "team", ""]
+        if kind == "overview":
+            cmd += ["-p", "lang", "en"]
+        subprocess.run(cmd, check=True, capture_output=True)
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(nb)],
+                       check=True, capture_output=True)
+    return time.monotonic() - start, len(jobs)
 
 
 def _empty(path: str) -> None:
@@ -115,7 +208,8 @@ def _empty(path: str) -> None:
                         kernel_manager_class=IpcKernelManager)
 
 
-def run_floor(count: int, folder: Path) -> float:
+def run_floor(count: int, folder: Path) -> tuple[float, float]:
+    """(c): empty notebooks through the papermill API over 2 processes; (seconds, first finished)."""
     import nbformat
 
     folder.mkdir(parents=True)
@@ -126,35 +220,67 @@ def run_floor(count: int, folder: Path) -> float:
         paths.append(str(folder / f"empty{i}.ipynb"))
         nbformat.write(nb, paths[-1])
     start = time.monotonic()
+    first = None
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        list(pool.map(_empty, paths))
-    return time.monotonic() - start
+        for fut in as_completed([pool.submit(_empty, p) for p in paths]):
+            fut.result()
+            if first is None:
+                first = time.monotonic() - start
+    return time.monotonic() - start, first or 0.0
+
+
+def bench(n_sites: int, skip_naive: bool, naive_max: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="ips-nb-bench-"))
+    try:
+        url, params, sites = make_region(folder, n_sites)
+        n = 2 * len(sites) + 1
+        print(f"\n== {len(sites)} sites: {n} notebooks (a pack and an agenda a site, the overview); "
+              f"{os.cpu_count()} cores", flush=True)
+        a = run_month(url, params, folder / "reports")
+        html = len(list((folder / "reports").glob("*/*/*.html"))) + len(list((folder / "reports").glob("overview/*.html")))
+        assert html == n, f"ips-nb run month wrote {html} HTML files, expected {n}"
+        wall, rec = a["wall"], a["record"]
+        print(f"(a) ips-nb run month --jobs 2:       {wall:7.1f} s  ({wall / n:.2f} s a notebook; "
+              f"first finished after {a['first']:.2f} s)", flush=True)
+        c, c_first = run_floor(n, folder / "floor")
+        print(f"(c) floor, empty notebooks, 2 procs: {c:7.1f} s  ({c / n:.2f} s a notebook; "
+              f"first finished after {c_first:.2f} s)", flush=True)
+        if not skip_naive:
+            limit = naive_max if n > naive_max else None
+            b, done = run_naive(url, params, sites, folder / "naive", limit)
+            b_total = b / done * n
+            how = f"timed on {done} notebooks, extrapolated to {n}" if limit else "measured"
+            print(f"(b) naive papermill + nbconvert CLI: {b_total:7.1f} s  ({b / done:.2f} s a notebook; {how})")
+            print(f"(b)/(a) = {b_total / wall:.2f}   (target >= 5)")
+        print(f"(a)/(c) = {wall / c:.2f}   (target <= 2)")
+        print(f"first notebook: (a) {a['first']:.2f} s vs (c) {c_first:.2f} s: {a['first'] - c_first:+.2f} s "
+              f"(target <= +0.5 s)")
+        site = sites[0]
+        mine = _seconds(rec, "supervision", site, MONTH)
+        alone = one_site_pack(folder / "one", site)
+        print(f"{site}'s pack: {mine:.2f} s among {len(sites)} sites vs {alone:.2f} s from a one-site database: "
+              f"{mine / alone:.2f}x   (target <= 1.2 at 100 sites)")
+        print(f"overview of {len(sites)} sites: {_seconds(rec, 'overview', 'overview', MONTH):.2f} s")
+        mem = a["memory"]
+        if mem.alone:
+            mb = 1 << 20
+            print(f"peak memory per worker ({mem.kind}, {len(mem.alone)} workers): "
+                  f"{max(mem.alone.values()) / mb:.0f} MB alone, "
+                  f"{max(mem.tree.values()) / mb:.0f} MB with its zygote and kernels")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sites", type=int, default=12)
+    ap.add_argument("--sites", type=int, nargs="+", default=[6, 12, 100], help="region sizes (default 6 12 100)")
     ap.add_argument("--skip-naive", action="store_true", help="leave out (b), the slow one")
+    ap.add_argument("--naive-max", type=int, default=25,
+                    help="time (b) on at most this many notebooks and extrapolate (default 25)")
     args = ap.parse_args()
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    folder = Path(tempfile.mkdtemp(prefix="ips-nb-bench-"))
-    try:
-        url, params, sites = make_region(folder, args.sites)
-        n = 2 * len(sites)
-        print(f"{len(sites)} sites, {n} notebooks; {os.cpu_count()} cores")
-        a = run_ips_nb(url, params, folder / "reports")
-        html = len(list((folder / "reports").glob("*/*/*.html")))
-        assert html == n, f"ips-nb run wrote {html} HTML files, expected {n}"
-        print(f"(a) ips-nb run --jobs 2:           {a:7.1f} s  ({a / n:.2f} s a notebook)", flush=True)
-        c = run_floor(n, folder / "floor")
-        print(f"(c) floor, empty notebooks, 2 procs: {c:5.1f} s  ({c / n:.2f} s a notebook)", flush=True)
-        if not args.skip_naive:
-            b = run_naive(url, params, sites, folder / "naive")
-            print(f"(b) naive papermill + nbconvert CLI: {b:5.1f} s  ({b / n:.2f} s a notebook)")
-            print(f"(b)/(a) = {b / a:.2f}   (target >= 5)")
-        print(f"(a)/(c) = {a / c:.2f}   (target <= 2)")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    for n in args.sites:
+        bench(n, args.skip_naive, args.naive_max)
 
 
 if __name__ == "__main__":

@@ -96,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     ov.add_argument("--lang", choices=("da", "sv", "en"), default="en", help="language of the overview (default en)")
     _run_options(ov, per_site=False)
     ov.set_defaults(func=_cmd_overview)
+    mo = kinds.add_parser("month", help="A coordinator's month in one run: every pack, the agendas of the "
+                          "month's conference weeks, the overview and the index.")
+    mo.add_argument("month", metavar="YYYY-MM", help="the month")
+    mo.add_argument("--week", action="append", metavar="YYYY-Www",
+                    help="agendas of these weeks (repeatable, or a range YYYY-Www..YYYY-Www); "
+                         "default every week whose conference day falls in the month")
+    mo.add_argument("--pdf", action="store_true", help="also print each agenda to YYYY-Www.pdf (headless Chromium)")
+    mo.add_argument("--lang", choices=("da", "sv", "en"), default="en", help="language of the overview (default en)")
+    _run_options(mo)
+    mo.set_defaults(func=_cmd_month)
 
     serve = sub.add_parser("serve", help="Serve the dashboards with Voila on 127.0.0.1.")
     _common(serve)
@@ -143,8 +153,10 @@ def _sites(args: argparse.Namespace) -> list[str]:
 def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | None, params: str,
                 out: str, jobs: int, timeout: float | None = 600, verbose: bool = False,
                 teams: list[str] | None = None, command: list[str] | None = None, pdf: bool = False,
-                lang: str = "en") -> int:
-    """Run, record and index; returns the exit status (128 + signal when stopped by one)."""
+                lang: str = "en", job_list: list | None = None) -> int:
+    """Run, record and index; returns the exit status (128 + signal when stopped by one).
+
+    `job_list` (runner Jobs, any kinds) replaces the jobs made of kind × sites × periods."""
     from datetime import datetime, timezone
 
     from ips_nb.pages.index import write_index
@@ -155,8 +167,10 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
     engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
     _check_out(out)
     cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
-    pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
-    jobs_list = [Job(kind, s, p, t) for s, t in pairs for p in periods]
+    if job_list is None:
+        pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
+        job_list = [Job(kind, s, p, t) for s, t in pairs for p in periods]
+    jobs_list = job_list
     started = datetime.now(timezone.utc)
     try:
         fp = fingerprint(engine)  # the data this run reads
@@ -246,6 +260,23 @@ def _cmd_overview(args: argparse.Namespace) -> int:
     return run_reports(OVERVIEW, [OVERVIEW], months(args.month, date.today()), db=args.db,
                        params=args.params, out=args.out, jobs=args.jobs, timeout=args.timeout,
                        verbose=args.verbose, lang=args.lang)
+
+
+def _cmd_month(args: argparse.Namespace) -> int:
+    """`ips-nb run month YYYY-MM`: the month's packs, agendas and overview in one pool, one record."""
+    from ips_nb.batch.month import month_jobs
+
+    try:
+        month = str(Month.parse(args.month))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    picked = None
+    if args.week:
+        picked = list(dict.fromkeys(w for text in args.week for w in weeks(text, date.today())))
+    job_list = month_jobs(month, _sites(args), args.params, weeks=picked)
+    return run_reports("month", [], [month], db=args.db, params=args.params, out=args.out, jobs=args.jobs,
+                       timeout=args.timeout, verbose=args.verbose, pdf=args.pdf, lang=args.lang,
+                       job_list=job_list)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

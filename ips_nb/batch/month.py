@@ -1,0 +1,51 @@
+"""A coordinator's month as one job list: every site's pack, the agendas of the month's
+conference weeks (site-wide and per team), and the regional overview.
+
+The list goes to one `runner.run_jobs` call: one pool of workers, one run record, one index, so
+the runner's start (spawning workers, forking and preheating kernels) is paid once a month, not
+once per command.
+"""
+from __future__ import annotations
+
+from ips_nb.batch.runner import OVERVIEW, Job
+from ips_nb.data.params import ParamsError, load_params
+from ips_nb.figures.periods import Month, Week, conference_date
+
+
+def month_weeks(month: Month) -> list[Week]:
+    """Every ISO week with at least one day in the month, in order."""
+    weeks, week = [], Week.containing(month.first)
+    while week.monday <= month.last:
+        weeks.append(week)
+        week = week.shift(1)
+    return weeks
+
+
+def conference_weeks(month: Month, conference_weekday: int) -> list[str]:
+    """The ISO weeks whose conference day (the site's weekday) falls in the month."""
+    return [str(w) for w in month_weeks(month)
+            if month.first <= conference_date(w, conference_weekday) <= month.last]
+
+
+def month_jobs(month: str, sites: list[str], params_dir: str, weeks: list[str] | None = None,
+               overview: bool = True) -> list[Job]:
+    """The month's jobs: the overview first (the longest, so it never runs alone at the end), then
+    each site's pack and its agendas (site-wide plus one per team in params/).
+
+    Without `weeks`, a site's agendas are those of the ISO weeks whose conference day falls in the
+    month. A site whose parameters do not load keeps a pack job and a site-wide agenda for each
+    week whose Thursday falls in the month (the ISO rule), so the runner records why they failed.
+    """
+    m = Month.parse(month)
+    jobs = [Job(OVERVIEW, OVERVIEW, str(m))] if overview else []
+    for site in sites:
+        try:
+            p = load_params(params_dir, site)
+            teams: list[str | None] = [None, *(p.teams or [])]
+            site_weeks = weeks if weeks is not None else conference_weeks(m, p.conference_weekday)
+        except ParamsError:
+            teams = [None]
+            site_weeks = weeks if weeks is not None else conference_weeks(m, 4)
+        jobs.append(Job("supervision", site, str(m)))
+        jobs += [Job("agenda", site, w, t) for w in site_weeks for t in teams]
+    return jobs
