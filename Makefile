@@ -4,7 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast serve lab sysdeps clean bench
+.PHONY: setup demo test test-fast serve hub proxy lab sysdeps clean bench
+
+# configurable-http-proxy for `ips-nb hub`, as pinned in package-lock.json, into node_modules/.
+PROXY := node_modules/.bin/configurable-http-proxy
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,12 +16,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip check
 	touch $(STAMP)
 
-setup: $(STAMP)
+# npm ci into the project's own node_modules/; without npm (or its registry) the rest still works,
+# and only `ips-nb hub` and its tests miss the proxy (a failure under CI=true, not a skip).
+$(PROXY): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $(PROXY) \
+	    || echo "npm ci failed: ips-nb hub needs configurable-http-proxy (run make setup again)"; \
+	else echo "npm not found: ips-nb hub needs Node.js >= 20 and npm (then run make setup again)"; fi
+
+proxy: $(PROXY)
+
+setup: $(STAMP) $(PROXY)
 
 demo: setup
 	$(VENV)/bin/ips-nb demo
 
-# Chromium (browser and PDF tests), PostgreSQL (store/import tests) and poppler-utils: from
+# Chromium (browser and PDF tests), PostgreSQL (store/import tests), poppler-utils and Node.js/npm
+# (the hub's proxy, then installed by `make proxy`): from
 # Debian's packages when running as root and missing; elsewhere install them yourself
 # (the tests skip without them, except under CI=true, where a skip is a failure).
 sysdeps:
@@ -27,9 +41,11 @@ sysdeps:
 	  [ -x /usr/bin/chromium ] || need="$$need chromium"; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	  command -v pdftoppm >/dev/null || need="$$need poppler-utils"; \
+	  command -v npm >/dev/null || need="$$need nodejs npm"; \
 	  if [ -n "$$need" ]; then echo "installing$$need"; \
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
 	fi
+	@$(MAKE) --no-print-directory proxy
 
 # Every test: tests/unit, tests/cli, tests/notebooks, tests/browser (Chromium), tests/system (PostgreSQL).
 test: setup sysdeps
@@ -37,10 +53,14 @@ test: setup sysdeps
 
 # The unit tests alone (SQLite only, no notebook, browser or server): under a minute.
 test-fast: setup
-	$(PY) -m pytest -q tests/unit -m "not system"
+	$(PY) -m pytest -q -n 2 tests/unit -m "not system"
 
 serve: setup
 	$(VENV)/bin/ips-nb serve
+
+# Every site's dashboards behind JupyterHub: IPS_NB_HUB_PASSWORD=... make hub (docs/deployment.md)
+hub: setup
+	$(VENV)/bin/ips-nb hub
 
 lab: setup
 	IPS_NB_DB=sqlite:///$(CURDIR)/data/ips.db $(VENV)/bin/jupyter lab workbooks/

@@ -1,5 +1,7 @@
 """The live layer: the dashboards Voila serves (`dashboard`), the server around them (`serve`,
-`voila_app`).
+`voila_app`, with `guard`: the Host and Origin checks, and `kernels`: owners, warm pool, culling),
+and a region's hub in front of them (`hub`: JupyterHub's configuration, `access`: who sees which
+site, `jupyterhub_config.py`: the file `jupyterhub -f` reads; `wording`: this layer's labels).
 
 Every section a dashboard shows is a page of the pages layer over narrowed data: there is no
 second implementation of a figure here.

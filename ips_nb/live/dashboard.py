@@ -3,7 +3,9 @@
 Every section is the static pack's or agenda's own output (`SupervisionPack`, `AgendaView`): a
 filter only narrows the data they are given, so there is no second implementation of a figure.
 The site comes from the server (IPS_NB_SERVE_SITE) and never from the page or the query string;
-only an unpinned (coordinator's) server offers a site chooser. Errors show a short message in the
+only an unpinned (coordinator's) server offers a site chooser. So does the user (IPS_NB_SERVE_USER):
+the hub's logged-in user, or the operating-system user of a standalone `ips-nb serve`, set in the
+kernel's environment by the server, which a page cannot reach (it sends widget messages, not code). Errors show a short message in the
 site's language; the traceback goes to the server's log (the kernel's real stderr).
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import sys
 import traceback
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -19,10 +22,11 @@ import ipywidgets as W
 
 from ips_nb.pages.agenda import AgendaView
 from ips_nb.pages.fragments import Chart
+from ips_nb.live.wording import live_labels
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.pack import SupervisionPack
 from ips_nb.pages.render import render
-from ips_nb.data.params import SiteParams, load_params
+from ips_nb.data.params import SiteParams, load_params, site_ids
 from ips_nb.figures.periods import Month, Week
 from ips_nb.data.store import SiteData, connect, load_site
 
@@ -43,7 +47,8 @@ def _server_log(message: str) -> None:
 
 @dataclass(frozen=True)
 class Settings:
-    """What the server decided: pinned site (or None), default periods, database, parameters."""
+    """What the server decided: pinned site (or None), default periods, database, parameters, and
+    who is looking (the hub's user, or the OS user of `ips-nb serve`; None when run by hand)."""
 
     site: str | None
     month: str
@@ -51,6 +56,7 @@ class Settings:
     db_url: str | None
     params_dir: str
     lang: str = "en"
+    user: str | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -63,14 +69,15 @@ class Settings:
                    week=e.get("IPS_NB_SERVE_WEEK") or str(Week.containing(today)),
                    db_url=e.get("IPS_NB_SERVE_DB_URL") or None,
                    params_dir=e.get("IPS_NB_SERVE_PARAMS_DIR") or "params",
-                   lang=e.get("IPS_NB_SERVE_LANG") or "en")
+                   lang=e.get("IPS_NB_SERVE_LANG") or "en",
+                   user=e.get("IPS_NB_SERVE_USER") or None)
 
 
 def site_choices(settings: Settings) -> list[str]:
     """The sites this server may show: only the pinned one, else every site in the parameters."""
     if settings.site:
         return [settings.site]
-    return sorted(p.stem for p in Path(settings.params_dir).glob("*.yaml") if p.stem != "defaults")
+    return site_ids(settings.params_dir)
 
 
 def load(settings: Settings, site: str) -> tuple[SiteParams, SiteData]:
@@ -139,7 +146,7 @@ class Dashboard:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.labels = Labels(settings.lang)
+        self.labels: Labels = live_labels(settings.lang)
         self.params: SiteParams | None = None
         self.data: SiteData | None = None
         self.error = W.HTML(layout=W.Layout(display="none"))
@@ -149,6 +156,9 @@ class Dashboard:
         self.consultant = W.Dropdown(options=[(self.labels("all_consultants"), ALL)], value=ALL,
                                      description=self.labels("consultant"))
         self.head = W.HTML()
+        # who the server says is looking (text, not markup: a name is never read as HTML)
+        self.user = W.Label(layout=W.Layout(display="none" if not settings.user else ""))
+        self.user.add_class("ips-user")
         self.body = W.VBox()  # the sections; hidden while an error is shown, so nothing stale stays
         self._quiet = False  # set while the choosers are being refilled: no refresh per option
 
@@ -167,7 +177,9 @@ class Dashboard:
 
     def _load_site(self) -> None:
         self.params, self.data = load(self.settings, self.site.value)
-        self.labels = Labels(self.params.language, self.params.labels)
+        self.labels = live_labels(self.params.language, self.params.labels)
+        if self.settings.user:
+            self.user.value = self.labels("signed_in_as", user=self.settings.user)
         self._refill(self.consultant, consultant_options(self.data, self.labels), ALL, "consultant")
 
     def _refill(self, chooser: W.Dropdown, options: list, value: str, label: str) -> None:
@@ -188,7 +200,7 @@ class Dashboard:
             self._guard(self.refresh)
 
     def _controls(self, *period: W.Widget) -> W.HBox:
-        shown = ([self.site] if not self.settings.site else []) + list(period) + [self.consultant]
+        shown = ([self.site] if not self.settings.site else []) + list(period) + [self.consultant, self.user]
         return W.HBox(shown, layout=W.Layout(flex_flow="row wrap")).add_class("ips-controls")
 
     def refresh(self) -> None:  # pragma: no cover - overridden
@@ -270,6 +282,38 @@ class AgendaDashboard(Dashboard):
         return W.VBox([self._controls(self.week), self.error, self.body])
 
 
+WARM_UP_SITE = "-warm-up-"  # not a site id (those start with a letter or digit): no rows at all
+
+
+def warm_up(db_url: str | None = None) -> None:
+    """Run the dashboards' code once over no rows, in a kernel no page has yet (the hub's shared warm
+    pool, ips_nb.live.kernels): imports, the database connection, plotly's figure checks, the
+    templates and the languages' catalogues are then ready, and a page's first chart comes
+    ~1.5 s sooner. No site's data and no widget: a page that later takes this kernel can ask for
+    every widget it holds, so there must be none with anything in it."""
+    try:
+        db_url = db_url or os.environ.get("IPS_NB_SERVE_DB_URL") or None
+        engine = connect(db_url)
+        try:
+            data = load_site(engine, WARM_UP_SITE)
+        finally:
+            engine.dispose()
+        month, week = Month.latest_complete(date.today()), Week.containing(date.today())
+        for lang, country in (("da", "DK"), ("sv", "SE"), ("en", "DK")):
+            params = SiteParams(site="warm-up", name="", language=lang, country=country, conference_weekday=2)
+            pack = SupervisionPack.from_data(data, params, month)
+            for part in (pack.head, pack.headlines, pack.for_this_supervision, pack.fidelity, pack.cadence):
+                str(part())
+            for name in CHARTS:
+                chart_output(getattr(pack, name)())
+            view = AgendaView.of(data, params, week)
+            str(view.head())
+            str(view.sections())
+            error_html(live_labels(lang))
+    except Exception:  # noqa: BLE001 - a cold first page is slower, not broken
+        _server_log(f"ips-nb dashboard warm-up failed:\n{traceback.format_exc()}")
+
+
 def show(kind: str, settings: Settings | None = None) -> W.Widget:
     """The dashboard a served notebook displays; never raises (a message instead of a traceback)."""
     try:
@@ -279,4 +323,4 @@ def show(kind: str, settings: Settings | None = None) -> W.Widget:
     except Exception:  # noqa: BLE001
         _server_log(f"ips-nb dashboard error ({kind}):\n{traceback.format_exc()}")
         lang = (settings.lang if settings else None) or "en"
-        return W.HTML(error_html(Labels(lang)))
+        return W.HTML(error_html(live_labels(lang)))

@@ -2,35 +2,52 @@
 
 Voila runs in its own process (`ips_nb.live.voila_app`: our template, only the dashboards reachable).
 Settings reach the kernels as IPS_NB_SERVE_* variables: the pinned site (no page or query string
-can change it), the database, the parameters and the default periods (read from the clock here).
+can change it), the database, the parameters, the default periods (read from the clock here) and
+the operating-system user who started the server (the kernel's `Settings.user`).
 Kernels are preheated, one pool per dashboard, so the default view is computed before anyone asks;
-idle kernels are culled because Voila keeps a closed page's kernel otherwise.
+a kernel whose page has gone is culled after a short idle time (ips_nb.live.kernels).
+
+Safe by default: `serve()` (what the command runs) makes a random token, prints it in the
+dashboards' addresses as Jupyter does, and the server refuses any request without it (403);
+`--no-token` turns that off explicitly. Host must be a loopback name (or one given with
+`--allow-host`) and a browser's Origin the server's own, always (ips_nb.live.guard).
 """
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
-from ips_nb.pages.labels import Labels
-from ips_nb.figures.periods import Month, Week
 from ips_nb.data.store import absolute_db_url, db_url
+from ips_nb.figures.periods import Month, Week
+from ips_nb.live.wording import KIND_LABELS, live_labels, page_info
 
 DASHBOARDS_DIR = Path(__file__).resolve().parents[2] / "dashboards"
-KINDS = {"supervision": "supervision_pack", "agenda": "agenda_title"}
+KINDS = KIND_LABELS
 # Refill a used pool this long after a page took its kernel: refilling runs a whole dashboard,
 # which on two cores would otherwise compete with the first page's drawing.
 FILL_DELAY = 8.0
+# A kernel with no page connected is ended after this many idle seconds (idle time restarts when
+# its last page disconnects); the culler looks every CULL_INTERVAL seconds. A page closed
+# normally ends its kernel at once.
+CULL_IDLE = 120
+CULL_INTERVAL = 20
 
 
 def voila_command(port: int, *, lang: str = "en", pool_size: int = 1, preheat: bool = True,
-                  fill_delay: float = FILL_DELAY) -> list[str]:
+                  fill_delay: float = FILL_DELAY, hub: bool = False, base_url: str = "/",
+                  warm_pool: int = 0, cull_idle: int = CULL_IDLE, cull_interval: int = CULL_INTERVAL) -> list[str]:
+    """The Voila server's command line: standalone (preheated per dashboard) or `hub=True` (the
+    JupyterHub service: every site in one server, a shared warm pool of `warm_pool` kernels)."""
     cmd = [sys.executable, "-m", "ips_nb.live.voila_app", str(DASHBOARDS_DIR), "--no-browser",
            "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
+           f"--Voila.base_url={base_url}", f"--Voila.server_url={base_url}",
            "--VoilaConfiguration.template=ips", "--VoilaConfiguration.strip_sources=True",
            "--VoilaConfiguration.show_tracebacks=False",
            "--VoilaConfiguration.allow_template_override=NO",
@@ -38,74 +55,99 @@ def voila_command(port: int, *, lang: str = "en", pool_size: int = 1, preheat: b
            "--VoilaConfiguration.extension_denylist=jupyterlab_pygments",  # no code to highlight
            # charts are drawn by the template's plotly.js; the lab extension would load it again
            "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
+           "--VoilaConfiguration.multi_kernel_manager_class=ips_nb.live.kernels.DashboardKernels",
            f"--VoilaExporter.language_code={lang}",
-           "--MappingKernelManager.cull_idle_timeout=600",
-           "--MappingKernelManager.cull_interval=60"]
-    if preheat:
+           f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+           f"--MappingKernelManager.cull_interval={cull_interval}",
+           "--MappingKernelManager.cull_connected=False"]
+    if hub:
+        cmd += ["--IpsVoila.hub=True", f"--DashboardKernels.warm_pool={warm_pool}",
+                f"--DashboardKernels.fill_delay={fill_delay}"]
+    elif preheat:
         cmd += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}",
                 f"--VoilaKernelManager.fill_delay={fill_delay}"]
     return cmd
 
 
+def os_user() -> str:
+    """Who started the server: the identity standalone dashboards act for."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no name for this uid (containers)
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
 def serve_env(site: str | None, db: str | None, params_dir: str, today: date, lang: str = "en",
-              index: dict | None = None, resources: dict | None = None) -> dict[str, str]:
+              index: dict | None = None, resources: dict | None = None, *, token: str = "",
+              allow_hosts: tuple[str, ...] | list[str] = (), user: str | None = None) -> dict[str, str]:
     env = dict(os.environ, IPS_NB_SERVE="1",
                IPS_NB_SERVE_DB_URL=absolute_db_url(db_url(db)),
                IPS_NB_SERVE_PARAMS_DIR=str(Path(params_dir).resolve()),
                IPS_NB_SERVE_MONTH=str(Month.latest_complete(today)),
                IPS_NB_SERVE_WEEK=str(Week.containing(today)),
                IPS_NB_SERVE_LANG=lang,
+               IPS_NB_SERVE_USER=user or os_user(),
                IPS_NB_SERVE_INDEX=json.dumps(index or {}),
-               IPS_NB_SERVE_RESOURCES=json.dumps(resources or {}))
-    env.pop("IPS_NB_SERVE_SITE", None)
+               IPS_NB_SERVE_RESOURCES=json.dumps(resources or {}),
+               IPS_NB_SERVE_ALLOW_HOSTS=json.dumps(list(allow_hosts)))
+    for name in ("IPS_NB_SERVE_SITE", "IPS_NB_SERVE_TOKEN"):
+        env.pop(name, None)
     if site:
         env["IPS_NB_SERVE_SITE"] = site
+    if token:
+        env["IPS_NB_SERVE_TOKEN"] = token  # the server reads it and keeps it from its kernels
     return env
 
 
-def dashboard_urls(port: int) -> dict[str, str]:
+def dashboard_urls(port: int, token: str = "") -> dict[str, str]:
     base = f"http://127.0.0.1:{port}/voila/render"
-    return {kind: f"{base}/{kind}.ipynb" for kind in KINDS}
+    query = f"?token={token}" if token else ""
+    return {kind: f"{base}/{kind}.ipynb{query}" for kind in KINDS}
 
 
 def launch(site: str | None, port: int, db: str | None, params_dir: str, *, today: date | None = None,
-           pool_size: int = 1, preheat: bool = True, voila: dict | None = None,
-           **popen: object) -> subprocess.Popen:
-    """Start the Voila process and return it (the caller waits for it or stops it)."""
+           pool_size: int = 1, preheat: bool = True, voila: dict | None = None, token: str = "",
+           allow_hosts: tuple[str, ...] | list[str] = (), **popen: object) -> subprocess.Popen:
+    """Start the Voila process and return it (the caller waits for it or stops it).
+
+    `token` is what every request must carry (`?token=` once, then a cookie); "" means none, as for
+    tests on a throwaway server. `serve()`, which the command runs, always makes one unless told not to."""
     from ips_nb.data.params import load_params
 
     today = today or date.today()
-    lang, site_name = "en", ""
+    lang, site_name, overrides = "en", "", None
     if site:
         p = load_params(params_dir, site)  # a wrong site id fails here, not in the browser
-        lang, site_name = p.language, p.name
-    L = Labels(lang)
+        lang, site_name, overrides = p.language, p.name, p.labels
     month, week = Month.latest_complete(today), Week.containing(today)
-    titles = {k: L(label) + (f" · {site_name}" if site_name else "") for k, label in KINDS.items()}
-    resources = {"site_name": site_name, "lang": lang, "titles": titles,
-                 "month": L.month_name(month.year, month.month), "week": f"{L.week(week.week)} · {week.year}"}
+    resources = page_info(lang, site_name, month, week, overrides)
+    L = live_labels(lang, overrides)
     index = {"lang": lang, "title": L("dashboards") + (f" · {site_name}" if site_name else ""),
-             "links": [[f"{k}.ipynb", titles[k]] for k in KINDS]}
+             "links": [[f"{k}.ipynb", resources["titles"][k]] for k in KINDS]}
     cmd = voila_command(port, lang=lang, pool_size=pool_size, preheat=preheat, **(voila or {}))
-    env = serve_env(site, db, params_dir, today, lang, index, resources)
+    env = serve_env(site, db, params_dir, today, lang, index, resources, token=token, allow_hosts=allow_hosts)
     return subprocess.Popen(cmd, env=env, **popen)  # type: ignore[arg-type]
 
 
-def serve(site: str | None, port: int, db: str | None, params_dir: str) -> int:
-    """Run Voila in the foreground until Ctrl-C; prints the dashboards' URLs first.
+def serve(site: str | None, port: int, db: str | None, params_dir: str, *, token: bool = True,
+          allow_hosts: tuple[str, ...] | list[str] = (), today: date | None = None) -> int:
+    """Run Voila in the foreground until Ctrl-C; prints the dashboards' URLs first (with the token).
 
     Exit 2 for a site without parameters (bad input), else Voila's own status."""
     from ips_nb.data.params import ParamsError
 
+    key = secrets.token_urlsafe(24) if token else ""
     try:
-        proc = launch(site, port, db, params_dir)
+        proc = launch(site, port, db, params_dir, token=key, allow_hosts=allow_hosts, today=today)
     except ParamsError as exc:
         print(f"ips-nb: {exc}".splitlines()[0], file=sys.stderr)
         return 2
-    urls = dashboard_urls(port)
-    print(f"Dashboards: http://127.0.0.1:{port}/")
+    urls = dashboard_urls(port, key)
+    print(f"Dashboards: http://127.0.0.1:{port}/" + (f"?token={key}" if key else ""))
     print(f"Supervision pack: {urls['supervision']}")
     print(f"Conference agenda: {urls['agenda']}")
+    if not key:
+        print("No token (--no-token): every user and program on this machine can open the dashboards.")
     print("Stop with Ctrl-C.", flush=True)
     # Stopping `ips-nb serve` (Ctrl-C or SIGTERM) stops Voila and its kernels with it.
     signal.signal(signal.SIGTERM, lambda signum, frame: proc.terminate())

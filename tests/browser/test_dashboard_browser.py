@@ -58,7 +58,7 @@ def test_pack_filters_update_figures_and_table(server, browser, tmp_path):
     body = page.inner_text("body")
     assert "oktober 2026" in body and "dashboard.show" not in page.content()
 
-    caseload_title = "Sagsstørrelse pr. konsulent"
+    caseload_title = "Sagsstamme pr. konsulent"
     charts = _charts(page)
     bars = [t for t in charts[caseload_title] if t["type"] == "bar"][0]
     assert len(bars["x"]) == 3

@@ -1,7 +1,9 @@
-"""The live dashboards' behaviour without a browser: filters, pinning, errors (ips_nb.live.dashboard)."""
+"""The live dashboards' behaviour without a browser: filters, pinning, errors (ips_nb.live.dashboard),
+and who may see what behind the hub, the Host and Origin checks, the hub's configuration."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -185,3 +187,191 @@ def test_vendored_plotly_basic_matches_plotly_py():
 
     head = (ROOT / "templates" / "voila" / "ips" / "static" / "plotly-basic.min.js").read_text()[:200]
     assert f"plotly.js (basic - minified) v{get_plotlyjs_version()}" in head
+
+
+# -- who sees what, and the checks in front of every request (ips_nb.live.access, .guard, .hub) --
+
+ACCESS_YAML = """\
+sites:
+  aarhus: [sup-aarhus, "@team-aarhus", Mixed.Case]
+  odense: [sup-odense]
+coordinators: [coordinator, "@regional"]
+groups:
+  team-aarhus: [beh-aarhus]
+"""
+
+
+def _access(params_dir, text: str = ACCESS_YAML):
+    import yaml
+
+    from ips_nb.data.params import site_ids
+    from ips_nb.live.access import parse_access
+
+    return parse_access(yaml.safe_load(text), site_ids(params_dir))
+
+
+def test_access_names_groups_and_coordinators(params_dir):
+    rules = _access(params_dir)
+    assert rules.sites_for("sup-aarhus") == ["aarhus"]
+    assert rules.sites_for("someone", {"team-aarhus"}) == ["aarhus"]
+    assert rules.sites_for("mixed.case") == ["aarhus"]  # the hub lowers user names
+    assert rules.sites_for("sup-odense", {"team-aarhus"}) == ["aarhus", "odense"]
+    assert rules.sites_for("coordinator") == rules.sites_for("anyone", {"regional"}) == list(rules.every_site)
+    assert {"jonkoping", "malmo"} <= set(rules.every_site)  # a coordinator's "every site" is params/
+    assert rules.sites_for("guest") == [] and rules.sites_for(None) == [] and rules.sites_for("") == []
+    assert not rules.may_see("sup-aarhus", set(), "odense") and rules.may_see("sup-odense", set(), "odense")
+    assert not rules.may_see("someone", {"@team-aarhus"}, "aarhus")  # a group is named without its @
+    assert rules.user_names() == ["beh-aarhus", "coordinator", "mixed.case", "sup-aarhus", "sup-odense"]
+    assert rules.group_names() == ["regional", "team-aarhus"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("sites: {narnia: [x]}", "narnia"),
+    ("sites: {aarhus: [x]}\nadmins: [y]", "admins"),
+    ("sites: {aarhus: sup-aarhus}", "list"),
+    ("sites: {aarhus: [has space]}", "has space"),
+    ("sites: {aarhus: [a/b]}", "a/b"),
+    ("coordinators: [\"@\"]", "@"),
+    ("groups: {team: [\"@nested\"]}", "@nested"),
+])
+def test_a_typo_in_access_is_an_error_naming_it(params_dir, text, message):
+    from ips_nb.live.access import AccessError
+
+    with pytest.raises(AccessError, match=re.escape(message)):
+        _access(params_dir, text)
+
+
+def test_access_file_is_read_safely_and_watched(params_dir, tmp_path):
+    import shutil
+
+    from ips_nb.live.access import AccessError, AccessWatch, load_access
+
+    params = tmp_path / "params"
+    shutil.copytree(params_dir, params)
+    with pytest.raises(AccessError, match="no access file"):
+        load_access(params / "missing.yaml", params)
+    (params / "access.yaml").write_text("a: &x [1]\nb: *x\n", encoding="utf-8")
+    with pytest.raises(AccessError, match="aliases"):
+        load_access(params / "access.yaml", params)
+    watch = AccessWatch(params / "access.yaml", params)
+    assert watch.current().sites_for("coordinator") == []  # unreadable: nobody sees anything
+    (params / "access.yaml").write_text("coordinators: [boss]\n", encoding="utf-8")
+    assert watch.current().sites_for("boss") == ["aarhus", "jonkoping", "malmo", "odense"]
+
+
+def test_access_yaml_in_params_is_not_a_site(params_dir):
+    from ips_nb.data.params import site_ids
+
+    assert (Path(params_dir) / "access.yaml").is_file()
+    assert "access" not in site_ids(params_dir) and "access" not in dashboard.site_choices(
+        Settings(site=None, month="2026-10", week="2026-W48", db_url=None, params_dir=params_dir))
+
+
+@pytest.mark.parametrize("host, allowed", [
+    ("127.0.0.1:8866", True), ("localhost:8866", True), ("LOCALHOST", True), ("localhost.", True),
+    ("[::1]:8866", True), ("127.0.0.2", True), ("dash.example:443", True),
+    ("evil.example.com", False), ("evil.example.com:8866", False), ("localhost.evil.example.com", False),
+    ("127.0.0.1.nip.io", False), ("10.0.0.5:8866", False), ("", False), (None, False), ("[::1", False),
+])
+def test_host_allow_list(host, allowed):
+    from ips_nb.live.guard import host_allowed
+
+    assert host_allowed(host, ["dash.example"]) is allowed
+
+
+def test_origin_must_be_the_servers_own():
+    from ips_nb.live.guard import origin_allowed
+
+    assert origin_allowed(None, "127.0.0.1:8866")  # no Origin: not a browser's cross-origin request
+    assert origin_allowed("http://127.0.0.1:8866", "127.0.0.1:8866")
+    assert origin_allowed("https://hub.region.example", "hub.region.example")
+    for origin in ("http://evil.example.com", "null", "http://127.0.0.1:9999", "file://", ""):
+        assert not origin_allowed(origin, "127.0.0.1:8866"), origin
+
+
+def test_settings_carry_the_user_from_the_server(settings):
+    s = Settings.from_env({"IPS_NB_SERVE_SITE": "aarhus", "IPS_NB_SERVE_USER": "sup-aarhus"})
+    assert s.user == "sup-aarhus" and Settings.from_env({}).user is None
+    board = SupervisionDashboard(Settings(**{**settings.__dict__, "user": "sup-<b>aarhus</b>"}))
+    assert board.user.value == "Logget ind som sup-<b>aarhus</b>"  # a Label: text, never markup
+    assert board.user in board._controls(board.month).children
+    assert SupervisionDashboard(settings).user.layout.display == "none"  # nobody named: nothing shown
+
+
+def test_serve_env_names_the_os_user_and_keeps_the_token_for_the_server(params_dir):
+    from datetime import date
+
+    from ips_nb.live.serve import dashboard_urls, serve_env, voila_command
+
+    env = serve_env("aarhus", None, params_dir, date(2026, 11, 23), token="secret-token", allow_hosts=["a.example"])
+    assert env["IPS_NB_SERVE_USER"] and env["IPS_NB_SERVE_TOKEN"] == "secret-token"
+    assert json.loads(env["IPS_NB_SERVE_ALLOW_HOSTS"]) == ["a.example"]
+    assert "IPS_NB_SERVE_TOKEN" not in serve_env("aarhus", None, params_dir, date(2026, 11, 23))
+    assert not any("secret-token" in c for c in voila_command(8866))
+    assert dashboard_urls(8866, "abc")["agenda"] == "http://127.0.0.1:8866/voila/render/agenda.ipynb?token=abc"
+    cmd = voila_command(8866)
+    assert "--MappingKernelManager.cull_connected=False" in cmd
+    assert "--VoilaConfiguration.multi_kernel_manager_class=ips_nb.live.kernels.DashboardKernels" in cmd
+
+
+def test_hub_configuration(params_dir, tmp_path, monkeypatch):
+    from traitlets.config import Config
+
+    from ips_nb.live import hub
+
+    monkeypatch.setattr(hub, "proxy_command", lambda: "/usr/bin/true")
+    c = Config()
+    hub.configure(c, params_dir=params_dir, db="sqlite:///x.db", state_dir=tmp_path / "state", port=8123)
+    assert c.JupyterHub.bind_url == "http://127.0.0.1:8123/"
+    assert c.JupyterHub.db_url.startswith(f"sqlite:///{tmp_path / 'state'}")
+    assert c.JupyterHub.default_url == "/services/ips/"
+    assert "sup-aarhus" in c.Authenticator.allowed_users and "coordinator" in c.Authenticator.allowed_users
+    assert c.JupyterHub.load_groups == {"team-aarhus": {"users": ["beh-aarhus"]}}
+    (role,) = c.JupyterHub.load_roles
+    assert role["name"] == "user" and "access:services!service=ips" in role["scopes"]
+    assert not any(s.startswith(("servers", "self")) for s in role["scopes"])  # nobody spawns a server
+    (service,) = c.JupyterHub.services
+    assert service["name"] == "ips" and service["oauth_no_confirm"]
+    assert "--IpsVoila.hub=True" in service["command"] and "--VoilaConfiguration.preheat_kernel=True" not in service["command"]
+    assert service["url"].startswith("http://127.0.0.1:")
+    assert service["environment"]["IPS_NB_SERVE_DB_URL"].startswith("sqlite:///")
+    assert "IPS_NB_HUB_PASSWORD" not in json.dumps(service)
+    assert "authenticator_class" not in c.JupyterHub  # the login is the caller's (demo or region)
+
+
+def test_the_demo_login_needs_its_password():
+    from traitlets.config import Config
+
+    from ips_nb.live.hub import HubError, use_shared_password
+
+    for bad in (None, "", "short"):
+        with pytest.raises(HubError, match="IPS_NB_HUB_PASSWORD"):
+            use_shared_password(Config(), bad)
+    c = Config()
+    use_shared_password(c, "a-long-password")
+    assert c.JupyterHub.authenticator_class == "shared-password"
+    assert c.SharedPasswordAuthenticator.user_password == "a-long-password"
+
+
+def test_hub_command_line():
+    from ips_nb.cli import build_parser
+
+    args = build_parser().parse_args(["hub", "--port", "8001", "--db", "sqlite:///x.db", "--params", "p"])
+    assert (args.port, args.db, args.params, args.ip, args.state) == (8001, "sqlite:///x.db", "p", "127.0.0.1", "data/hub")
+
+
+def test_the_hubs_prelaunch_hook_only_lets_a_checked_page_through():
+    import nbformat
+    import tornado.web
+
+    from ips_nb.live import voila_app
+
+    nb = nbformat.v4.new_notebook(metadata={"ips": {"kind": "supervision"}})
+    with pytest.raises(tornado.web.HTTPError) as refused:
+        voila_app.prelaunch(object(), nb, "")  # a request no handler of ours checked
+    assert refused.value.status_code == 403
+
+    class Checked:
+        _ips_page = {"site_name": "IPS Aarhus", "lang": "da"}
+
+    assert voila_app.prelaunch(Checked(), nb, "").metadata["ips"] == {"kind": "supervision", "page": Checked._ips_page}

@@ -1,0 +1,165 @@
+"""Who may see which site's dashboards behind `ips-nb hub`: one file, `params/access.yaml`.
+
+    sites:
+      aarhus: [sup-aarhus, "@team-aarhus"]   # user names, or @hub-group
+      odense: [sup-odense]
+    coordinators: [coordinator]              # every site, the regional overview, the run pages
+    groups:                                  # optional: members of hub groups (the demo's login
+      team-aarhus: [beh-aarhus]              # has none of its own; LDAP/OAuth bring theirs)
+
+The hub decides who is who (its login) and which groups they are in (its groups, or the
+authenticator's); this file decides what each may see. The service asks `Access` on every page
+and every kernel connection, so a URL of another site answers 403 however it was found.
+User names are compared without regard to case (JupyterHub lowers them by default); group
+names exactly, as the hub keeps them.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ips_nb.data.params import ParamsError, read_yaml, site_ids
+
+FILE_NAME = "access.yaml"
+# A hub user name: no spaces or slashes (OAuth logins may be e-mail addresses); a leading @ marks a group.
+NAME = re.compile(r"^[^\s/@][^\s/]{0,254}$")
+GROUP = re.compile(r"^@[^\s/@][^\s/]{0,254}$")
+KEYS = ("sites", "coordinators", "groups")
+
+
+class AccessError(ValueError):
+    """access.yaml is missing, unreadable, or names a site, user or group wrongly."""
+
+
+def _fold(name: str) -> str:
+    return name.casefold()
+
+
+@dataclass(frozen=True)
+class Access:
+    """The rules of one access.yaml, over the sites that have parameters."""
+
+    sites: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    coordinators: tuple[str, ...] = ()
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    every_site: tuple[str, ...] = ()
+
+    @staticmethod
+    def _names(entries: tuple[str, ...], user: str, groups: frozenset[str] | set[str]) -> bool:
+        me = _fold(user)
+        return any((e[1:] in groups) if e.startswith("@") else (_fold(e) == me) for e in entries)
+
+    def is_coordinator(self, user: str | None, groups: set[str] | frozenset[str] = frozenset()) -> bool:
+        return bool(user) and self._names(self.coordinators, user, set(groups))
+
+    def sites_for(self, user: str | None, groups: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """The sites `user` (in `groups`) may see, in the order of params/: all of them for a coordinator."""
+        if not user:
+            return []
+        if self.is_coordinator(user, groups):
+            return list(self.every_site)
+        return [s for s in self.every_site if self._names(self.sites.get(s, ()), user, set(groups))]
+
+    def may_see(self, user: str | None, groups: set[str] | frozenset[str], site: str) -> bool:
+        return site in self.sites_for(user, groups)
+
+    def user_names(self) -> list[str]:
+        """Every user this file names (sites, coordinators, group members): whom the hub admits."""
+        named = {e for entries in self.sites.values() for e in entries if not e.startswith("@")}
+        named |= {e for e in self.coordinators if not e.startswith("@")}
+        named |= {m for members in self.groups.values() for m in members}
+        return sorted({_fold(n) for n in named})
+
+    def group_names(self) -> list[str]:
+        """Every hub group this file refers to (`@name`) or lists members for."""
+        used = {e[1:] for entries in [*self.sites.values(), self.coordinators] for e in entries
+                if e.startswith("@")}
+        return sorted(used | set(self.groups))
+
+
+def _names_list(value: object, where: str, *, groups_allowed: bool = True) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise AccessError(f"{where}: must be a list of user names{' or @groups' if groups_allowed else ''}")
+    out = []
+    for item in value:
+        text = str(item).strip() if isinstance(item, (str, int)) else None
+        ok = text is not None and (NAME.match(text) or (groups_allowed and GROUP.match(text)))
+        if not ok:
+            raise AccessError(f"{where}: {item!r} is not a user name{' or @group' if groups_allowed else ''}")
+        out.append(text)
+    return tuple(out)
+
+
+def parse_access(data: dict, known_sites: list[str], source: str = FILE_NAME) -> Access:
+    """The rules of a parsed access.yaml; a typo (unknown key, site or name) is an error naming it."""
+    unknown = [k for k in data if k not in KEYS]
+    if unknown:
+        raise AccessError(f"{source}: unknown key {unknown[0]!r} (allowed: {', '.join(KEYS)})")
+    sites_in = data.get("sites") or {}
+    if not isinstance(sites_in, dict):
+        raise AccessError(f"{source}: sites must map each site id to a list of users and @groups")
+    sites = {}
+    for site, entries in sites_in.items():
+        if str(site) not in known_sites:
+            raise AccessError(f"{source}: sites.{site}: no parameters file for this site "
+                              f"(sites: {', '.join(known_sites) or 'none'})")
+        sites[str(site)] = _names_list(entries, f"{source}: sites.{site}")
+    groups_in = data.get("groups") or {}
+    if not isinstance(groups_in, dict):
+        raise AccessError(f"{source}: groups must map each group name to a list of user names")
+    groups = {}
+    for name, members in groups_in.items():
+        if not GROUP.match(f"@{name}"):
+            raise AccessError(f"{source}: groups: {name!r} is not a group name")
+        groups[str(name)] = _names_list(members, f"{source}: groups.{name}", groups_allowed=False)
+    coordinators = _names_list(data.get("coordinators"), f"{source}: coordinators")
+    return Access(sites=sites, coordinators=coordinators, groups=groups, every_site=tuple(known_sites))
+
+
+def load_access(path: str | Path, params_dir: str | Path) -> Access:
+    """Read and check access.yaml against the sites that have parameters in `params_dir`."""
+    path = Path(path)
+    if not path.is_file():
+        raise AccessError(f"{path}: no access file (who may see which site); see docs/deployment.md")
+    try:
+        data = read_yaml(path)  # size-capped, no YAML aliases, as a parameters file
+    except ParamsError as exc:
+        raise AccessError(str(exc)) from None
+    return parse_access(data, site_ids(params_dir), str(path))
+
+
+class AccessWatch:
+    """The current rules of an access file: read again when the file changes, so a coordinator's
+    edit takes effect without a restart. A file that no longer reads is logged, and then nobody
+    sees anything until it is fixed (fail closed)."""
+
+    def __init__(self, path: str | Path, params_dir: str | Path, log: logging.Logger | None = None) -> None:
+        self.path, self.params_dir = Path(path), Path(params_dir)
+        self.log = log or logging.getLogger("ips_nb.live.access")
+        self._stamp: tuple | None = None
+        self._rules = Access()
+
+    def _signature(self) -> tuple:
+        stamps = []
+        for p in [self.path, *sorted(self.params_dir.glob("*.yaml"))]:
+            try:
+                st = p.stat()
+                stamps.append((str(p), st.st_mtime_ns, st.st_size))
+            except OSError:
+                stamps.append((str(p), None, None))
+        return tuple(stamps)
+
+    def current(self) -> Access:
+        stamp = self._signature()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self._rules = load_access(self.path, self.params_dir)
+            except AccessError as exc:
+                self.log.error("ips-nb: %s; nobody sees a dashboard until it is fixed", exc)
+                self._rules = Access()
+        return self._rules

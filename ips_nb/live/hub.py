@@ -1,0 +1,261 @@
+"""`ips-nb hub`: the dashboards of every site behind JupyterHub (login, groups, per-service access).
+
+JupyterHub does what every Jupyter deployment leaves to it: the login (its authenticator), the
+users and groups, the session cookies, the proxy (configurable-http-proxy, from npm into the
+project's node_modules/). We add one hub-managed service, `ips`: one Voila server for every site
+(`ips_nb.live.voila_app` with `--IpsVoila.hub=True`), reached at /services/ips/. The service asks
+the hub who a browser's cookie belongs to (OAuth) and `params/access.yaml` what that user may see.
+
+`configure(c, ...)` writes all of it into a JupyterHub config object, so the same setup runs as
+`ips-nb hub` (which starts `jupyterhub -f ips_nb/live/jupyterhub_config.py`) or inside a
+region's own `jupyterhub_config.py`, which then sets its own authenticator (LDAP, OAuth):
+
+    from ips_nb.live.hub import configure
+    configure(c, params_dir="/srv/ips/params", db="postgresql+psycopg://ips@db/ips")
+    c.JupyterHub.authenticator_class = "ldap"
+
+For the demo the authenticator is JupyterHub's own shared password (`use_shared_password`, from
+$IPS_NB_HUB_PASSWORD; no hub without it).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ips_nb.data.store import absolute_db_url, db_url
+from ips_nb.live.access import AccessError, load_access
+from ips_nb.live.serve import CULL_IDLE, CULL_INTERVAL, voila_command
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG_FILE = Path(__file__).resolve().with_name("jupyterhub_config.py")
+SERVICE = "ips"
+PASSWORD_ENV = "IPS_NB_HUB_PASSWORD"
+MIN_PASSWORD = 8  # JupyterHub's SharedPasswordAuthenticator refuses shorter ones
+# The shared warm pool: kernels that have run the dashboard code over no rows, for any site. Two
+# keep up with a person clicking through dashboards; each holds ~110 MB. A used one is replaced
+# after FILL_DELAY seconds (warming is imports, not a whole dashboard as in `ips-nb serve`).
+WARM_POOL = 2
+FILL_DELAY = 2.0
+
+
+class HubError(ValueError):
+    """The hub cannot start as asked: no password, no proxy, a bad access file."""
+
+
+def proxy_command() -> str:
+    """configurable-http-proxy as `make setup` installs it (npm ci into node_modules/), else on PATH."""
+    local = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+    if local.exists():
+        return str(local)
+    found = shutil.which("configurable-http-proxy")
+    if found:
+        return found
+    raise HubError("configurable-http-proxy is not installed: run `make setup` (npm ci, from package.json)")
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+def service_prefix(name: str = SERVICE) -> str:
+    return f"/services/{name}/"
+
+
+def configure(c, *, params_dir: str | Path = "params", access: str | Path | None = None,  # noqa: ANN001 - traitlets Config
+              db: str | None = None, reports: str | Path = "reports", ip: str = "127.0.0.1", port: int = 8000,
+              state_dir: str | Path = "data/hub", warm_pool: int = WARM_POOL, cull_idle: int = CULL_IDLE,
+              cull_interval: int = CULL_INTERVAL, fill_delay: float = FILL_DELAY, today: date | None = None) -> None:
+    """Set up JupyterHub config `c` to serve every site's dashboards from `params_dir`.
+
+    Leaves the authenticator alone (set one: `use_shared_password`, or a region's LDAP/OAuth).
+    The hub's own state (its database, cookie secret, pid files) goes to `state_dir`; its
+    internal ports (hub API, proxy API, the dashboard service) are free loopback ports. `today`
+    fixes the day the default periods count from (a demo's anchor day); by default the clock's."""
+    params = Path(params_dir).resolve()
+    access_file = Path(access).resolve() if access else params / "access.yaml"
+    rules = load_access(access_file, params)  # a typo stops the hub here, with the file's name
+    state = Path(state_dir).resolve()
+    state.mkdir(parents=True, exist_ok=True)
+    os.chmod(state, 0o700)  # the cookie secret and the hub's database live here
+    service_port = free_port()
+    prefix = service_prefix()
+
+    c.JupyterHub.bind_url = f"http://{ip}:{port}/"
+    c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{free_port()}/"
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port()}"
+    c.ConfigurableHTTPProxy.command = [proxy_command()]
+    c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
+    c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+    c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+    # After logging in, a user lands on the service's page of their dashboards. Nobody gets a
+    # notebook server of their own: the `user` role grants the service and names, not servers.
+    c.JupyterHub.default_url = prefix
+    c.JupyterHub.load_roles = [{
+        "name": "user", "description": "IPS dashboards: what access.yaml lets the user see",
+        "scopes": [f"access:services!service={SERVICE}", "read:users:name!user", "read:users:groups!user"],
+    }]
+    # Whom the hub admits: every name in access.yaml, not users left in the hub's database by an
+    # earlier file (an authenticator with its own rules, e.g. LDAP's allowed_groups, admits more);
+    # members of groups the file lists.
+    c.Authenticator.allowed_users = set(rules.user_names())
+    c.Authenticator.allow_existing_users = False  # a name taken out of the file no longer logs in
+    c.JupyterHub.load_groups = {g: {"users": [m.casefold() for m in members]} for g, members in rules.groups.items()}
+    c.JupyterHub.services = [{
+        "name": SERVICE,
+        "url": f"http://127.0.0.1:{service_port}",
+        "command": voila_command(service_port, hub=True, base_url=prefix, warm_pool=warm_pool,
+                                 cull_idle=cull_idle, cull_interval=cull_interval, fill_delay=fill_delay),
+        "environment": {
+            "IPS_NB_SERVE": "1",
+            "IPS_NB_SERVE_DB_URL": absolute_db_url(db_url(db)),
+            "IPS_NB_SERVE_PARAMS_DIR": str(params),
+            "IPS_NB_SERVE_ACCESS": str(access_file),
+            "IPS_NB_SERVE_REPORTS": str(Path(reports).resolve()),
+            **({"IPS_NB_SERVE_TODAY": today.isoformat()} if today else {}),
+            **{k: os.environ[k] for k in ("HOME", "TMPDIR", "PGPASSFILE", "PGSERVICEFILE") if k in os.environ},
+        },
+        "cwd": str(ROOT),
+        "oauth_no_confirm": True,  # our own service: no "authorize this application?" page
+        "display": False,
+    }]
+
+
+def use_shared_password(c, password: str | None) -> None:  # noqa: ANN001
+    """The demo's login: JupyterHub's SharedPasswordAuthenticator, one password for every listed user."""
+    if not password or len(password) < MIN_PASSWORD:
+        raise HubError(f"set {PASSWORD_ENV} to the hub's password (at least {MIN_PASSWORD} characters); "
+                       "no hub starts without one")
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = password
+
+
+def configure_from_env(c) -> None:  # noqa: ANN001
+    """What `ips_nb/live/jupyterhub_config.py` does: `configure` from IPS_NB_HUB_* variables
+    (set by `ips-nb hub`), and the shared password from $IPS_NB_HUB_PASSWORD."""
+    e = os.environ
+    use_shared_password(c, e.get(PASSWORD_ENV))  # first: without it nothing is set up, not even data/hub/
+    configure(c, params_dir=e.get("IPS_NB_HUB_PARAMS", "params"), access=e.get("IPS_NB_HUB_ACCESS") or None,
+              db=e.get("IPS_NB_HUB_DB") or None, reports=e.get("IPS_NB_HUB_REPORTS", "reports"),
+              ip=e.get("IPS_NB_HUB_IP", "127.0.0.1"), port=int(e.get("IPS_NB_HUB_PORT", "8000")),
+              state_dir=e.get("IPS_NB_HUB_STATE", "data/hub"), warm_pool=int(e.get("IPS_NB_HUB_WARM_POOL", str(WARM_POOL))),
+              cull_idle=int(e.get("IPS_NB_HUB_CULL_IDLE", str(CULL_IDLE))),
+              cull_interval=int(e.get("IPS_NB_HUB_CULL_INTERVAL", str(CULL_INTERVAL))),
+              today=date.fromisoformat(e["IPS_NB_HUB_TODAY"]) if e.get("IPS_NB_HUB_TODAY") else None)
+    e.pop(PASSWORD_ENV, None)  # the proxy and the service inherit the hub's environment: not this
+
+
+@dataclass
+class HubOptions:
+    """What `ips-nb hub` was asked for (paths as given; made absolute for the hub process)."""
+
+    port: int = 8000
+    ip: str = "127.0.0.1"
+    db: str | None = None
+    params_dir: str = "params"
+    access: str | None = None
+    reports: str = "reports"
+    state_dir: str = "data/hub"
+    warm_pool: int = WARM_POOL
+    cull_idle: int = CULL_IDLE
+    cull_interval: int = CULL_INTERVAL
+    today: date | None = None
+
+    def env(self, password: str) -> dict[str, str]:
+        env = dict(os.environ, IPS_NB_HUB_PORT=str(self.port), IPS_NB_HUB_IP=self.ip,
+                   IPS_NB_HUB_DB=absolute_db_url(db_url(self.db)),
+                   IPS_NB_HUB_PARAMS=str(Path(self.params_dir).resolve()),
+                   IPS_NB_HUB_REPORTS=str(Path(self.reports).resolve()),
+                   IPS_NB_HUB_STATE=str(Path(self.state_dir).resolve()),
+                   IPS_NB_HUB_WARM_POOL=str(self.warm_pool), IPS_NB_HUB_CULL_IDLE=str(self.cull_idle),
+                   IPS_NB_HUB_CULL_INTERVAL=str(self.cull_interval))
+        env[PASSWORD_ENV] = password
+        env.pop("IPS_NB_HUB_ACCESS", None)
+        env.pop("IPS_NB_HUB_TODAY", None)
+        if self.today:
+            env["IPS_NB_HUB_TODAY"] = self.today.isoformat()
+        if self.access:
+            env["IPS_NB_HUB_ACCESS"] = str(Path(self.access).resolve())
+        return env
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.ip in ("", "0.0.0.0") else self.ip  # noqa: S104 - only for printing
+        return f"http://{host}:{self.port}/"
+
+
+def check(options: HubOptions, password: str | None) -> None:
+    """Everything that would stop the hub, before starting it: password, proxy, access file."""
+    if not password or len(password) < MIN_PASSWORD:
+        raise HubError(f"set {PASSWORD_ENV} to the hub's password (at least {MIN_PASSWORD} characters); "
+                       "no hub starts without one")
+    proxy_command()
+    params = Path(options.params_dir)
+    try:
+        load_access(options.access or params / "access.yaml", params)
+    except AccessError as exc:
+        raise HubError(str(exc)) from None
+
+
+def launch_hub(options: HubOptions, password: str | None = None, **popen: object) -> subprocess.Popen:
+    """Start JupyterHub (`jupyterhub -f ips_nb/live/jupyterhub_config.py`) and return its process."""
+    password = password if password is not None else os.environ.get(PASSWORD_ENV)
+    check(options, password)
+    Path(options.state_dir).mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)]
+    return subprocess.Popen(cmd, env=options.env(password or ""), cwd=str(Path(options.state_dir).resolve()),
+                            **popen)  # type: ignore[arg-type]
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> bool:
+    """True once the hub answers its health check; False if it stopped first or took too long."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            urllib.request.urlopen(url.rstrip("/") + "/hub/health", timeout=2).read()
+            return True
+        except OSError:
+            time.sleep(1.0)  # before the hub has its route, each try is an error line in the proxy's log
+    return False
+
+
+def equivalent_command(options: HubOptions) -> str:
+    """The `jupyterhub -f …` a region would run for the same hub (the password from the environment)."""
+    return (f"IPS_NB_HUB_PARAMS={options.params_dir} IPS_NB_HUB_PORT={options.port} IPS_NB_HUB_IP={options.ip} "
+            f"{PASSWORD_ENV}=… jupyterhub -f {CONFIG_FILE.relative_to(ROOT)}")
+
+
+def run_hub(options: HubOptions) -> int:
+    """`ips-nb hub` in the foreground until Ctrl-C: checks, starts, prints the URL, waits.
+
+    Exit 2 when it cannot start as asked (no password, no proxy, a bad access file)."""
+    try:
+        proc = launch_hub(options)
+    except HubError as exc:
+        print(f"ips-nb: {exc}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda signum, frame: proc.terminate())
+    try:
+        if wait_until_up(options.url, proc):
+            print(f"Hub: {options.url}  (log in as a user named in {options.access or Path(options.params_dir) / 'access.yaml'})")
+            print(f"The same hub without ips-nb: {equivalent_command(options)}")
+            print("Stop with Ctrl-C.", flush=True)
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return 0
