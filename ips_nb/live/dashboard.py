@@ -20,7 +20,7 @@ from typing import Callable
 
 import ipywidgets as W
 
-from ips_nb.pages.agenda import AgendaView
+from ips_nb.pages.agenda import AgendaView, clinician_choices
 from ips_nb.pages.fragments import Chart
 from ips_nb.live.wording import live_labels
 from ips_nb.pages.labels import Labels
@@ -256,30 +256,59 @@ class SupervisionDashboard(Dashboard):
 
 
 class AgendaDashboard(Dashboard):
-    """The weekly agenda: week and consultant choosers over the same sections as the print."""
+    """The weekly agenda: week, team, clinician and consultant choosers over the print's sections.
+
+    Filters narrow the candidates listed, never the rows the rules read (an employer contact
+    logged by another consultant still counts): `AgendaView.of` takes the whole site's data.
+    """
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.week = W.Dropdown(options=week_options(settings.week, self.labels), value=settings.week,
                                description=self.labels("week"))
+        self.team = W.Dropdown(options=[(self.labels("all_teams"), ALL)], value=ALL,
+                               description=self.labels("team"))
+        self.clinician = W.Dropdown(options=[(self.labels("all_clinicians"), ALL)], value=ALL,
+                                    description=self.labels("clinician"))
         self.sections = W.HTML()
         self.view: AgendaView | None = None
         self.start(self.week)
+        self.team.observe(self._on_team, names="value")
+        self.clinician.observe(self._on_filter, names="value")
+
+    def _team_options(self) -> list[tuple[str, str]]:
+        assert self.params is not None
+        return [(self.labels("all_teams"), ALL)] + [(t, t) for t in self.params.teams]
+
+    def _clinician_options(self) -> list[tuple[str, str]]:
+        assert self.params is not None and self.data is not None
+        return [(self.labels("all_clinicians"), ALL)] + clinician_choices(self.data, self.params,
+                                                                          self.team.value or None)
 
     def _load_site(self) -> None:
         super()._load_site()
         self._refill(self.week, week_options(self.settings.week, self.labels), self.week.value, "week")
+        self._refill(self.team, self._team_options(), ALL, "team")
+        self._refill(self.clinician, self._clinician_options(), ALL, "clinician")
+
+    def _on_team(self, change: dict) -> None:
+        """A team narrows the clinician chooser to its clinicians, then the agenda."""
+        if self._quiet:
+            return
+        self._guard(lambda: (self._refill(self.clinician, self._clinician_options(), ALL, "clinician"),
+                             self.refresh()))
 
     def refresh(self) -> None:
         assert self.params is not None and self.data is not None
-        data = for_consultant(self.data, self.consultant.value)
-        self.view = AgendaView.of(data, self.params, Week.parse(self.week.value))
+        self.view = AgendaView.of(self.data, self.params, Week.parse(self.week.value),
+                                  team=self.team.value or None, clinician=self.clinician.value or None,
+                                  consultant=self.consultant.value or None)
         self.head.value = str(self.view.head())
         self.sections.value = str(self.view.sections())
 
     def widget(self) -> W.VBox:
         self.body.children = [self.head, self.sections]
-        return W.VBox([self._controls(self.week), self.error, self.body])
+        return W.VBox([self._controls(self.week, self.team, self.clinician), self.error, self.body])
 
 
 WARM_UP_SITE = "-warm-up-"  # not a site id (those start with a letter or digit): no rows at all

@@ -229,7 +229,7 @@ class HubHomeHandler(PageHandler):
             if overviews:
                 extras.append({"href": f"{base}reports/overview/{overviews[0].name}", "title": L("overview_title")})
             if (reports / "index.html").is_file():
-                extras.append({"href": f"{base}reports/index.html", "title": L("all_reports")})
+                extras.append({"href": f"{base}reports/index.html", "title": L("all_reports_and_runs")})
         self.set_header("Cache-Control", "no-store")
         self.write(str(render("live/hub_home.html.j2", lang=lang, title=L("dashboards"),
                               heading=L("your_dashboards"), user_line=L("signed_in_as", user=user.username),

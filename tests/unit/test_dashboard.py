@@ -103,6 +103,35 @@ def test_agenda_week_and_consultant(settings):
     assert "uge 47" in board.head.value
 
 
+def test_agenda_filters_by_team_and_clinician(settings):
+    """A team narrows the clinician chooser to its clinicians and the agenda to their candidates;
+    the page's JSON-equal view is the same as the team agenda's."""
+    import re
+
+    from ips_nb.pages.agenda import AgendaView
+
+    board = AgendaDashboard(settings)
+    ids = lambda html: set(re.findall(r"aar-c\d{3}", html))  # noqa: E731
+    everyone = ids(board.sections.value)
+    assert [label for label, _ in board.team.options][1:] == board.params.teams
+    clinicians_all = len(board.clinician.options)
+    team = board.params.teams[0]
+    board.team.value = team
+    assert 1 < len(board.clinician.options) < clinicians_all
+    in_team = ids(board.sections.value)
+    expected = AgendaView.of(board.data, board.params, board.view.week, team=team)
+    assert in_team == ids(str(expected.sections())) and in_team < everyone
+    one = board.clinician.options[1][1]
+    board.clinician.value = one
+    mine = ids(board.sections.value)
+    assert mine <= in_team
+    cand = board.data.candidates.set_index("candidate_id")["clinician_id"]
+    listed = {c for s in board.view.agenda["sections"] for c in (e["candidate_id"] for e in s["candidates"])}
+    assert all(cand[c] == one for c in listed)
+    board.team.value = ""
+    assert board.clinician.value == "" and ids(board.sections.value) == everyone
+
+
 def test_error_is_a_sentence_and_the_traceback_goes_to_the_log(settings, monkeypatch, capfd):
     board = SupervisionDashboard(settings)
 

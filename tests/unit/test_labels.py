@@ -73,6 +73,7 @@ COUNTED = {
 # Uncounted labels with a placeholder, and why no plural is needed.
 UNCOUNTED_WITH_A_NUMBER = {
     "week_n": "an ordinal: uge 47, vecka 47",
+    "signed_in_as": "a user name, not a number",
     "fidelity_incomplete": "the noun follows the fixed 25: 1 af 25 punkter",
     "estimate_score": "a score, no noun",
     "unit_per_fte": "a rate with a decimal: 20,0 borgere",
