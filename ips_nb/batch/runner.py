@@ -279,25 +279,25 @@ def _mark_failure(nb: NotebookNode, reason: str, cell: int | None = None) -> Not
     A red banner on top says what happened; with `cell` (the cell that was running) an anchor just
     before that cell says it again. Both carry papermill's error tag, so a re-run removes them.
     """
-    from html import escape
-
     import nbformat
+    from markupsafe import Markup
     from papermill.execute import ERROR_MARKER_TAG, ERROR_STYLE, remove_error_markers
 
+    from ips_nb.pages.render import environment
+
+    marks = environment().get_template("batch/failure_marks.html.j2").module
+    style = Markup(ERROR_STYLE)  # papermill's own attribute text
     running = nb.cells[cell] if cell is not None and 0 <= cell < len(nb.cells) else None
     nb = nbformat.v4.upgrade(remove_error_markers(nb))
-    where = ""
+    count = None
     if running is not None:
         index = next((i for i, c in enumerate(nb.cells) if c is running), 0)
-        anchor = nbformat.v4.new_markdown_cell(
-            f'<span id="papermill-error-cell" {ERROR_STYLE}>Execution stopped in the cell below: '
-            f"{escape(reason)}</span>")
+        anchor = nbformat.v4.new_markdown_cell(str(marks.anchor(style, reason)))
         anchor.metadata["tags"] = [ERROR_MARKER_TAG]
         nb.cells.insert(index, anchor)
         count = running.get("execution_count")
-        where = f" at '<a href=\"#papermill-error-cell\">In [{count if count is not None else ' '}]</a>'"
-    banner = nbformat.v4.new_markdown_cell(
-        f"<span {ERROR_STYLE}>This notebook did not finish: {escape(reason)}{where}.</span>")
+        count = " " if count is None else count
+    banner = nbformat.v4.new_markdown_cell(str(marks.banner(style, reason, count)))
     banner.metadata["tags"] = [ERROR_MARKER_TAG]
     nb.cells.insert(0, banner)
     return nb
