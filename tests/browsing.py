@@ -56,9 +56,16 @@ def serving(site: str, db: str, params_dir: str, log, today, **options):
                 time.sleep(0.2)
         yield base, log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 20)
+
+
+def stop_process(proc, timeout: float) -> None:
+    """Terminate a server the test started; kill it if it does not end within `timeout` seconds."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from browsing import free_port
+from browsing import free_port, stop_process
 from conftest import DEMO_TODAY, ROOT, need_system
 
 pytestmark = pytest.mark.system
@@ -71,12 +71,7 @@ def hub(demo_db, params_dir, tmp_path_factory):
         yield options.url, proc, log
     finally:
         started |= {p.pid for p in _tree(proc.pid)}
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 60)
         left = [p for p in (psutil.Process(pid) for pid in started if psutil.pid_exists(pid))
                 if p.status() != psutil.STATUS_ZOMBIE]
         for p in left:

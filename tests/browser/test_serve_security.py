@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from browsing import free_port, open_guarded
+from browsing import free_port, open_guarded, stop_process
 from conftest import DEMO_TODAY, ROOT
 
 pytestmark = pytest.mark.system
@@ -56,12 +56,7 @@ def _printed(log: Path, proc: subprocess.Popen, timeout: float = 60) -> dict[str
 
 def _stop(proc: subprocess.Popen) -> None:
     children = psutil.Process(proc.pid).children(recursive=True)
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc, 30)
     gone, alive = psutil.wait_procs(children, timeout=20)
     for p in alive:
         p.kill()
