@@ -110,9 +110,11 @@ def test_params_load_and_match_the_data(site):
 
 
 def test_every_site_in_params_dir_loads():
-    for path in sorted(PARAMS.glob("*.yaml")):
-        if path.stem != "defaults":
-            load_params(PARAMS, path.stem)
+    from ips_nb.data.params import site_ids
+
+    assert site_ids(PARAMS) == sorted(demo.DEMO_SITES)  # defaults.yaml and access.yaml are not sites
+    for site in site_ids(PARAMS):
+        load_params(PARAMS, site)
 
 
 # --------------------------------------------------------------------------- anchoring
