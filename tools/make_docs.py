@@ -53,7 +53,9 @@ TABLE_NOTES = {
               "with `discharged` on the `discharge_date` (a warning when it does not).",
     "goals": "The candidate's own goals for work or education.",
     "actions": "Agreed next steps, each with an owner and a due date; open ones appear on the "
-               "weekly conference agenda.",
+               "weekly conference agenda. Actions added on the agenda dashboard are exported "
+               "too; a re-import of the site keeps them unless the source carries the same "
+               "`action_id`.",
     "contacts": "Every contact with a candidate: meetings, employer contacts made for them, "
                 "interviews, benefits counselling.",
     "employer_contacts": "The consultants' contacts with employers (job development), with or "
@@ -64,7 +66,10 @@ TABLE_NOTES = {
                 "25 items are there, each once.",
     "supervision": "Supervision sessions held at the site.",
     "conferences": "The weekly treatment-team conference: one row per candidate discussed. A row "
-                   "without `candidate_id` only records that the conference took place.",
+                   "without `candidate_id` only records that the conference took place. Rows "
+                   "recorded on the agenda dashboard are exported with their `decision` and "
+                   "`recorded_by`; a re-import of the site keeps what was recorded there unless "
+                   "the source carries the same row (same site, date and candidate).",
 }
 
 # Notes for columns, where the name alone does not say enough. A note declared on the Column in
@@ -119,6 +124,9 @@ COLUMN_NOTES = {
                                      "conference met",
     ("conferences", "consultant_id"): "the IPS consultant who attended",
     ("conferences", "team"): "the clinician team whose conference it was",
+    ("conferences", "decision"): "what the conference decided for the candidate (at most 500 "
+                                 "characters; never a CPR number)",
+    ("conferences", "recorded_by"): "who recorded the decision",
 }
 
 INTRO = """\

@@ -55,6 +55,8 @@ class Outcome:
     rows: dict[str, int] = field(default_factory=dict)
     written: bool = False
     created: bool = False  # the import made a new database
+    # rows recorded at the conference (origin 'conference') the import kept, per table
+    kept: dict[str, int] = field(default_factory=dict)
 
 
 def key_file() -> Path:
@@ -272,9 +274,10 @@ def import_source(source: str | Path, url: str, params_dir: str | Path, *,
         return Outcome(2, problems + [problem(exc.where, None, None, None, exc.message)],
                        checked.sites, checked.rows)
     engine = store.connect(url)
+    kept: dict[str, int] = {}
     try:
         _create_schema(engine)
-        store.write_sites(engine, checked.frames, key)
+        store.write_sites(engine, checked.frames, key, kept)
     except store.KeyMismatch as exc:  # another import recorded another key meanwhile
         problems.append(mismatch(choice.label, key, exc.stored))
         return Outcome(2, problems, checked.sites, checked.rows)
@@ -291,7 +294,8 @@ def import_source(source: str | Path, url: str, params_dir: str | Path, *,
         return Outcome(2, problems, checked.sites, checked.rows)
     finally:
         engine.dispose()
-    return Outcome(0, problems, checked.sites, checked.rows, written=True, created=created)
+    return Outcome(0, problems, checked.sites, checked.rows, written=True, created=created,
+                   kept={name: n for name, n in kept.items() if n})
 
 
 # --- re-key -------------------------------------------------------------------------------------

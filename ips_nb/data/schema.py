@@ -145,6 +145,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("conferences", (
         C("site", required=True), C("date", "date", required=True),
         C("candidate_id", ref="candidates"), C("consultant_id", ref="consultants"), C("team"),
+        C("decision"), C("recorded_by"),
     )),
 )}
 
@@ -171,6 +172,25 @@ KEY_COLUMNS = ("slot", "fingerprint")  # slot is always 1: the table never holds
 # export is only ever re-imported into a database keyed alike.
 HASH_COLUMN = "cpr_hash"
 HASH_KEY_COLUMN = "cpr_key"
+
+
+# Rows of `conferences` and `actions` carry, in the store only (never in a file), where they came
+# from: 'source' (an import) or 'conference' (recorded on the agenda dashboard, data.conference).
+# A re-import of the site keeps the 'conference' rows unless the source now carries the same row
+# (conferences: the same site, date and candidate; actions: the same action_id).
+ORIGIN_COLUMN = "origin"
+ORIGIN_TABLES = ("conferences", "actions")
+ORIGINS = ("source", "conference")
+
+# The conference writes' limits on free text (data.conference); a text that looks like a CPR
+# number or personnummer is refused whatever its length.
+DECISION_MAX = 500
+DESCRIPTION_MAX = 300
+
+# The store's append-only record of every write made on the dashboard (data.conference): who,
+# when (UTC), site, table, row key, what (insert/update), the row before and after as JSON.
+# No import, replace or export touches it.
+AUDIT_TABLE = "audit"
 
 
 def date_columns(table: str) -> list[str]:

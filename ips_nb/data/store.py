@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from ips_nb.data.schema import KEY_COLUMNS, KEY_TABLE, TABLES, TABLE_ORDER, stored_columns
+from ips_nb.data.schema import (AUDIT_TABLE, KEY_COLUMNS, KEY_TABLE, ORIGIN_COLUMN, ORIGIN_TABLES,
+                                 TABLES, TABLE_ORDER, stored_columns)
 
 DEFAULT_DB = "sqlite:///data/ips.db"
 
@@ -41,6 +42,9 @@ def _metadata() -> sa.MetaData:
             cols.append(sa.Column(colname, _TYPES[c.kind](), nullable=not c.required,
                                   primary_key=(colname == table.key),
                                   index=(colname == "site")))
+        if name in ORIGIN_TABLES:  # where the row came from (schema.ORIGIN_COLUMN): store only
+            cols.append(sa.Column(ORIGIN_COLUMN, sa.String, nullable=False, default="source",
+                                  server_default="source"))
         sa.Table(name, md, *cols)
     return md
 
@@ -61,6 +65,27 @@ KEY = sa.Table(KEY_TABLE, KEY_METADATA,
                          primary_key=True),
                sa.Column(KEY_COLUMNS[1], sa.String(64), nullable=False))
 _LOCK = 4711  # PostgreSQL advisory lock: one writer at a time
+
+# The append-only audit of the conference writes (schema.AUDIT_TABLE), apart from the exchange
+# tables like the key: no import, replace or export walks it. Made by the first conference write
+# (data.conference), not by an import.
+AUDIT_METADATA = sa.MetaData()
+AUDIT = sa.Table(AUDIT_TABLE, AUDIT_METADATA,
+                 sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                 sa.Column("at", sa.DateTime, nullable=False),  # UTC, without zone
+                 sa.Column("user", sa.String, nullable=False),
+                 sa.Column("site", sa.String, nullable=False, index=True),
+                 sa.Column("table", sa.String, nullable=False),
+                 sa.Column("row_key", sa.String, nullable=False),
+                 sa.Column("candidate_id", sa.String, nullable=True, index=True),
+                 sa.Column("action", sa.String, nullable=False),
+                 sa.Column("before", sa.Text, nullable=True),
+                 sa.Column("after", sa.Text, nullable=True))
+
+# Columns a database made by an earlier version may lack in a table it has: added by the next
+# import (create_schema), read as empty until then.
+LATER_COLUMNS = {"conferences": ("decision", "recorded_by", ORIGIN_COLUMN),
+                 "actions": (ORIGIN_COLUMN,)}
 
 
 class StoreError(Exception):
@@ -225,6 +250,53 @@ def connect(url: str | None = None) -> sa.Engine:
 def create_schema(engine: sa.Engine) -> None:
     METADATA.create_all(engine)
     KEY_METADATA.create_all(engine)
+    _add_later_columns(engine)
+
+
+def _add_later_columns(engine: sa.Engine) -> None:
+    """Give a table made by an earlier version the columns added since (LATER_COLUMNS)."""
+    with engine.connect() as conn:
+        missing = _missing_columns(conn)
+    if not missing:
+        return
+    with engine.begin() as conn:
+        prep = conn.dialect.identifier_preparer
+        for name, cols in missing.items():
+            for col in cols:
+                c = METADATA.tables[name].c[col]
+                extra = " NOT NULL DEFAULT 'source'" if col == ORIGIN_COLUMN else ""
+                conn.exec_driver_sql(f"ALTER TABLE {prep.quote(name)} ADD COLUMN "
+                                     f"{prep.quote(col)} {c.type.compile(conn.dialect)}{extra}")
+
+
+def _missing_columns(conn: sa.Connection) -> dict[str, list[str]]:
+    """LATER_COLUMNS a present table lacks, with one SELECT (so a read transaction may ask)."""
+    if conn.dialect.name == "sqlite":
+        q = sa.text("SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
+                    "WHERE m.type = 'table' AND m.name IN :names")
+    elif conn.dialect.name == "postgresql":
+        q = sa.text("SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name IN :names")
+    else:
+        inspector = sa.inspect(conn)
+        have = {(n, c["name"]) for n in LATER_COLUMNS if inspector.has_table(n)
+                for c in inspector.get_columns(n)}
+        q = None
+    if q is not None:
+        names = sa.bindparam("names", expanding=True)
+        have = set(map(tuple, conn.execute(q.bindparams(names), {"names": sorted(LATER_COLUMNS)})))
+    tables = {n for n, _ in have}
+    return {n: [c for c in cols if (n, c) not in have] for n, cols in LATER_COLUMNS.items()
+            if n in tables and any((n, c) not in have for c in cols)}
+
+
+def readable_columns(conn: sa.Connection, name: str, missing: dict[str, list[str]]) -> list:
+    """A table's columns a read selects: never the CPR hash nor the origin; a later column the
+    database lacks is read as NULL."""
+    t = METADATA.tables[name]
+    gone = set(missing.get(name, ()))
+    return [sa.null().label(c.name) if c.name in gone else c for c in t.columns
+            if c.name not in ("cpr_hash", ORIGIN_COLUMN)]
 
 
 @contextmanager
@@ -355,9 +427,10 @@ def load_site(engine: sa.Engine, site: str) -> SiteData:
     fetched: dict[str, tuple[list[str], list[tuple]]] = {}
     with snapshot(engine) as conn:
         present = present_tables(conn)
+        missing = _missing_columns(conn)
         for name in TABLE_ORDER:
             t = METADATA.tables[name]
-            cols = [c for c in t.columns if c.name != "cpr_hash"]
+            cols = readable_columns(conn, name, missing)
             if name not in present:  # a later table an earlier version's database lacks: empty
                 fetched[name] = ([c.name for c in cols], [])
                 continue
@@ -393,14 +466,43 @@ def sites_in_db(engine: sa.Engine) -> list[str]:
         return sorted(r[0] for r in conn.execute(sa.select(t.c.site).distinct()))
 
 
-def replace_sites(conn: sa.Connection, rows: dict[str, list[dict]], sites: set[str]) -> None:
-    """Within the caller's transaction: delete these sites' rows, then insert the new ones."""
+def replace_sites(conn: sa.Connection, rows: dict[str, list[dict]], sites: set[str]) -> dict[str, int]:
+    """Within the caller's transaction: delete these sites' rows, then insert the new ones.
+
+    Rows recorded at the conference (origin 'conference', data.conference) are kept unless the
+    new rows carry the same row (conferences: same site, date and candidate; actions: same
+    action_id) or their candidate is no longer the site's. Returns how many were kept per table.
+    """
+    listed = sorted(sites)
+    kept: dict[str, int] = {}
+    candidates = {(r["site"], r["candidate_id"]) for r in rows.get("candidates", [])}
     for name in reversed(TABLE_ORDER):
         t = METADATA.tables[name]
-        conn.execute(t.delete().where(t.c.site.in_(sorted(sites))))
+        if name not in ORIGIN_TABLES:
+            conn.execute(t.delete().where(t.c.site.in_(listed)))
+            continue
+        ours = t.c[ORIGIN_COLUMN] == "conference"
+        conn.execute(t.delete().where(t.c.site.in_(listed), sa.not_(ours)))
+        if name == "conferences":
+            same = {(r["site"], r["date"], r["candidate_id"]) for r in rows.get(name, [])}
+            found = conn.execute(sa.select(t.c.site, t.c.date, t.c.candidate_id)
+                                 .where(t.c.site.in_(listed), ours)).all()
+            drop = [tuple(r) for r in found if tuple(r) in same or (r[0], r[2]) not in candidates]
+            for site, day, cid in drop:
+                conn.execute(t.delete().where(t.c.site == site, t.c.date == day,
+                                              t.c.candidate_id == cid, ours))
+        else:
+            same = {r["action_id"] for r in rows.get(name, [])}
+            found = conn.execute(sa.select(t.c.action_id, t.c.site, t.c.candidate_id)
+                                 .where(t.c.site.in_(listed), ours)).all()
+            drop = [r[0] for r in found if r[0] in same or (r[1], r[2]) not in candidates]
+            if drop:
+                conn.execute(t.delete().where(t.c.action_id.in_(drop)))
+        kept[name] = len(found) - len(drop)
     for name in TABLE_ORDER:
         if rows.get(name):
             conn.execute(METADATA.tables[name].insert(), rows[name])
+    return kept
 
 
 def fingerprint(engine: sa.Engine, site: str | None = None) -> str:
@@ -410,11 +512,12 @@ def fingerprint(engine: sa.Engine, site: str | None = None) -> str:
     h = hashlib.sha256()
     with snapshot(engine) as conn:
         present = present_tables(conn)
+        missing = _missing_columns(conn)
         for name in TABLE_ORDER:
             if name not in present:
                 continue  # a later table not made yet holds no rows, as an empty one
             t = METADATA.tables[name]
-            q = sa.select(*t.columns)
+            q = sa.select(*[c for c in t.columns if c.name not in missing.get(name, ())])
             if site:
                 q = q.where(t.c.site == site)
             for r in sorted(conn.execute(q).all(), key=lambda r: tuple(map(str, r))):
@@ -472,11 +575,14 @@ def to_rows(frames: dict[str, pd.DataFrame], key: bytes) -> dict[str, list[dict]
     return out
 
 
-def write_sites(engine: sa.Engine, frames: dict[str, pd.DataFrame], key: bytes) -> set[str]:
+def write_sites(engine: sa.Engine, frames: dict[str, pd.DataFrame], key: bytes,
+                kept: dict[str, int] | None = None) -> set[str]:
     """Replace the sites present in `frames` with their rows, all in one transaction.
 
     The first write records the key's fingerprint; a later write with another key raises
     KeyMismatch and writes nothing, because its pseudonyms would not match the stored ones.
+    `kept`, when given, is filled with how many rows recorded at the conference were kept per
+    table (replace_sites).
     """
     from ips_nb.data.identity import key_fingerprint
 
@@ -485,7 +591,9 @@ def write_sites(engine: sa.Engine, frames: dict[str, pd.DataFrame], key: bytes) 
     sites = {r["site"] for name in rows for r in rows[name]}
     with _write_transaction(engine) as conn:
         _settle_key(conn, key_fingerprint(key))
-        replace_sites(conn, rows, sites)
+        counted = replace_sites(conn, rows, sites)
+    if kept is not None:
+        kept.update(counted)
     return sites
 
 

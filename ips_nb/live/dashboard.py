@@ -10,6 +10,7 @@ site's language; the traceback goes to the server's log (the kernel's real stder
 """
 from __future__ import annotations
 
+import html
 import os
 import sys
 import traceback
@@ -57,6 +58,9 @@ class Settings:
     params_dir: str
     lang: str = "en"
     user: str | None = None
+    # the server found the user may record the conference for the pinned site (conference mode);
+    # never from the page. Writing needs a user too: every write names who made it.
+    can_write: bool = False
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -70,7 +74,8 @@ class Settings:
                    db_url=e.get("IPS_NB_SERVE_DB_URL") or None,
                    params_dir=e.get("IPS_NB_SERVE_PARAMS_DIR") or "params",
                    lang=e.get("IPS_NB_SERVE_LANG") or "en",
-                   user=e.get("IPS_NB_SERVE_USER") or None)
+                   user=e.get("IPS_NB_SERVE_USER") or None,
+                   can_write=e.get("IPS_NB_SERVE_CAN_WRITE") == "1")
 
 
 def site_choices(settings: Settings) -> list[str]:
@@ -272,6 +277,9 @@ class AgendaDashboard(Dashboard):
                                     description=self.labels("clinician"))
         self.sections = W.HTML()
         self.view: AgendaView | None = None
+        # conference mode: only for a user the server lets write, on a pinned site
+        if settings.can_write and settings.user and settings.site:
+            self.conference = ConferencePanel(self)
         self.start(self.week)
         self.team.observe(self._on_team, names="value")
         self.clinician.observe(self._on_filter, names="value")
@@ -305,10 +313,192 @@ class AgendaDashboard(Dashboard):
                                   consultant=self.consultant.value or None)
         self.head.value = str(self.view.head())
         self.sections.value = str(self.view.sections())
+        if self.conference is not None:
+            self.conference.update(self.view.agenda)
 
     def widget(self) -> W.VBox:
         self.body.children = [self.head, self.sections]
+        if self.conference is not None:
+            self.body.children = [self.head, self.conference.widget(), self.sections]
         return W.VBox([self._controls(self.week, self.team, self.clinician), self.error, self.body])
+
+    conference: "ConferencePanel | None" = None
+
+    def agenda_conference_date(self) -> date:
+        """The day of the conference of the week shown (what a decision is recorded for)."""
+        assert self.view is not None
+        return date.fromisoformat(self.view.agenda["conference_date"])
+
+    def reload(self) -> None:
+        """The site's rows read again (after a save) and the agenda rebuilt from them."""
+        assert self.params is not None
+        self.params, self.data = load(self.settings, self.site.value)
+        self.refresh()
+
+
+# What the conference mode says, per language (kept beside the panel until the catalogues
+# carry these keys).
+CONFERENCE_WORDS = {
+    "en": {"title": "Record the conference", "candidate": "Candidate", "decision": "Decision",
+           "save_decision": "Mark discussed", "description": "Action", "owner": "Owner",
+           "due": "Due", "add_action": "Add action", "open_action": "Open action",
+           "done": "Done on", "mark_done": "Mark done", "reload": "Reload", "saved": "Saved.",
+           "conflict": "{user} changed this candidate at {at}: reload to see it, then save again.",
+           "refused": "Not saved: {field} {message}", "failed": "Not saved: the database could "
+           "not be written; try again."},
+    "da": {"title": "Registrér konferencen", "candidate": "Borger", "decision": "Beslutning",
+           "save_decision": "Markér drøftet", "description": "Handling", "owner": "Ansvarlig",
+           "due": "Frist", "add_action": "Tilføj handling", "open_action": "Åben handling",
+           "done": "Udført den", "mark_done": "Markér udført", "reload": "Genindlæs",
+           "saved": "Gemt.", "conflict": "{user} ændrede denne borger {at}: genindlæs for at se "
+           "det, og gem så igen.", "refused": "Ikke gemt: {field} {message}",
+           "failed": "Ikke gemt: databasen kunne ikke skrives; prøv igen."},
+    "sv": {"title": "Registrera konferensen", "candidate": "Deltagare", "decision": "Beslut",
+           "save_decision": "Markera diskuterad", "description": "Åtgärd", "owner": "Ansvarig",
+           "due": "Senast", "add_action": "Lägg till åtgärd", "open_action": "Öppen åtgärd",
+           "done": "Klar den", "mark_done": "Markera klar", "reload": "Ladda om",
+           "saved": "Sparat.", "conflict": "{user} ändrade denna deltagare {at}: ladda om för att "
+           "se det och spara sedan igen.", "refused": "Inte sparat: {field} {message}",
+           "failed": "Inte sparat: databasen kunde inte skrivas; försök igen."},
+}
+
+
+class ConferencePanel:
+    """Conference mode of the agenda: per candidate on the agenda, mark discussed with a decision,
+    add an action, mark an open action done (ips_nb.data.conference).
+
+    The site and the user are the server's (Settings), never the page's. The version of the
+    candidate is the one read when the candidate was chosen or the agenda reloaded, so a save
+    after someone else's is refused with who and when, and a Reload button, instead of
+    overwriting. Every message is shown escaped; a refused text is never echoed.
+    """
+
+    def __init__(self, board: "AgendaDashboard") -> None:
+        from ips_nb.data.schema import ACTION_OWNERS
+
+        self.board = board
+        w = CONFERENCE_WORDS.get(board.settings.lang, CONFERENCE_WORDS["en"])
+        self.words = w
+        self.versions: dict[str, int] = {}
+        self.candidate = W.Dropdown(options=[], description=w["candidate"])
+        self.decision = W.Textarea(description=w["decision"], layout=W.Layout(width="40em"))
+        self.save_decision = W.Button(description=w["save_decision"])
+        self.description = W.Text(description=w["description"])
+        self.owner = W.Dropdown(options=list(ACTION_OWNERS), value=ACTION_OWNERS[0],
+                                description=w["owner"])
+        self.due = W.Text(description=w["due"], placeholder="YYYY-MM-DD")
+        self.add = W.Button(description=w["add_action"])
+        self.open_action = W.Dropdown(options=[], description=w["open_action"])
+        self.done = W.Text(description=w["done"], placeholder="YYYY-MM-DD")
+        self.mark = W.Button(description=w["mark_done"])
+        self.status = W.HTML()
+        self.reload_button = W.Button(description=w["reload"], layout=W.Layout(display="none"))
+        self.save_decision.on_click(lambda _: self.save("decision"))
+        self.add.on_click(lambda _: self.save("action"))
+        self.mark.on_click(lambda _: self.save("done"))
+        self.reload_button.on_click(lambda _: self.reload())
+        self.candidate.observe(lambda _: self._chosen(), names="value")
+        self.agenda: dict = {}
+
+    def widget(self) -> W.VBox:
+        return W.VBox([W.HTML(f"<h3>{html.escape(self.words['title'])}</h3>"), self.candidate,
+                       W.HBox([self.decision, self.save_decision]),
+                       W.HBox([self.description, self.owner, self.due, self.add]),
+                       W.HBox([self.open_action, self.done, self.mark]),
+                       W.HBox([self.status, self.reload_button])]).add_class("ips-conference")
+
+    def _engine(self):
+        return connect(self.board.settings.db_url)
+
+    def _site(self) -> str:
+        return str(self.board.site.value)
+
+    def update(self, agenda: dict) -> None:
+        """The agenda shown changed: its candidates (each once), their versions read again."""
+        self.agenda = agenda
+        seen: dict[str, str] = {}
+        for section in agenda["sections"]:
+            for c in section["candidates"]:
+                seen.setdefault(c["candidate_id"], f"{c['candidate_id']} {c.get('initials') or ''}".strip())
+        current = self.candidate.value
+        options = [(label, cid) for cid, label in seen.items()]
+        self.candidate.options = options
+        self.candidate.value = current if current in seen else (options[0][1] if options else None)
+        self._chosen()
+
+    def _chosen(self) -> None:
+        from ips_nb.data.conference import candidate_version
+
+        cid = self.candidate.value
+        actions: dict[str, str] = {}
+        for section in self.agenda.get("sections", []):
+            for c in section["candidates"]:
+                if c["candidate_id"] == cid:
+                    for a in c["actions"]:
+                        actions[a["action_id"]] = f"{a['due_date']} · {a['description'] or ''}"
+        self.open_action.options = [(label, aid) for aid, label in actions.items()]
+        self.open_action.value = next(iter(actions), None)
+        if cid is None:
+            return
+        engine = self._engine()
+        try:
+            self.versions[cid] = candidate_version(engine, self._site(), cid)[0]
+        finally:
+            engine.dispose()
+
+    def _say(self, text: str, conflict: bool = False) -> None:
+        self.status.value = f"<span class='ips-conference-status'>{html.escape(text)}</span>"
+        self.reload_button.layout.display = "" if conflict else "none"
+
+    def reload(self) -> None:
+        self.board._guard(self.board.reload)
+        self._say("")
+
+    def save(self, what: str) -> None:
+        """One save: written in one transaction, then the agenda reloaded so it shows at once."""
+        from ips_nb.data import conference as conf
+
+        cid = self.candidate.value
+        if cid is None:
+            return
+        settings, site = self.board.settings, self._site()
+        version = self.versions.get(cid, 0)
+        engine = self._engine()
+        try:
+            if what == "decision":
+                day = self.board.agenda_conference_date()
+                conf.record_decision(engine, site, cid, day, self.board.team.value or None,
+                                     self.decision.value, settings.user, version)
+            elif what == "action":
+                conf.add_action(engine, site, cid, self.description.value, self.owner.value,
+                                self.due.value, settings.user, version,
+                                created=self.board.agenda_conference_date())
+            else:
+                if self.open_action.value is None:
+                    return
+                conf.mark_done(engine, site, self.open_action.value, self.done.value,
+                               settings.user, version)
+        except conf.Conflict as exc:
+            at = exc.at.strftime("%Y-%m-%d %H:%M UTC") if exc.at else "?"
+            self._say(self.words["conflict"].format(user=exc.user or "?", at=at), conflict=True)
+            return
+        except conf.WriteRefused as exc:
+            self._say(self.words["refused"].format(field=exc.field, message=exc.message))
+            return
+        except Exception:  # noqa: BLE001 - a person gets a sentence, the log gets the traceback
+            _server_log(f"ips-nb conference save failed (site {site}):\n{traceback.format_exc()}")
+            self._say(self.words["failed"])
+            return
+        finally:
+            engine.dispose()
+        if what == "decision":
+            self.decision.value = ""
+        elif what == "action":
+            self.description.value = self.due.value = ""
+        else:
+            self.done.value = ""
+        self.board._guard(self.board.reload)
+        self._say(self.words["saved"])
 
 
 WARM_UP_SITE = "-warm-up-"  # not a site id (those start with a letter or digit): no rows at all

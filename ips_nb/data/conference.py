@@ -1,0 +1,287 @@
+"""What the team records at the conference: a decision per candidate, new actions, actions done.
+
+Each write is one transaction that holds the store's write lock from its first statement
+(SQLite: BEGIN IMMEDIATE; PostgreSQL: the advisory lock an import takes), so two saves, or a
+save and an import, queue instead of interleaving. Inside it:
+
+- the free text is checked first, and a refused text is never stored, logged or echoed: a text
+  that looks like a CPR number or personnummer (10 or 12 digits, with or without a dash, space
+  or +; problems._IDENTITY) is refused, and so is a text longer than its cap
+  (schema.DECISION_MAX, schema.DESCRIPTION_MAX) or an owner outside the schema's choices;
+- the candidate must be the site's and have consent;
+- the candidate's version is compared with the one the writer saw: the version is the number of
+  audit rows for that candidate, so any save to the candidate since (a decision, an action, an
+  action done) raises Conflict(user, at) instead of being overwritten; the writer reloads and
+  saves again. Of two people saving at once, one lands and the other gets Conflict: nothing is
+  lost silently;
+- the change is written, with origin 'conference' (kept by a re-import, see
+  store.replace_sites), and one row is appended to the audit table (who, when in UTC, site,
+  table, row key, what, the row before and after as JSON). Nothing updates or deletes an audit
+  row; the database refuses it (a trigger on SQLite and PostgreSQL).
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+
+from ips_nb.data import store
+from ips_nb.data.problems import _IDENTITY
+from ips_nb.data.schema import ACTION_OWNERS, DECISION_MAX, DESCRIPTION_MAX, ORIGIN_COLUMN
+
+USER_MAX = 100
+TEAM_MAX = 100
+CONFERENCE = "conference"
+
+
+class WriteRefused(Exception):
+    """A value is not fit to store; `message` says why, and never repeats the value."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+class Conflict(Exception):
+    """Someone else saved to the candidate since the writer's version: who and when (UTC)."""
+
+    def __init__(self, user: str | None, at: datetime | None, version: int):
+        when = at.strftime("%Y-%m-%d %H:%M UTC") if at else "meanwhile"
+        super().__init__(f"{user or 'someone'} changed this candidate at {when}; reload to see it")
+        self.user, self.at, self.version = user, at, version
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A write that landed: the row's key and the candidate's new version."""
+
+    key: str
+    version: int
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+def looks_like_identity(text: str) -> bool:
+    return bool(_IDENTITY.search(text))
+
+
+def check_text(field: str, value: object, limit: int, *, required: bool = True) -> str | None:
+    """The text stripped, or WriteRefused: empty (when required), too long, or CPR-looking."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise WriteRefused(field, "is empty: write a few words")
+        return None
+    if not isinstance(value, str):
+        raise WriteRefused(field, "must be text")
+    text = value.strip()
+    if looks_like_identity(text):
+        raise WriteRefused(field, "looks like it holds a CPR number or personnummer, which is never "
+                                  "stored here; write it without the number")
+    if len(text) > limit:
+        raise WriteRefused(field, f"is {len(text)} characters long; at most {limit}")
+    return text
+
+
+def check_date(field: str, value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise WriteRefused(field, "is not a date (give it as YYYY-MM-DD)")
+
+
+def check_owner(value: object) -> str:
+    if value not in ACTION_OWNERS:
+        raise WriteRefused("owner", f"must be one of {', '.join(ACTION_OWNERS)}")
+    return str(value)
+
+
+def _user(user: object) -> str:
+    return check_text("user", user, USER_MAX)
+
+
+# --- the audit table ----------------------------------------------------------------------------
+
+_SQLITE_GUARD = ("CREATE TRIGGER IF NOT EXISTS audit_no_{what} BEFORE {WHAT} ON audit "
+                 "BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END")
+_PG_GUARD = [
+    "CREATE OR REPLACE FUNCTION ips_nb_audit_append_only() RETURNS trigger AS $$ BEGIN "
+    "RAISE EXCEPTION 'the audit is append-only'; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit "
+    "FOR EACH ROW EXECUTE FUNCTION ips_nb_audit_append_only()",
+    "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit "
+    "FOR EACH STATEMENT EXECUTE FUNCTION ips_nb_audit_append_only()",
+]
+
+
+def _ensure_audit(conn: sa.Connection) -> None:
+    """Within the write transaction: make the audit table and its append-only guard once."""
+    if sa.inspect(conn).has_table(store.AUDIT.name):
+        return
+    store.AUDIT_METADATA.create_all(conn)
+    if conn.dialect.name == "sqlite":
+        for what in ("update", "delete"):
+            conn.exec_driver_sql(_SQLITE_GUARD.format(what=what, WHAT=what.upper()))
+    elif conn.dialect.name == "postgresql":
+        for sql in _PG_GUARD:
+            conn.exec_driver_sql(sql)
+
+
+def _plain(row: dict | None) -> str | None:
+    if row is None:
+        return None
+    return json.dumps({k: (v.isoformat() if isinstance(v, (date, datetime)) else v)
+                       for k, v in row.items()}, sort_keys=True, ensure_ascii=False)
+
+
+def _audit(conn: sa.Connection, user: str, site: str, table: str, key: str, candidate_id: str,
+           action: str, before: dict | None, after: dict | None) -> None:
+    conn.execute(store.AUDIT.insert(), {
+        "at": datetime.now(timezone.utc).replace(tzinfo=None), "user": user, "site": site,
+        "table": table, "row_key": key, "candidate_id": candidate_id, "action": action,
+        "before": _plain(before), "after": _plain(after)})
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+def _version(conn: sa.Connection, site: str, candidate_id: str) -> tuple[int, str | None, datetime | None]:
+    if not sa.inspect(conn).has_table(store.AUDIT.name):
+        return 0, None, None
+    a = store.AUDIT
+    mine = sa.and_(a.c.site == site, a.c.candidate_id == candidate_id)
+    count = conn.execute(sa.select(sa.func.count()).where(mine)).scalar() or 0
+    last = conn.execute(sa.select(a.c.user, a.c.at).where(mine).order_by(a.c.id.desc())
+                        .limit(1)).first()
+    return count, (last.user if last else None), (last.at if last else None)
+
+
+def candidate_version(engine: sa.Engine, site: str, candidate_id: str
+                      ) -> tuple[int, str | None, datetime | None]:
+    """(version, who saved last, when in UTC) of a candidate's conference record; (0, None, None)
+    before any save."""
+    with store.snapshot(engine) as conn:
+        return _version(conn, site, candidate_id)
+
+
+def _candidate(conn: sa.Connection, site: str, candidate_id: str) -> sa.Row:
+    t = store.METADATA.tables["candidates"]
+    row = conn.execute(sa.select(t.c.candidate_id, t.c.consent_date, t.c.consultant_id)
+                       .where(t.c.site == site, t.c.candidate_id == str(candidate_id))).first()
+    if row is None:
+        raise WriteRefused("candidate_id", f"is not a candidate of site {site}")
+    if row.consent_date is None:
+        raise WriteRefused("candidate_id", "has not given consent: nothing is recorded for them")
+    return row
+
+
+def _begin(conn: sa.Connection, site: str, candidate_id: str, expected_version: int) -> sa.Row:
+    _ensure_audit(conn)
+    cand = _candidate(conn, site, candidate_id)
+    version, user, at = _version(conn, site, candidate_id)
+    if expected_version != version:
+        raise Conflict(user, at, version)
+    return cand
+
+
+def _row(conn: sa.Connection, table: sa.Table, where) -> dict | None:
+    found = conn.execute(sa.select(table).where(where)).mappings().first()
+    return dict(found) if found else None
+
+
+# --- the writes ---------------------------------------------------------------------------------
+
+def record_decision(engine: sa.Engine, site: str, candidate_id: str, day: object, team: str | None,
+                    decision: str, user: str, expected_version: int) -> Saved:
+    """The candidate was discussed on `day`, with this decision: one `conferences` row (the
+    day's row of the candidate updated when there is one)."""
+    decision = check_text("decision", decision, DECISION_MAX)
+    team = check_text("team", team, TEAM_MAX, required=False)
+    day = check_date("date", day)
+    user = _user(user)
+    store._add_later_columns(engine)
+    t = store.METADATA.tables["conferences"]
+    with store._write_transaction(engine) as conn:
+        cand = _begin(conn, site, candidate_id, expected_version)
+        where = sa.and_(t.c.site == site, t.c.date == day, t.c.candidate_id == str(candidate_id))
+        before = _row(conn, t, where)
+        values = {"decision": decision, "recorded_by": user, ORIGIN_COLUMN: CONFERENCE}
+        if team is not None:
+            values["team"] = team
+        if before is None:
+            conn.execute(t.insert(), {"site": site, "date": day, "candidate_id": str(candidate_id),
+                                      "consultant_id": cand.consultant_id, "team": team, **values})
+        else:
+            conn.execute(t.update().where(where).values(**values))
+        after = _row(conn, t, where)
+        key = f"{day.isoformat()}/{candidate_id}"
+        _audit(conn, user, site, "conferences", key, str(candidate_id),
+               "insert" if before is None else "update", before, after)
+    return Saved(key, expected_version + 1)
+
+
+def add_action(engine: sa.Engine, site: str, candidate_id: str, description: str, owner: str,
+               due_date: object, user: str, expected_version: int, *,
+               created: object = None) -> Saved:
+    """A new open action for the candidate; Saved.key is its new action_id. `created`: the day
+    it was agreed (the conference's), default today (UTC)."""
+    description = check_text("description", description, DESCRIPTION_MAX)
+    owner = check_owner(owner)
+    due = check_date("due_date", due_date)
+    made = datetime.now(timezone.utc).date() if created is None else check_date("created_date", created)
+    user = _user(user)
+    store._add_later_columns(engine)
+    t = store.METADATA.tables["actions"]
+    action_id = f"conf-{uuid.uuid4().hex[:12]}"
+    with store._write_transaction(engine) as conn:
+        _begin(conn, site, candidate_id, expected_version)
+        row = {"site": site, "action_id": action_id, "candidate_id": str(candidate_id),
+               "description": description, "owner": owner, "due_date": due,
+               "created_date": made, "done_date": None,
+               ORIGIN_COLUMN: CONFERENCE}
+        conn.execute(t.insert(), row)
+        _audit(conn, user, site, "actions", action_id, str(candidate_id), "insert", None,
+               _row(conn, t, t.c.action_id == action_id))
+    return Saved(action_id, expected_version + 1)
+
+
+def mark_done(engine: sa.Engine, site: str, action_id: str, done_date: object, user: str,
+              expected_version: int) -> Saved:
+    """An open action of the site done on `done_date` (not before it was made)."""
+    done = check_date("done_date", done_date)
+    user = _user(user)
+    store._add_later_columns(engine)
+    t = store.METADATA.tables["actions"]
+    with store._write_transaction(engine) as conn:
+        where = sa.and_(t.c.site == site, t.c.action_id == str(action_id))
+        before = _row(conn, t, where)
+        if before is None:
+            raise WriteRefused("action_id", f"is not an action of site {site}")
+        _begin(conn, site, before["candidate_id"], expected_version)
+        if before["done_date"] is not None:
+            raise WriteRefused("done_date", "the action is done already")
+        if before["created_date"] is not None and done < before["created_date"]:
+            raise WriteRefused("done_date", "is before the action was made")
+        # a source's action marked done here becomes ours: a re-import keeps it unless the
+        # source carries the action again (then the source's word counts)
+        conn.execute(t.update().where(where).values(done_date=done, **{ORIGIN_COLUMN: CONFERENCE}))
+        _audit(conn, user, site, "actions", str(action_id), before["candidate_id"], "update",
+               before, _row(conn, t, where))
+    return Saved(str(action_id), expected_version + 1)
+
+
+def audit_rows(engine: sa.Engine, site: str) -> list[dict]:
+    """The site's audit, oldest first (empty before the first conference write)."""
+    with store.snapshot(engine) as conn:
+        if not sa.inspect(conn).has_table(store.AUDIT.name):
+            return []
+        a = store.AUDIT
+        return [dict(r) for r in conn.execute(sa.select(a).where(a.c.site == site)
+                                              .order_by(a.c.id)).mappings()]

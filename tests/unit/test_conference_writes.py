@@ -1,0 +1,264 @@
+"""What the conference records (data.conference), on SQLite and PostgreSQL alike: each write,
+refusals that leave no trace, the version check, the append-only audit, a re-import that keeps
+what was recorded, the export, and the next agenda."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+import importdata as d
+from importdata import dump
+from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
+
+from ips_nb.data import conference as conf
+from ips_nb.data import store
+from ips_nb.data.export import export
+from ips_nb.data.importer import import_source
+from ips_nb.data.readers import read_source
+from ips_nb.data.validate import check
+from ips_nb.figures.agenda_rules import build_agenda
+from ips_nb.figures.periods import Week
+
+KEY = "conference test key " * 2
+DAY = date(2024, 3, 13)  # a Wednesday: the conference of week 2024-W11
+
+
+@pytest.fixture(autouse=True)
+def _key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IPS_NB_KEY", KEY)
+
+
+def frames(tmp_path: Path, tables: dict) -> dict[str, pd.DataFrame]:
+    params = d.write_params(tmp_path / "params")
+    checked = check(read_source(d.write_csv(tables, tmp_path / "src")), params)
+    assert checked.ok, checked.errors
+    return checked.frames
+
+
+@pytest.fixture
+def engine(db_url, tmp_path):
+    engine = store.connect(db_url)
+    store.write_sites(engine, frames(tmp_path / "first", d.VALID), KEY.encode())
+    yield engine
+    engine.dispose()
+
+
+def rows(engine, table: str, site: str = "north") -> list[dict]:
+    t = store.METADATA.tables[table]
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.select(t).where(t.c.site == site)).mappings()]
+
+
+def everything(engine) -> str:
+    """Every row of every table, the audit included, as one text."""
+    with engine.connect() as conn:
+        names = sa.inspect(conn).get_table_names()
+        return repr({n: conn.execute(sa.text(f'SELECT * FROM "{n}"')).all() for n in sorted(names)})
+
+
+def test_record_decision_writes_a_row_and_an_audit_row(engine):
+    assert conf.candidate_version(engine, "north", "c1") == (0, None, None)
+    saved = conf.record_decision(engine, "north", "c1", DAY, "Team Nord", "Keep looking for a job",
+                                 "anna", 0)
+    assert saved.version == 1
+    mine = [r for r in rows(engine, "conferences") if r["date"] == DAY]
+    assert len(mine) == 1
+    assert mine[0]["decision"] == "Keep looking for a job" and mine[0]["recorded_by"] == "anna"
+    assert mine[0]["origin"] == "conference" and mine[0]["consultant_id"] == "k1"
+    version, user, at = conf.candidate_version(engine, "north", "c1")
+    assert (version, user) == (1, "anna") and at is not None
+    (audit,) = conf.audit_rows(engine, "north")
+    assert (audit["user"], audit["table"], audit["action"], audit["candidate_id"]) == \
+        ("anna", "conferences", "insert", "c1")
+    assert audit["before"] is None and json.loads(audit["after"])["decision"] == "Keep looking for a job"
+    # the same day again: the row is updated, before and after audited
+    conf.record_decision(engine, "north", "c1", DAY, None, "Start a work trial", "bo", 1)
+    mine = [r for r in rows(engine, "conferences") if r["date"] == DAY]
+    assert len(mine) == 1 and mine[0]["decision"] == "Start a work trial" and mine[0]["team"] == "Team Nord"
+    second = conf.audit_rows(engine, "north")[1]
+    assert second["action"] == "update"
+    assert json.loads(second["before"])["decision"] == "Keep looking for a job"
+
+
+def test_add_action_and_mark_done(engine):
+    saved = conf.add_action(engine, "north", "c1", "Call the employer", "consultant", "2024-03-20",
+                            "anna", 0, created=DAY)
+    assert saved.key.startswith("conf-") and saved.version == 1
+    (new,) = [r for r in rows(engine, "actions") if r["action_id"] == saved.key]
+    assert (new["owner"], new["due_date"], new["done_date"], new["origin"]) == \
+        ("consultant", date(2024, 3, 20), None, "conference")
+    done = conf.mark_done(engine, "north", saved.key, "2024-03-19", "bo", 1)
+    assert done.version == 2
+    (new,) = [r for r in rows(engine, "actions") if r["action_id"] == saved.key]
+    assert new["done_date"] == date(2024, 3, 19)
+    with pytest.raises(conf.WriteRefused) as exc:
+        conf.mark_done(engine, "north", saved.key, "2024-03-19", "bo", 2)
+    assert exc.value.field == "done_date"
+    # a source's action too; the version counts every write to the candidate
+    conf.mark_done(engine, "north", "a1", DAY, "bo", 2)
+    assert [r["done_date"] for r in rows(engine, "actions") if r["action_id"] == "a1"] == [DAY]
+    assert conf.candidate_version(engine, "north", "c1")[0] == 3
+
+
+@pytest.mark.parametrize("field, call", [
+    ("owner", lambda e: conf.add_action(e, "north", "c1", "Call", "boss", "2024-03-20", "anna", 0)),
+    ("due_date", lambda e: conf.add_action(e, "north", "c1", "Call", "consultant", "2024-02-30", "anna", 0)),
+    ("due_date", lambda e: conf.add_action(e, "north", "c1", "Call", "consultant", "soon", "anna", 0)),
+    ("description", lambda e: conf.add_action(e, "north", "c1", "x" * 301, "consultant", "2024-03-20", "anna", 0)),
+    ("description", lambda e: conf.add_action(e, "north", "c1", "  ", "consultant", "2024-03-20", "anna", 0)),
+    ("decision", lambda e: conf.record_decision(e, "north", "c1", DAY, None, "y" * 501, "anna", 0)),
+    ("date", lambda e: conf.record_decision(e, "north", "c1", "13/03/2024", None, "ok", "anna", 0)),
+    ("candidate_id", lambda e: conf.record_decision(e, "north", "c4", DAY, None, "ok", "anna", 0)),
+    ("candidate_id", lambda e: conf.record_decision(e, "south", "c5", DAY, None, "ok", "anna", 0)),
+    ("candidate_id", lambda e: conf.record_decision(e, "north", "nobody", DAY, None, "ok", "anna", 0)),
+    ("action_id", lambda e: conf.mark_done(e, "south", "a1", DAY, "anna", 0)),
+])
+def test_a_refused_value_writes_nothing(engine, field, call):
+    before = everything(engine)
+    with pytest.raises(conf.WriteRefused) as exc:
+        call(engine)
+    assert exc.value.field == field and exc.value.message
+    assert everything(engine) == before
+
+
+CPR_TEXTS = ["Talk to 010190-1234 about it", "cpr 0101901234", "personnummer 19850312-0019",
+             "pnr 198503120019", "900101+0017", "ring 010190 1234"]
+
+
+@pytest.mark.parametrize("text", CPR_TEXTS)
+def test_text_that_looks_like_a_cpr_number_is_refused_and_never_stored(engine, text):
+    before = everything(engine)
+    with pytest.raises(conf.WriteRefused) as exc:
+        conf.record_decision(engine, "north", "c1", DAY, None, text, "anna", 0)
+    assert exc.value.field == "decision"
+    digits = "".join(ch for ch in text if ch.isdigit())
+    assert digits not in str(exc.value) and digits[-4:] not in str(exc.value)
+    with pytest.raises(conf.WriteRefused):
+        conf.add_action(engine, "north", "c1", text, "consultant", "2024-03-20", "anna", 0)
+    with pytest.raises(conf.WriteRefused):
+        conf.record_decision(engine, "north", "c1", DAY, text, "fine", "anna", 0)  # the team
+    assert everything(engine) == before
+    assert text not in before and digits not in before
+
+
+def test_a_stale_version_is_a_conflict_that_names_who_and_when(engine):
+    conf.record_decision(engine, "north", "c1", DAY, None, "First", "anna", 0)
+    before = everything(engine)
+    with pytest.raises(conf.Conflict) as exc:
+        conf.add_action(engine, "north", "c1", "Second", "consultant", "2024-03-20", "bo", 0)
+    assert exc.value.user == "anna" and exc.value.at is not None and exc.value.version == 1
+    assert "anna" in str(exc.value) and "reload" in str(exc.value)
+    assert everything(engine) == before
+    conf.add_action(engine, "north", "c1", "Second", "consultant", "2024-03-20", "bo", 1)
+    # another candidate's version is its own
+    conf.record_decision(engine, "north", "c2", DAY, None, "Other", "bo", 0)
+
+
+def test_the_audit_is_append_only(engine):
+    conf.record_decision(engine, "north", "c1", DAY, None, "First", "anna", 0)
+    for sql in ('UPDATE audit SET "user" = \'eve\'', "DELETE FROM audit"):
+        with pytest.raises(sa.exc.DatabaseError):
+            with engine.begin() as conn:
+                conn.exec_driver_sql(sql)
+    assert [r["user"] for r in conf.audit_rows(engine, "north")] == ["anna"]
+
+
+def test_a_reimport_keeps_what_was_recorded_and_counts_it(engine, db_url, tmp_path):
+    params = d.write_params(tmp_path / "params")
+    conf.record_decision(engine, "north", "c1", DAY, None, "Keep going", "anna", 0)
+    saved = conf.add_action(engine, "north", "c1", "Call", "consultant", "2024-03-20", "anna", 1,
+                            created=DAY)
+    audit = conf.audit_rows(engine, "north")
+    source = d.write_csv(d.VALID, tmp_path / "again")
+    outcome = import_source(source, db_url, params)
+    assert outcome.status == 0, [str(p) for p in outcome.problems]
+    assert outcome.kept == {"conferences": 1, "actions": 1}
+    assert [r["decision"] for r in rows(engine, "conferences") if r["date"] == DAY] == ["Keep going"]
+    assert saved.key in {r["action_id"] for r in rows(engine, "actions")}
+    assert len(rows(engine, "conferences")) == 3 and len(rows(engine, "actions")) == 3
+    assert conf.audit_rows(engine, "north") == audit  # no import touches the audit
+    # the source now carries the same conference row: the source's counts, ours goes
+    tables = {k: [list(r) for r in v] for k, v in d.VALID.items()}
+    tables["conferences"][0] += ["decision", "recorded_by"]
+    for r in tables["conferences"][1:]:
+        r += ["", ""]
+    tables["conferences"].append(["north", DAY.isoformat(), "c1", "k1", "", "From the EHR", "ehr"])
+    outcome = import_source(d.write_csv(tables, tmp_path / "carried"), db_url, params)
+    assert outcome.status == 0, [str(p) for p in outcome.problems]
+    assert outcome.kept == {"actions": 1}
+    mine = [r for r in rows(engine, "conferences") if r["date"] == DAY]
+    assert [(r["decision"], r["origin"]) for r in mine] == [("From the EHR", "source")]
+
+
+def test_export_carries_decisions_and_new_actions_and_imports_again(engine, db_url, tmp_path):
+    params = d.write_params(tmp_path / "params")
+    conf.record_decision(engine, "north", "c1", DAY, "Team Nord", "Keep going", "anna", 0)
+    saved = conf.add_action(engine, "north", "c1", "=Call", "consultant", "2024-03-20", "anna", 1,
+                            created=DAY)
+    counts = export(db_url, tmp_path / "out", ["north"])
+    assert counts["actions"] == 3
+    conferences = pd.read_csv(tmp_path / "out" / "conferences.csv", dtype=str, encoding="utf-8-sig")
+    assert {"decision", "recorded_by"} <= set(conferences.columns)
+    assert "origin" not in conferences.columns
+    row = conferences[conferences["date"] == DAY.isoformat()].iloc[0]
+    assert (row["decision"], row["recorded_by"]) == ("Keep going", "anna")
+    actions = pd.read_csv(tmp_path / "out" / "actions.csv", dtype=str, encoding="utf-8-sig")
+    assert saved.key in set(actions["action_id"])
+    before = {t: sorted(map(str, (tuple(v for k, v in r.items() if k != "origin")
+                                  for r in rows(engine, t)))) for t in ("conferences", "actions")}
+    outcome = import_source(tmp_path / "out", db_url, params)
+    assert outcome.status == 0, [str(p) for p in outcome.problems]
+    assert outcome.kept == {}  # the export carried our rows: they come back as the source's
+    after = {t: sorted(map(str, (tuple(v for k, v in r.items() if k != "origin")
+                                 for r in rows(engine, t)))) for t in ("conferences", "actions")}
+    assert after == before
+
+
+def test_the_next_agenda_shows_what_was_recorded(engine):
+    from factory import make_params
+
+    week = Week(2024, 12)  # conference Wed 20 March, as_of 19 March
+    params = make_params(site="north")
+
+    def c1(agenda: dict, key: str) -> dict | None:
+        section = next(s for s in agenda["sections"] if s["key"] == key)
+        return next((c for c in section["candidates"] if c["candidate_id"] == "c1"), None)
+
+    before = build_agenda(store.load_site(engine, "north"), params, week)
+    assert "not_discussed_28d" in c1(before, "to_discuss")["reasons"]
+    conf.record_decision(engine, "north", "c1", DAY, None, "Keep going", "anna", 0)
+    saved = conf.add_action(engine, "north", "c1", "Call the employer", "consultant", "2024-03-22",
+                            "anna", 1, created=DAY)
+    after = build_agenda(store.load_site(engine, "north"), params, week)
+    entry = c1(after, "to_discuss")
+    assert entry is None or "not_discussed_28d" not in entry["reasons"]
+    due = c1(after, "actions_due")
+    assert saved.key in [a["action_id"] for a in due["actions"]]
+    data = store.load_site(engine, "north")
+    assert "origin" not in data.conferences.columns and "decision" in data.conferences.columns
+
+
+def test_an_earlier_database_without_the_new_columns_is_read_and_upgraded(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = store.connect(url)
+    store.write_sites(engine, frames(tmp_path / "first", d.VALID), KEY.encode())
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE conferences DROP COLUMN decision")
+        conn.exec_driver_sql("ALTER TABLE conferences DROP COLUMN recorded_by")
+        conn.exec_driver_sql("ALTER TABLE conferences DROP COLUMN origin")
+        conn.exec_driver_sql("ALTER TABLE actions DROP COLUMN origin")
+    data = store.load_site(engine, "north")
+    assert data.conferences["decision"].isna().all()
+    store.fingerprint(engine)
+    export(url, tmp_path / "out")
+    conf.record_decision(engine, "north", "c1", DAY, None, "Now", "anna", 0)
+    assert [r["decision"] for r in rows(engine, "conferences") if r["date"] == DAY] == ["Now"]
+    assert {r["origin"] for r in rows(engine, "actions")} == {"source"}
+    engine.dispose()
+    assert dump(url)["conferences"]
