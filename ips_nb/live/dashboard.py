@@ -10,13 +10,11 @@ site's language; the traceback goes to the server's log (the kernel's real stder
 """
 from __future__ import annotations
 
-import html
 import os
 import sys
 import traceback
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 from typing import Callable
 
 import ipywidgets as W
@@ -401,7 +399,7 @@ class ConferencePanel:
         self.agenda: dict = {}
 
     def widget(self) -> W.VBox:
-        return W.VBox([W.HTML(f"<h3>{html.escape(self.words['title'])}</h3>"), self.candidate,
+        return W.VBox([W.HTML(str(_conference_marks().heading(self.words["title"]))), self.candidate,
                        W.HBox([self.decision, self.save_decision]),
                        W.HBox([self.description, self.owner, self.due, self.add]),
                        W.HBox([self.open_action, self.done, self.mark]),
@@ -447,7 +445,7 @@ class ConferencePanel:
             engine.dispose()
 
     def _say(self, text: str, conflict: bool = False) -> None:
-        self.status.value = f"<span class='ips-conference-status'>{html.escape(text)}</span>"
+        self.status.value = str(_conference_marks().status(text))
         self.reload_button.layout.display = "" if conflict else "none"
 
     def reload(self) -> None:
@@ -499,6 +497,13 @@ class ConferencePanel:
             self.done.value = ""
         self.board._guard(self.board.reload)
         self._say(self.words["saved"])
+
+
+def _conference_marks():  # noqa: ANN202 - a Jinja2 template module
+    """The conference panel's heading and status line (templates/live/conference.html.j2), escaped."""
+    from ips_nb.pages.render import environment
+
+    return environment().get_template("live/conference.html.j2").module
 
 
 WARM_UP_SITE = "-warm-up-"  # not a site id (those start with a letter or digit): no rows at all

@@ -120,8 +120,9 @@ def _without_root_privileges() -> list[str]:
 
     if os.geteuid() != 0:
         return []
-    if not shutil.which("setpriv"):
-        pytest.skip("setpriv is needed to drop root's permission override")
+    from conftest import need_system
+
+    need_system("setpriv (util-linux), to drop root's permission override", bool(shutil.which("setpriv")))
     caps = "-dac_override,-dac_read_search"
     return ["setpriv", "--bounding-set", caps, "--inh-caps", caps]
 
