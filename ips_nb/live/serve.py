@@ -87,6 +87,7 @@ def serve_env(site: str | None, db: str | None, params_dir: str, today: date, la
                IPS_NB_SERVE_WEEK=str(Week.containing(today)),
                IPS_NB_SERVE_LANG=lang,
                IPS_NB_SERVE_USER=user or os_user(),
+               IPS_NB_SERVE_CAN_WRITE="1",  # standalone: the local user records the conference
                IPS_NB_SERVE_INDEX=json.dumps(index or {}),
                IPS_NB_SERVE_RESOURCES=json.dumps(resources or {}),
                IPS_NB_SERVE_ALLOW_HOSTS=json.dumps(list(allow_hosts)))

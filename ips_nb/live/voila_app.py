@@ -179,7 +179,9 @@ class HubDashboardHandler(PageHandler, TornadoVoilaHandler):
         fixed = os.environ.get("IPS_NB_SERVE_TODAY")  # a demo's anchor day; else the clock's, as the
         today = date.fromisoformat(fixed) if fixed else date.today()  # hub runs for months
         month, week = Month.latest_complete(today), Week.containing(today)
+        # Whoever may see a site's agenda (its users and the coordinators) may record its conference.
         self._ips_env = {"IPS_NB_SERVE_SITE": site, "IPS_NB_SERVE_USER": user.username,
+                         "IPS_NB_SERVE_CAN_WRITE": "1",
                          "IPS_NB_SERVE_LANG": params.language, "IPS_NB_SERVE_MONTH": str(month),
                          "IPS_NB_SERVE_WEEK": str(week)}
         self._ips_page = page_info(params.language, params.name, month, week, params.labels)
