@@ -334,31 +334,15 @@ class AgendaDashboard(Dashboard):
         self.refresh()
 
 
-# What the conference mode says, per language (kept beside the panel until the catalogues
-# carry these keys).
-CONFERENCE_WORDS = {
-    "en": {"title": "Record the conference", "candidate": "Candidate", "decision": "Decision",
-           "save_decision": "Mark discussed", "description": "Action", "owner": "Owner",
-           "due": "Due", "add_action": "Add action", "open_action": "Open action",
-           "done": "Done on", "mark_done": "Mark done", "reload": "Reload", "saved": "Saved.",
-           "conflict": "{user} changed this candidate at {at}: reload to see it, then save again.",
-           "refused": "Not saved: {field} {message}", "failed": "Not saved: the database could "
-           "not be written; try again."},
-    "da": {"title": "Registrér konferencen", "candidate": "Borger", "decision": "Beslutning",
-           "save_decision": "Markér drøftet", "description": "Handling", "owner": "Ansvarlig",
-           "due": "Frist", "add_action": "Tilføj handling", "open_action": "Åben handling",
-           "done": "Udført den", "mark_done": "Markér udført", "reload": "Genindlæs",
-           "saved": "Gemt.", "conflict": "{user} ændrede denne borger {at}: genindlæs for at se "
-           "det, og gem så igen.", "refused": "Ikke gemt: {field} {message}",
-           "failed": "Ikke gemt: databasen kunne ikke skrives; prøv igen."},
-    "sv": {"title": "Registrera konferensen", "candidate": "Deltagare", "decision": "Beslut",
-           "save_decision": "Markera diskuterad", "description": "Åtgärd", "owner": "Ansvarig",
-           "due": "Senast", "add_action": "Lägg till åtgärd", "open_action": "Öppen åtgärd",
-           "done": "Klar den", "mark_done": "Markera klar", "reload": "Ladda om",
-           "saved": "Sparat.", "conflict": "{user} ändrade denna deltagare {at}: ladda om för att "
-           "se det och spara sedan igen.", "refused": "Inte sparat: {field} {message}",
-           "failed": "Inte sparat: databasen kunde inte skrivas; försök igen."},
-}
+class _ConferenceWords:
+    """The conference mode's texts from the catalogue (keys `conference_*`), read like a dict."""
+
+    def __init__(self, labels: Labels) -> None:
+        self.labels = labels
+
+    def __getitem__(self, key: str) -> str:
+        return self.labels(f"conference_{key}")
+
 
 
 class ConferencePanel:
@@ -375,7 +359,7 @@ class ConferencePanel:
         from ips_nb.data.schema import ACTION_OWNERS
 
         self.board = board
-        w = CONFERENCE_WORDS.get(board.settings.lang, CONFERENCE_WORDS["en"])
+        w = _ConferenceWords(board.labels)
         self.words = w
         self.versions: dict[str, int] = {}
         self.candidate = W.Dropdown(options=[], description=w["candidate"])

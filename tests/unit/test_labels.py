@@ -74,6 +74,8 @@ COUNTED = {
 UNCOUNTED_WITH_A_NUMBER = {
     "week_n": "an ordinal: uge 47, vecka 47",
     "signed_in_as": "a user name, not a number",
+    "conference_conflict": "a user name and a time, not a count",
+    "conference_refused": "a field and a message, not a count",
     "fidelity_incomplete": "the noun follows the fixed 25: 1 af 25 punkter",
     "estimate_score": "a score, no noun",
     "unit_per_fte": "a rate with a decimal: 20,0 borgere",
