@@ -146,6 +146,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     new = " (a new database)" if outcome.created else ""
     print(f"Imported site(s) {', '.join(outcome.sites)} into {safe_url(url)}{new}: "
           f"{_summary(outcome.rows)}")
+    if outcome.kept:
+        print(f"Kept what the conference recorded here and the source does not carry: {_summary(outcome.kept)}")
     return EXIT_OK
 
 

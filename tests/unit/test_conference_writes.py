@@ -262,3 +262,14 @@ def test_an_earlier_database_without_the_new_columns_is_read_and_upgraded(tmp_pa
     assert {r["origin"] for r in rows(engine, "actions")} == {"source"}
     engine.dispose()
     assert dump(url)["conferences"]
+
+
+def test_the_import_command_says_how_many_recorded_rows_it_kept(engine, db_url, tmp_path, capsys):
+    from ips_nb.cli import main
+
+    params = d.write_params(tmp_path / "params")
+    conf.record_decision(engine, "north", "c1", DAY, None, "Keep going", "anna", 0)
+    source = d.write_csv(d.VALID, tmp_path / "again")
+    assert main(["import", str(source), "--db", db_url, "--params", str(params), "--today", "2026-11-29"]) == 0
+    out = capsys.readouterr().out
+    assert "Kept what the conference recorded here and the source does not carry: 1 conferences" in out
