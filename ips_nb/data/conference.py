@@ -38,11 +38,14 @@ CONFERENCE = "conference"
 
 
 class WriteRefused(Exception):
-    """A value is not fit to store; `message` says why, and never repeats the value."""
+    """A value is not fit to store; `message` says why, and never repeats the value.
 
-    def __init__(self, field: str, message: str):
+    `code` and `values` let a page say the same in its own language (catalogue keys
+    `conference_refused_<code>`); `message` is the English for logs and tests."""
+
+    def __init__(self, field: str, message: str, code: str = "other", **values: object):
         super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
+        self.field, self.message, self.code, self.values = field, message, code, values
 
 
 class Conflict(Exception):
@@ -72,16 +75,17 @@ def check_text(field: str, value: object, limit: int, *, required: bool = True) 
     """The text stripped, or WriteRefused: empty (when required), too long, or CPR-looking."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise WriteRefused(field, "is empty: write a few words")
+            raise WriteRefused(field, "is empty: write a few words", "empty")
         return None
     if not isinstance(value, str):
-        raise WriteRefused(field, "must be text")
+        raise WriteRefused(field, "must be text", "not_text")
     text = value.strip()
     if looks_like_identity(text):
         raise WriteRefused(field, "looks like it holds a CPR number or personnummer, which is never "
-                                  "stored here; write it without the number")
+                                  "stored here; write it without the number", "identity")
     if len(text) > limit:
-        raise WriteRefused(field, f"is {len(text)} characters long; at most {limit}")
+        raise WriteRefused(field, f"is {len(text)} characters long; at most {limit}", "too_long",
+                           n=len(text), limit=limit)
     return text
 
 
@@ -95,12 +99,12 @@ def check_date(field: str, value: object) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise WriteRefused(field, "is not a date (give it as YYYY-MM-DD)")
+    raise WriteRefused(field, "is not a date (give it as YYYY-MM-DD)", "not_a_date")
 
 
 def check_owner(value: object) -> str:
     if value not in ACTION_OWNERS:
-        raise WriteRefused("owner", f"must be one of {', '.join(ACTION_OWNERS)}")
+        raise WriteRefused("owner", f"must be one of {', '.join(ACTION_OWNERS)}", "owner")
     return str(value)
 
 
@@ -176,9 +180,9 @@ def _candidate(conn: sa.Connection, site: str, candidate_id: str) -> sa.Row:
     row = conn.execute(sa.select(t.c.candidate_id, t.c.consent_date, t.c.consultant_id)
                        .where(t.c.site == site, t.c.candidate_id == str(candidate_id))).first()
     if row is None:
-        raise WriteRefused("candidate_id", f"is not a candidate of site {site}")
+        raise WriteRefused("candidate_id", f"is not a candidate of site {site}", "not_in_site")
     if row.consent_date is None:
-        raise WriteRefused("candidate_id", "has not given consent: nothing is recorded for them")
+        raise WriteRefused("candidate_id", "has not given consent: nothing is recorded for them", "no_consent")
     return row
 
 
@@ -263,12 +267,12 @@ def mark_done(engine: sa.Engine, site: str, action_id: str, done_date: object, u
         where = sa.and_(t.c.site == site, t.c.action_id == str(action_id))
         before = _row(conn, t, where)
         if before is None:
-            raise WriteRefused("action_id", f"is not an action of site {site}")
+            raise WriteRefused("action_id", f"is not an action of site {site}", "not_in_site")
         _begin(conn, site, before["candidate_id"], expected_version)
         if before["done_date"] is not None:
-            raise WriteRefused("done_date", "the action is done already")
+            raise WriteRefused("done_date", "the action is done already", "done_already")
         if before["created_date"] is not None and done < before["created_date"]:
-            raise WriteRefused("done_date", "is before the action was made")
+            raise WriteRefused("done_date", "is before the action was made", "done_before_made")
         # a source's action marked done here becomes ours: a re-import keeps it unless the
         # source carries the action again (then the source's word counts)
         conn.execute(t.update().where(where).values(done_date=done, **{ORIGIN_COLUMN: CONFERENCE}))

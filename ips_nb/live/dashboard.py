@@ -428,6 +428,21 @@ class ConferencePanel:
         finally:
             engine.dispose()
 
+    # The field a refusal names, in the panel's own words.
+    FIELD_WORDS = {"decision": "decision", "description": "description", "due_date": "due",
+                   "owner": "owner", "candidate_id": "candidate", "done_date": "done",
+                   "action_id": "open_action"}
+
+    def _field_name(self, field: str) -> str:
+        key = self.FIELD_WORDS.get(field)
+        return self.words[key] if key else field
+
+    def _reason(self, exc) -> str:  # noqa: ANN001 - conference.WriteRefused
+        """Why a value was refused, in the site's language (the catalogue's `conference_refused_*`)."""
+        labels = self.words.labels
+        key = f"conference_refused_{exc.code}"
+        return labels(key, **exc.values) if key in labels else exc.message
+
     def _say(self, text: str, conflict: bool = False) -> None:
         self.status.value = str(_conference_marks().status(text))
         self.reload_button.layout.display = "" if conflict else "none"
@@ -465,7 +480,8 @@ class ConferencePanel:
             self._say(self.words["conflict"].format(user=exc.user or "?", at=at), conflict=True)
             return
         except conf.WriteRefused as exc:
-            self._say(self.words["refused"].format(field=exc.field, message=exc.message))
+            self._say(self.words["refused"].format(field=self._field_name(exc.field),
+                                                   message=self._reason(exc)))
             return
         except Exception:  # noqa: BLE001 - a person gets a sentence, the log gets the traceback
             _server_log(f"ips-nb conference save failed (site {site}):\n{traceback.format_exc()}")

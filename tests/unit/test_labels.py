@@ -76,6 +76,7 @@ UNCOUNTED_WITH_A_NUMBER = {
     "signed_in_as": "a user name, not a number",
     "conference_conflict": "a user name and a time, not a count",
     "conference_refused": "a field and a message, not a count",
+    "conference_refused_too_long": "always over the cap of hundreds: never one",
     "fidelity_incomplete": "the noun follows the fixed 25: 1 af 25 punkter",
     "estimate_score": "a score, no noun",
     "unit_per_fte": "a rate with a decimal: 20,0 borgere",
