@@ -27,11 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browsing import stop_process  # noqa: E402 - one way to stop a server, shared with the tests
+from browsing import CHROMIUM_ARGS, stop_process  # noqa: E402 - shared with the tests
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 DRAWN = ".js-plotly-plot .main-svg"
 TODAY = date(2026, 11, 23)  # the demo's anchor day
 PASSWORD = "benchmark-password"

@@ -69,3 +69,23 @@ def stop_process(proc, timeout: float) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def websocket_status(url: str, headers: dict) -> int:
+    """A websocket handshake with these headers: 101, or the status of the refusal."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def go() -> int:
+        try:
+            ws = await websocket_connect(HTTPRequest(url, headers=headers))
+        except HTTPClientError as exc:
+            return exc.code
+        ws.close()
+        return 101
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
+        return pool.submit(lambda: asyncio.run(go())).result()

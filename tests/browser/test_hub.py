@@ -7,7 +7,6 @@ see Aarhus, sup-odense Odense, the coordinator everything, guest is admitted but
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from browsing import free_port, stop_process
+from browsing import free_port, stop_process, websocket_status
 from conftest import DEMO_TODAY, ROOT, need_system
 
 pytestmark = pytest.mark.system
@@ -150,23 +149,8 @@ def _ws_from_page(page, url: str) -> str:
 
 def _ws_status(url: str, cookies: list[dict], origin: str) -> int:
     """A websocket handshake with a browser's cookies and the given Origin: 101, or the refusal's status."""
-    from tornado.httpclient import HTTPClientError, HTTPRequest
-    from tornado.websocket import websocket_connect
-
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
-
-    async def go() -> int:
-        try:
-            ws = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie, "Origin": origin}))
-        except HTTPClientError as exc:
-            return exc.code
-        ws.close()
-        return 101
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
-        return pool.submit(lambda: asyncio.run(go())).result()
+    return websocket_status(url, {"Cookie": cookie, "Origin": origin})
 
 
 def _get(url: str, cookies: list[dict] | None = None) -> tuple[int, str]:

@@ -6,7 +6,6 @@ addresses), in its own process, pinned to Aarhus on the demo's anchor day.
 """
 from __future__ import annotations
 
-import asyncio
 import http.client
 import re
 import subprocess
@@ -17,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from browsing import free_port, open_guarded, stop_process
+from browsing import free_port, open_guarded, stop_process, websocket_status
 from conftest import DEMO_TODAY, ROOT
 
 pytestmark = pytest.mark.system
@@ -77,22 +76,7 @@ def _request(port: int, path: str, headers: dict | None = None) -> tuple[int, by
 
 
 def _ws_status(url: str, headers: dict) -> int:
-    """A websocket handshake with these headers: 101, or the refusal's status."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tornado.httpclient import HTTPClientError, HTTPRequest
-    from tornado.websocket import websocket_connect
-
-    async def go() -> int:
-        try:
-            ws = await websocket_connect(HTTPRequest(url, headers=headers))
-        except HTTPClientError as exc:
-            return exc.code
-        ws.close()
-        return 101
-
-    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
-        return pool.submit(lambda: asyncio.run(go())).result()
+    return websocket_status(url, headers)
 
 
 @pytest.fixture(scope="module")

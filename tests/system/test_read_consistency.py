@@ -101,16 +101,27 @@ def inconsistencies(data: store.SiteData) -> list[str]:
     return found
 
 
-def test_every_read_of_a_site_is_one_version(tmp_path, url):
+def start_writer(tmp_path: Path, url: str) -> subprocess.Popen:
+    """The process that re-imports versions a and b of the site until told to stop, once it is ready."""
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(TESTS), url,
                                str(tmp_path), str(CANDIDATES)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
     try:
-        deadline = time.monotonic() + 60
         while not (tmp_path / "ready").exists():
             assert writer.poll() is None, writer.communicate()
             assert time.monotonic() < deadline, "the writer did not start"
             time.sleep(0.05)
+    except BaseException:
+        writer.kill()
+        writer.communicate()
+        raise
+    return writer
+
+
+def test_every_read_of_a_site_is_one_version(tmp_path, url):
+    writer = start_writer(tmp_path, url)
+    try:
         reads, bad, versions = 0, [], set()
         end = time.monotonic() + SECONDS
         while time.monotonic() < end:
@@ -135,15 +146,8 @@ def test_an_export_is_one_version(tmp_path, url):
     """`ips-nb export` reads every table too: from one snapshot, or it could export orphans."""
     from ips_nb.data.export import read_tables
 
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(TESTS), url,
-                               str(tmp_path), str(CANDIDATES)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = start_writer(tmp_path, url)
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "ready").exists():
-            assert writer.poll() is None, writer.communicate()
-            assert time.monotonic() < deadline, "the writer did not start"
-            time.sleep(0.05)
         reads, bad = 0, 0
         engine = store.connect(url)
         end = time.monotonic() + SECONDS / 2
