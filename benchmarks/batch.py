@@ -12,9 +12,10 @@ overview, i.e. 2 × N + 1 notebooks, run three ways in the same process:
 
 Printed: (b)/(a) (target >= 5 at 12 site-periods, i.e. 6 sites) and (a)/(c) (target <= 2); the
 time to the first finished notebook of (a) against (c)'s (target: within 0.5 s); one site's pack
-in the N-site run against the same site's pack from a one-site database (target <= 1.2 at 100
-sites); the overview's time; peak memory per worker (PSS where the system gives it), alone and
-with its kernels. Times are wall seconds and noisy; compare the ratios of one run.
+from the N-site database against the same site's pack from a one-site database, each run alone
+so that only the database differs (target <= 1.2 at 100 sites); the overview's time; peak memory
+per worker (PSS where the system gives it), alone and with its kernel, and of the run's zygote.
+Times are wall seconds and noisy; compare the ratios of one run.
 
     .venv/bin/python benchmarks/batch.py [--sites 6 12 100] [--skip-naive] [--naive-max 24]
 """
@@ -83,14 +84,16 @@ def make_region(folder: Path, n_sites: int) -> tuple[str, Path, list[str]]:
 
 
 class MemorySampler(threading.Thread):
-    """Peak memory of each worker of a running `ips-nb` (its direct children): alone and with its
-    zygote and kernels. PSS (shared pages split between their users) where /proc gives it, else RSS."""
+    """Peak memory of a running `ips-nb`'s workers, its zygote and the kernels forked from it.
+    PSS (shared pages split between their users: a forked kernel shares most of the zygote's)
+    where /proc gives it, else RSS."""
 
     def __init__(self, pid: int, every: float = 0.5) -> None:
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
-        self.alone: dict[int, int] = {}
-        self.tree: dict[int, int] = {}
+        self.workers: dict[int, int] = {}
+        self.kernels: dict[int, int] = {}
+        self.zygote = 0
         self.kind = "PSS"
         self.done = threading.Event()
 
@@ -103,6 +106,18 @@ class MemorySampler(threading.Thread):
             self.kind = "RSS"
             return proc.memory_info().rss
 
+    def _sample(self, top) -> None:  # noqa: ANN001
+        for child in top.children():
+            line = " ".join(child.cmdline())
+            if "resource_tracker" in line:
+                continue
+            if "serve_zygote" in line:
+                self.zygote = max(self.zygote, self._size(child))
+                for k in child.children():
+                    self.kernels[k.pid] = max(self.kernels.get(k.pid, 0), self._size(k))
+            else:
+                self.workers[child.pid] = max(self.workers.get(child.pid, 0), self._size(child))
+
     def run(self) -> None:
         import psutil
 
@@ -112,15 +127,18 @@ class MemorySampler(threading.Thread):
             return
         while not self.done.is_set():
             try:
-                workers = [c for c in top.children() if "resource_tracker" not in " ".join(c.cmdline())]
-                for w in workers:
-                    own = self._size(w)
-                    below = sum(self._size(c) for c in w.children(recursive=True))
-                    self.alone[w.pid] = max(self.alone.get(w.pid, 0), own)
-                    self.tree[w.pid] = max(self.tree.get(w.pid, 0), own + below)
+                self._sample(top)
             except psutil.Error:
                 pass
             self.done.wait(self.every)
+
+    def summary(self) -> str:
+        mb = 1 << 20
+        worker = max(self.workers.values(), default=0)
+        kernel = max(self.kernels.values(), default=0)
+        return (f"peak memory ({self.kind}): per worker {worker / mb:.0f} MB alone, "
+                f"{(worker + kernel) / mb:.0f} MB with its kernel ({len(self.workers)} workers, "
+                f"{len(self.kernels)} kernels seen); the run's zygote {self.zygote / mb:.0f} MB")
 
 
 def run_month(url: str, params: Path, out: Path) -> dict:
@@ -155,11 +173,9 @@ def _seconds(record: dict, kind: str, site: str, period: str) -> float:
                 if (r["kind"], r["site"], r["period"]) == (kind, site, period))
 
 
-def one_site_pack(folder: Path, site: str) -> float:
-    """The same site's pack from a one-site database: its second month's job (a warm kernel, as in
-    the big run; the first pays the worker's start), one worker."""
-    url, params, _ = make_region(folder, 1)
-    out = folder / "reports"
+def pack_alone(url: str, params: Path, out: Path, site: str) -> float:
+    """`site`'s pack on its own: one worker, nothing else running, its second month's job (a warm
+    kernel, as in a big run; the first pays the worker's start)."""
     proc = subprocess.run([str(BIN / "ips-nb"), "run", "supervision", "--month", f"2026-09..{MONTH}",
                            "--site", site, "--db", url, "--params", str(params), "--out", str(out), "--jobs", "1"],
                           capture_output=True, text=True)
@@ -257,16 +273,13 @@ def bench(n_sites: int, skip_naive: bool, naive_max: int) -> None:
               f"(target <= +0.5 s)")
         site = sites[0]
         mine = _seconds(rec, "supervision", site, MONTH)
-        alone = one_site_pack(folder / "one", site)
-        print(f"{site}'s pack: {mine:.2f} s among {len(sites)} sites vs {alone:.2f} s from a one-site database: "
-              f"{mine / alone:.2f}x   (target <= 1.2 at 100 sites)")
+        one_url, one_params, _ = make_region(folder / "one", 1)
+        big, small = (pack_alone(u, p, folder / name, site)
+                      for u, p, name in ((url, params, "alone-big"), (one_url, one_params, "alone-small")))
+        print(f"{site}'s pack, run alone: {big:.2f} s from the {len(sites)}-site database vs {small:.2f} s from a "
+              f"one-site database: {big / small:.2f}x   (target <= 1.2 at 100 sites); in the run above: {mine:.2f} s")
         print(f"overview of {len(sites)} sites: {_seconds(rec, 'overview', 'overview', MONTH):.2f} s")
-        mem = a["memory"]
-        if mem.alone:
-            mb = 1 << 20
-            print(f"peak memory per worker ({mem.kind}, {len(mem.alone)} workers): "
-                  f"{max(mem.alone.values()) / mb:.0f} MB alone, "
-                  f"{max(mem.tree.values()) / mb:.0f} MB with its zygote and kernels")
+        print(a["memory"].summary())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

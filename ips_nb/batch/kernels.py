@@ -7,6 +7,7 @@ them in its own scratch folder (IPS_NB_KERNEL_DIR), removed when the run ends, e
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -129,10 +130,12 @@ ENGINE = "ips-nb-prestarted"
 
 # --- kernels forked from a warm process ------------------------------------------------------
 # Starting ipykernel and importing pandas, plotly and ips_nb costs ~1.3 s of CPU per notebook,
-# more than most notebooks' own work. A batch worker therefore forks, once, a "zygote": a
-# single-threaded process that has imported all of that and forks a fresh kernel process on
-# request. Every notebook still gets its own kernel process, started from the same kernel
-# command line (`-f connection_file`); it only skips the imports.
+# more than most notebooks' own work. A batch run therefore starts, once, a "zygote": a
+# single-threaded process that imports all of that and forks a fresh kernel process on request
+# from any of the run's workers (over a Unix socket in the run's scratch folder). Every notebook
+# still gets its own kernel process, started from the same kernel command line
+# (`-f connection_file`); it only skips the imports. One zygote for the run, not one per worker:
+# on two cores the imports paid once instead of per worker are what the first notebook waits for.
 
 
 def die_with_parent() -> None:
@@ -150,7 +153,7 @@ class ForkedProcess:
     """The Popen-like handle jupyter_client's LocalProvisioner needs for a forked kernel."""
 
     def __init__(self, pid: int) -> None:
-        self.pid = pid
+        self.pid = pid  # the zygote's child, not ours: we can signal it but never wait() for it
         self.returncode: int | None = None
         self.stdin = self.stdout = self.stderr = None
 
@@ -195,64 +198,90 @@ class ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
-class Zygote:
-    """A forked, pre-imported process that forks kernels; lives as long as its worker."""
+class ZygoteGone(RuntimeError):
+    """The run's zygote is not there (killed): kernels are launched the ordinary way instead."""
 
-    def __init__(self) -> None:
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child
-            try:
-                os.close(req_w)
-                os.close(rep_r)
-                _zygote_main(req_r, rep_w)
-            finally:
-                os._exit(0)
-        os.close(req_r)
-        os.close(rep_w)
-        self.pid = pid
-        self._req = os.fdopen(req_w, "w", encoding="utf-8")
-        self._rep = os.fdopen(rep_r, "r", encoding="utf-8")
+
+class Zygote:
+    """A worker's handle on the run's zygote: asks it for a kernel, gets the kernel's pid back."""
+
+    def __init__(self, path: str, pid: int, wait: float = 120.0) -> None:
+        self.path, self.pid, self.wait = path, pid, wait
 
     def launch(self, cmd: list[str], env: dict[str, str] | None, cwd: str | None) -> int:
         import json
+        import socket
+        import time
 
-        self._req.write(json.dumps({"cmd": cmd, "env": env or dict(os.environ), "cwd": cwd}) + "\n")
-        self._req.flush()
-        line = self._rep.readline()
+        request = json.dumps({"cmd": cmd, "env": env or dict(os.environ), "cwd": cwd}).encode() + b"\n"
+        deadline = time.monotonic() + self.wait
+        while True:  # the zygote may not be listening yet: it binds first thing, then imports
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                    conn.connect(self.path)
+                    conn.sendall(request)
+                    line = conn.makefile("rb").readline()
+                break
+            except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
+                if ForkedProcess(self.pid).poll() is not None or time.monotonic() > deadline:
+                    raise ZygoteGone("the kernel zygote is gone") from None
+                time.sleep(0.02)
         if not line.strip().isdigit():
-            raise RuntimeError("the kernel zygote is gone")
+            raise ZygoteGone("the kernel zygote is gone")
         return int(line)
 
 
-def _zygote_main(req_r: int, rep_w: int) -> None:  # pragma: no cover - runs in the child
+def start_zygote(path: str, quiet: bool = True):  # noqa: ANN201 - a subprocess.Popen
+    """Start the run's zygote, listening on `path`; it dies with the process that started it.
+
+    A fresh interpreter, not a fork of the caller: it holds nothing of the coordinator's (open
+    database connections, threads), and its environment is the run's, so every kernel it forks
+    carries the run's marks for the coordinator's last sweep.
+    """
+    import subprocess
+    import sys
+
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen([sys.executable, "-c", "from ips_nb.batch.kernels import serve_zygote as s; s()", path],
+                            stdin=subprocess.DEVNULL, stdout=out, stderr=out, close_fds=True)
+
+
+def serve_zygote() -> None:  # pragma: no cover - runs in the zygote
+    """The zygote's loop: bind, import what kernels need, then fork one kernel per request."""
     import json
     import signal
+    import socket
+    import sys
 
     die_with_parent()  # and the kernels' parent poller sees the zygote go and exits too
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")  # no BLAS threads: a process with threads must not fork
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sys.argv[1])
+    listener.listen(64)  # workers may connect now: they wait while the imports below run
     warm_up()
     import ipykernel.ipkernel  # noqa: F401
     from ipykernel.kernelapp import IPKernelApp  # noqa: F401
 
-    requests = os.fdopen(req_r, "r", encoding="utf-8")
-    replies = os.fdopen(rep_w, "w", encoding="utf-8")
-    for line in requests:
-        req = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            code = 1
+    while True:
+        conn, _ = listener.accept()
+        with conn:
             try:
-                _kernel_main(req)
-                code = 0
-            finally:
-                os._exit(code)
-        replies.write(f"{pid}\n")
-        replies.flush()
+                req = json.loads(conn.makefile("rb").readline())
+            except ValueError:
+                continue
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    _kernel_main(req)
+                    code = 0
+                finally:
+                    os._exit(code)
+            conn.sendall(f"{pid}\n".encode())
 
 
 def _kernel_main(req: dict) -> None:  # pragma: no cover - runs in the kernel
@@ -280,17 +309,30 @@ def _kernel_main(req: dict) -> None:  # pragma: no cover - runs in the kernel
     app.start()
 
 
+# The kernels this worker had the zygote fork: the zygote's children, not the worker's, so the
+# worker keeps them here to kill one that outlives its notebook (runner._kill_children).
+FORKED: list = []  # psutil.Process
+
+
 class ForkingKernelManager(IpcKernelManager):
     """IpcKernelManager whose kernels are forked from a zygote when one is set (else launched)."""
 
     zygote: Zygote | None = None
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):  # noqa: ANN003
+        import psutil
+
         zygote = ForkingKernelManager.zygote
         if zygote is None or "ipykernel_launcher" not in kernel_cmd:
             return await super()._async_launch_kernel(kernel_cmd, **kw)
         prov = self.provisioner
-        pid = zygote.launch(kernel_cmd, kw.get("env"), str(kw.get("cwd") or os.getcwd()))
+        try:
+            pid = zygote.launch(kernel_cmd, kw.get("env"), str(kw.get("cwd") or os.getcwd()))
+        except ZygoteGone:
+            ForkingKernelManager.zygote = None  # slower, but the run goes on
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        with contextlib.suppress(psutil.Error):
+            FORKED.append(psutil.Process(pid))
         prov.process = ForkedProcess(pid)
         prov.pid, prov.pgid = pid, pid  # the kernel leads its own session
         prov.cwd = kw.get("cwd") or os.getcwd()

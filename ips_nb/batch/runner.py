@@ -9,10 +9,11 @@ Ctrl-C or SIGTERM at the coordinator kills the workers and their kernels (which 
 starts in their own sessions, so a terminal's Ctrl-C never reaches them) and records what finished.
 
 Speed (benchmarks/batch.py): workers live for the whole run and import papermill and nbconvert
-once; each worker keeps the next notebook's kernel starting while the current one runs; and
-kernels are forked from a pre-imported process (kernels.Zygote), which saves the ~1.3 s of CPU
-that starting ipykernel and importing pandas, plotly and ips_nb cost every notebook.
-IPS_NB_FORK_KERNELS=0 launches every kernel the ordinary way instead.
+once (never pandas: they only run notebooks and write files); each worker keeps the next
+notebook's kernel starting while the current one runs; and kernels are forked from the run's one
+pre-imported process (kernels.serve_zygote), which saves the ~1.3 s of CPU that starting
+ipykernel and importing pandas, plotly and ips_nb cost every notebook, and pays those imports
+once per run, not once per worker. IPS_NB_FORK_KERNELS=0 launches every kernel the ordinary way.
 """
 from __future__ import annotations
 
@@ -372,7 +373,7 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
     from papermill.exceptions import PapermillExecutionError
 
     from ips_nb.batch.kernels import EXECUTING, IpcKernelManager, register_engine
-    from ips_nb.pages.index import report_title
+    from ips_nb.pages.titles import report_title
     from ips_nb.pages.report import notebook_html
 
     _quiet_logs(cfg.verbose)
@@ -469,8 +470,11 @@ class _deadline:
 
 # --- the worker side -------------------------------------------------------------------------
 
-def _worker_init(verbose: bool, scratch: str, sockets: str) -> None:
-    """Runs once per worker: ignore Ctrl-C (the coordinator decides), silence, warm the imports."""
+def _worker_init(verbose: bool, scratch: str, sockets: str, zygote: tuple[str, int] | None = None) -> None:
+    """Runs once per worker: ignore Ctrl-C (the coordinator decides), silence, warm the imports.
+
+    `zygote` is the run's zygote (socket path, pid); without one kernels are launched as usual.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from ips_nb.batch.kernels import die_with_parent
 
@@ -490,21 +494,21 @@ def _worker_init(verbose: bool, scratch: str, sockets: str) -> None:
 
     # multiprocessing workers leave through os._exit (no atexit): a Finalize still runs
     Finalize(None, _drop_spare, exitpriority=10)
-    if os.environ.get("IPS_NB_FORK_KERNELS", "1") != "0" and hasattr(os, "fork"):
-        try:  # before this worker has any threads or zmq contexts
-            kernels.ForkingKernelManager.zygote = kernels.Zygote()
-        except OSError:
-            pass
-    try:  # the first notebook's kernel boots while this worker imports papermill and nbconvert
+    if zygote:
+        kernels.ForkingKernelManager.zygote = kernels.Zygote(*zygote)
+    # papermill and nbconvert are imported, and the page template compiled, while the run's
+    # zygote imports what kernels need: paid once per worker, not once per notebook
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from ips_nb.pages import report
+
+    report.prepare()
+    kernels.register_engine()
+    try:  # the first notebook's kernel, ready when its job arrives
         _SPARE.append(kernels.start_kernel())
     except Exception:  # noqa: BLE001 - the first job starts its own
         pass
-    import nbconvert  # noqa: F401 - paid once per worker, not once per notebook
-    import papermill  # noqa: F401
-
-    from ips_nb.pages import report  # noqa: F401
-
-    kernels.register_engine()
 
 
 _SPARE: list = []  # this worker's pre-started kernel for its next notebook (at most one)
@@ -534,14 +538,18 @@ def _kill(procs: list, timeout: float) -> None:
 
 
 def _kill_children(keep: int | None = None) -> None:
-    """A kernel outliving its notebook (a timeout, a crash) is killed with its own children."""
+    """A kernel outliving its notebook (a timeout, a crash) is killed with its own children:
+    this worker's children (launched kernels) and the kernels the zygote forked for it."""
     import psutil
 
-    from ips_nb.batch.kernels import ForkingKernelManager
+    from ips_nb.batch.kernels import FORKED
 
-    zygote = ForkingKernelManager.zygote
-    spare = {keep, zygote.pid if zygote else None}
-    procs = [p for p in psutil.Process().children(recursive=True) if p.pid not in spare]
+    procs = [p for p in psutil.Process().children(recursive=True) if p.pid != keep]
+    for kernel in [k for k in FORKED if k.pid != keep]:
+        with contextlib.suppress(psutil.Error):
+            if kernel.is_running():
+                procs += [kernel, *kernel.children(recursive=True)]
+    FORKED[:] = [k for k in FORKED if k.pid == keep]
     _kill(procs, timeout=5)
 
 
@@ -589,6 +597,18 @@ def _work(job: Job, cfg: RunConfig, params: SiteParams, prestart: bool = False,
 
 
 # --- the coordinator side --------------------------------------------------------------------
+
+def _start_zygote(sockets: str, verbose: bool):  # noqa: ANN202 - a subprocess.Popen or None
+    """The run's zygote (see kernels): one for all workers, unless IPS_NB_FORK_KERNELS=0 or no fork()."""
+    if os.environ.get("IPS_NB_FORK_KERNELS", "1") == "0" or not hasattr(os, "fork"):
+        return None
+    from ips_nb.batch.kernels import start_zygote
+
+    try:
+        return start_zygote(os.path.join(sockets, "zygote"), quiet=not verbose)
+    except OSError:
+        return None
+
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
     """SIGKILL every worker and everything below it (kernels), then wait for them to go."""
@@ -652,18 +672,21 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
         raise Interrupted(signum)
 
     old = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    # in the workers' environment from their start, so the sweep below can recognise them
+    # in the workers' and the zygote's environment from their start, so the sweep below can
+    # recognise them and every kernel forked from the zygote
     marks = {"IPS_NB_RUNTIME_DIR": scratch, "IPS_NB_KERNEL_DIR": sockets}
     saved_env = {k: os.environ.get(k) for k in marks}
     os.environ.update(marks)
-    pool = None
+    pool = zygote = None
     try:
+        zygote = _start_zygote(sockets, cfg.verbose)
         _remove_leftovers(cfg.out_dir)
         fruitless = 0  # pools that broke with no job to blame (a worker dying idle, or at its start)
         while todo:
             size = max(1, min(workers, len(todo)))
+            where = (str(zygote.args[-1]), zygote.pid) if zygote and zygote.poll() is None else None
             pool = ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"),
-                                       initializer=_worker_init, initargs=(cfg.verbose, scratch, sockets))
+                                       initializer=_worker_init, initargs=(cfg.verbose, scratch, sockets, where))
             last = len(todo) - size  # the final jobs need no kernel after them
             futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
                        for i, job in enumerate(todo)}
@@ -681,7 +704,7 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
                 report(res)
             if dead is None:
                 break
-            culprits = _bury(pool, dead, scratch)
+            culprits = _bury(pool, dead, scratch, keep=zygote.pid if zygote else None)
             pool = None
             blamed = _blame(culprits, todo, results, cfg, scratch, report)
             todo = [j for j in todo if j not in results]
@@ -702,6 +725,9 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
                 if stopped is not None:
                     _kill_pool(pool)
                 pool.shutdown(wait=True, cancel_futures=True)
+            if zygote is not None:
+                zygote.kill()
+                zygote.wait()
             _sweep(scratch)
             shutil.rmtree(scratch, ignore_errors=True)
             shutil.rmtree(sockets, ignore_errors=True)
@@ -744,14 +770,15 @@ def _death(code: int | None) -> str:
     return f"signal {-code}" if code < 0 else f"exit status {code}"
 
 
-def _bury(pool: ProcessPoolExecutor, seen: dict[int, tuple[BaseProcess, bool]], scratch: str) -> dict[int, str]:
+def _bury(pool: ProcessPoolExecutor, seen: dict[int, tuple[BaseProcess, bool]], scratch: str,
+          keep: int | None = None) -> dict[int, str]:
     """Shut a broken pool down, kill its workers' kernels; the workers that broke it, with how they died.
 
     Those are the workers that did not die of the executor's own SIGTERM; if that leaves none
     (a worker was killed with SIGTERM from outside), those already dead when the breakage was seen.
     """
     pool.shutdown(wait=True, cancel_futures=True)  # the executor has terminated and joined them
-    _sweep(scratch)
+    _sweep(scratch, keep)  # their kernels; the zygote (`keep`) serves the next pool
     codes = {pid: proc.exitcode for pid, (proc, _) in seen.items()}
     culprits = {pid: code for pid, code in codes.items() if code != -signal.SIGTERM}
     if not culprits:
@@ -795,12 +822,12 @@ def _left_by(job: Job, cfg: RunConfig, pid: int, reason: str) -> NotebookNode | 
     return _mark_failure(nb, reason) if nb is not None else None
 
 
-def _sweep(scratch: str) -> None:
+def _sweep(scratch: str, keep: int | None = None) -> None:
     """Last line of defence: a kernel of this run still alive (its parent killed) is killed.
 
-    Every worker and kernel of the run was started with IPS_NB_RUNTIME_DIR=`scratch` in its
-    environment (a forked kernel inherits its worker's), and a launched kernel's command line
-    names its connection file there.
+    Every worker, the zygote and every kernel of the run was started with
+    IPS_NB_RUNTIME_DIR=`scratch` in its environment (a forked kernel inherits the zygote's), and a
+    launched kernel's command line names its connection file there.
     """
     import psutil
 
@@ -810,7 +837,7 @@ def _sweep(scratch: str) -> None:
             cmdline = p.info["cmdline"] or []
             if "resource_tracker" in " ".join(cmdline):
                 continue  # multiprocessing's own helper, started with the same environment
-            if p.pid != os.getpid() and (any(scratch in part for part in cmdline)
+            if p.pid not in (os.getpid(), keep) and (any(scratch in part for part in cmdline)
                                          or p.environ().get("IPS_NB_RUNTIME_DIR") == scratch):
                 procs.append(p)
         except psutil.Error:

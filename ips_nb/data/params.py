@@ -86,6 +86,15 @@ class _PlainYaml(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def team_name(params: SiteParams, team: str | None) -> str | None:
+    """The team as the site's parameters spell it ('team nord' -> 'Team Nord'); None for the site.
+
+    A team the parameters do not list stays as given (its agenda is simply empty)."""
+    if not team:
+        return None
+    return next((t for t in params.teams if t.casefold() == team.casefold()), team)
+
+
 def read_yaml(path: Path) -> dict:
     """A parameters file as a mapping: size-capped, without aliases, errors in one short line."""
     try:

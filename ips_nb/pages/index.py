@@ -18,11 +18,10 @@ from datetime import datetime
 from pathlib import Path
 
 from ips_nb.data.params import ParamsError, SiteParams, load_params
-from ips_nb.figures.periods import Month, Week
-from ips_nb.pages.agenda import page_title
 from ips_nb.pages.labels import LANGS, Labels
 from ips_nb.pages.render import render
 from ips_nb.pages.report import page
+from ips_nb.pages.titles import period_text
 
 KIND_LABEL = {"supervision": "supervision_reports", "agenda": "agendas", "overview": "overview_title"}
 RUNS_PAGE = "runs/index.html"
@@ -35,35 +34,6 @@ _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "
 def team_slug(text: str) -> str:
     """'Team Øster' -> 'team-oster', as the runner names the team's files."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(_FOLD)).strip("-") or "team"
-
-
-def report_title(kind: str, params: SiteParams, period: str, team: str | None = None) -> str:
-    """A report page's <title> (and so its PDF's) in the page's language: the site's for a site's
-    report, the configured one for the regional overview (whose `params` carry the name and
-    language it is made in).
-
-    'IPS Aarhus · Supervisionspakke · oktober 2026', 'IPS Malmö · Team Öster · Dagordning för
-    behandlingskonferens · vecka 48 · 2026', 'Regional översikt · oktober 2026'.
-    """
-    if kind == "agenda":
-        return page_title(params, period, team)
-    L = Labels(params.language, getattr(params, "labels", None) or {})
-    when = _period_text(L, period)
-    if kind == "supervision":
-        return " · ".join((params.name, L("supervision_pack"), when))
-    return " · ".join((L("overview_title"), when))
-
-
-def _period_text(L: Labels, period: str) -> str:
-    """'oktober 2026' for a month, 'uge 48 · 2026' for a week, in L's language; else as it is."""
-    try:
-        if "-W" in period:
-            week = Week.parse(period)
-            return f"{L.week(week.week)} · {week.year}"
-        month = Month.parse(period)
-        return L.month_name(month.year, month.month)
-    except ValueError:
-        return period
 
 
 def _reports(root: Path) -> dict[tuple[str, str], list[Path]]:
@@ -130,7 +100,7 @@ def _links(paths: list[Path], root: Path, L: Labels, params: SiteParams | None, 
     whole = bool(named) and named[0][1] is None
     out = []
     for path, team in named:
-        period = _period_text(L, _split(path.stem)[0])
+        period = period_text(L, _split(path.stem)[0])
         text = period if team is None else team if latest and whole else f"{period} · {team}"
         out.append(_link(path, root, text))
     return out
@@ -222,7 +192,7 @@ def write_index(root: str | Path, lang: str | None = None, params_dir: str | Pat
     body = render(
         "index.html.j2", title=L("reports_index"), sites=listed, runs=runs_link,
         overview_title=L("overview_title"),
-        overview=[_link(o, root, _period_text(L, o.stem)) for o in overview], pdf=L("pdf_link"))
+        overview=[_link(o, root, period_text(L, o.stem)) for o in overview], pdf=L("pdf_link"))
     out = root / "index.html"
     _write(out, page(body, lang=lang, title=L("reports_index"), kind="index"))
     return out

@@ -102,6 +102,16 @@ def _exporter():
                         exclude_output_prompt=True, exclude_markdown=False)
 
 
+def prepare() -> None:
+    """Build the exporter and compile the page template now: a batch worker does it while its
+    first kernel starts, instead of in its first notebook's time."""
+    from ips_nb.pages.render import environment
+
+    _exporter()
+    environment().get_template("report.html.j2")
+    plotly_inline()
+
+
 def notebook_html(nb: nbformat.NotebookNode, *, lang: str, title: str, kind: str) -> str:
     """The executed notebook as a static page without code, prompts or stderr.
 

@@ -11,7 +11,8 @@ import pytest
 from factory import make_params
 
 from ips_nb.batch.runner import slug
-from ips_nb.pages.index import report_title, team_slug, write_index
+from ips_nb.pages.index import team_slug, write_index
+from ips_nb.pages.titles import report_title
 
 
 def _touch(folder, *names: str, text: str = "<html></html>") -> None:
