@@ -159,28 +159,34 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
     `job_list` (runner Jobs, any kinds) replaces the jobs made of kind × sites × periods."""
     from datetime import datetime, timezone
 
-    from ips_nb.pages.index import write_index
-    from ips_nb.batch.runner import Job, Progress, RunConfig, run_jobs, stop_signal, write_run_record
-    from ips_nb.data.store import absolute_db_url, db_url, fingerprint
+    from ips_nb.batch.runner import (Job, Progress, RunConfig, close_place, open_place, run_jobs, stop_signal,
+                                     write_run_record)
 
-    url = absolute_db_url(db_url(db))
-    engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
-    _check_out(out)
-    cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
-    if job_list is None:
-        pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
-        job_list = [Job(kind, s, p, t) for s, t in pairs for p in periods]
-    jobs_list = job_list
-    started = datetime.now(timezone.utc)
+    place = open_place(verbose)  # the kernels' zygote imports while the checks below run
     try:
-        fp = fingerprint(engine)  # the data this run reads
+        from ips_nb.data.store import absolute_db_url, db_url, fingerprint
+
+        url = absolute_db_url(db_url(db))
+        engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
+        _check_out(out)
+        cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
+        if job_list is None:
+            pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
+            job_list = [Job(kind, s, p, t) for s, t in pairs for p in periods]
+        started = datetime.now(timezone.utc)
+        try:
+            fp = fingerprint(engine)  # the data this run reads
+        finally:
+            engine.dispose()
+        progress = Progress(len(job_list))
+        try:
+            results = run_jobs(job_list, cfg, workers=max(1, jobs), report=progress, place=place)
+        finally:
+            progress.close()
     finally:
-        engine.dispose()
-    progress = Progress(len(jobs_list))
-    try:
-        results = run_jobs(jobs_list, cfg, workers=max(1, jobs), report=progress)
-    finally:
-        progress.close()
+        close_place(place)
+    from ips_nb.pages.index import write_index
+
     record = write_run_record(out, command or sys.argv, cfg, results, fp, started)
     index = write_index(out, params_dir=params)
     ok = sum(r.status == "ok" for r in results)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
+    import subprocess
     from multiprocessing.process import BaseProcess
 
     from nbformat import NotebookNode
@@ -647,14 +648,61 @@ def _overview_params(cfg: RunConfig) -> SiteParams:
     return SimpleNamespace(name=Labels(cfg.lang)("overview_title"), language=cfg.lang)  # type: ignore[return-value]
 
 
+@dataclass
+class Place:
+    """Where a run's processes live: its scratch folder (kernel connection files, which worker runs
+    which job), its socket folder, and its zygote. Opened before the coordinator's own checks, so
+    the zygote's imports (~1 s) go on while the coordinator reads the database and parameters."""
+
+    scratch: str
+    sockets: str
+    zygote: subprocess.Popen | None
+    saved_env: dict[str, str | None]
+    closed: bool = False
+
+
+def open_place(verbose: bool = False) -> Place:
+    """Make a run's folders, mark the environment with them, and start its zygote."""
+    scratch = tempfile.mkdtemp(prefix="ips-nb-run-")
+    # a Unix socket's path is limited to ~107 bytes: keep the sockets' folder short
+    sockets = tempfile.mkdtemp(prefix="ips-nb-", dir="/tmp" if len(scratch) > 60 and os.path.isdir("/tmp") else None)
+    # in the workers' and the zygote's environment from their start, so the last sweep can
+    # recognise them and every kernel forked from the zygote
+    marks = {"IPS_NB_RUNTIME_DIR": scratch, "IPS_NB_KERNEL_DIR": sockets}
+    saved_env = {k: os.environ.get(k) for k in marks}
+    os.environ.update(marks)
+    return Place(scratch, sockets, _start_zygote(sockets, verbose), saved_env)
+
+
+def close_place(place: Place) -> None:
+    """Stop the zygote, kill whatever of the run is still alive, remove the folders; once."""
+    if place.closed:
+        return
+    place.closed = True
+    try:
+        if place.zygote is not None:
+            place.zygote.kill()
+            place.zygote.wait()
+        _sweep(place.scratch)
+        shutil.rmtree(place.scratch, ignore_errors=True)
+        shutil.rmtree(place.sockets, ignore_errors=True)
+    finally:
+        for k, v in place.saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
-             report: Callable[[Result], None] = print) -> list[Result]:
+             report: Callable[[Result], None] = print, place: Place | None = None) -> list[Result]:
     """Run every job in worker processes; a failing site costs only its own job.
 
     A worker that dies (killed, out of memory) costs only the job it was running, reported as
     such; the jobs not finished go on in a fresh pool. On SIGINT/SIGTERM the unfinished jobs
     come back with status "interrupted" and a reason naming the signal; no worker or kernel is
     left running. Leftovers of earlier runs' dead workers in the reports are removed.
+    `place` is one opened beforehand (open_place); the run closes it.
     """
     results: dict[Job, Result] = {}
     params, bad = _check_params(jobs, cfg)
@@ -664,22 +712,15 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
             report(results[job])
     todo = [j for j in jobs if j not in results]
     stopped: int | None = None
-    scratch = tempfile.mkdtemp(prefix="ips-nb-run-")
-    # a Unix socket's path is limited to ~107 bytes: keep the sockets' folder short
-    sockets = tempfile.mkdtemp(prefix="ips-nb-", dir="/tmp" if len(scratch) > 60 and os.path.isdir("/tmp") else None)
+    run = place or open_place(cfg.verbose)
+    scratch, sockets, zygote = run.scratch, run.sockets, run.zygote
 
     def _stop(signum, frame):  # noqa: ANN001
         raise Interrupted(signum)
 
     old = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    # in the workers' and the zygote's environment from their start, so the sweep below can
-    # recognise them and every kernel forked from the zygote
-    marks = {"IPS_NB_RUNTIME_DIR": scratch, "IPS_NB_KERNEL_DIR": sockets}
-    saved_env = {k: os.environ.get(k) for k in marks}
-    os.environ.update(marks)
-    pool = zygote = None
+    pool = None
     try:
-        zygote = _start_zygote(sockets, cfg.verbose)
         _remove_leftovers(cfg.out_dir)
         fruitless = 0  # pools that broke with no job to blame (a worker dying idle, or at its start)
         while todo:
@@ -725,21 +766,11 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
                 if stopped is not None:
                     _kill_pool(pool)
                 pool.shutdown(wait=True, cancel_futures=True)
-            if zygote is not None:
-                zygote.kill()
-                zygote.wait()
-            _sweep(scratch)
-            shutil.rmtree(scratch, ignore_errors=True)
-            shutil.rmtree(sockets, ignore_errors=True)
+            close_place(run)
             _remove_leftovers(cfg.out_dir)  # this run's workers are gone: their folders are leftovers too
         finally:
             for s, handler in old.items():
                 signal.signal(s, handler)
-            for k, v in saved_env.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     for job in jobs:
         if job not in results:
             name = signal.Signals(stopped).name if stopped else "interruption"

@@ -18,12 +18,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from ips_nb.data.schema import (AUDIT_TABLE, KEY_COLUMNS, KEY_TABLE, ORIGIN_COLUMN, ORIGIN_TABLES,
                                  TABLES, TABLE_ORDER, stored_columns)
+
+if TYPE_CHECKING:  # pandas is imported where frames are made: the coordinator of a run never needs it
+    import pandas as pd
 
 DEFAULT_DB = "sqlite:///data/ips.db"
 
@@ -383,6 +386,8 @@ class SiteData:
 
 def typed_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Give a frame the column types the metrics expect (dates as datetime64, numbers numeric)."""
+    import pandas as pd
+
     frame = frame.copy()
     for c in TABLES[table].columns:
         if c.name not in frame.columns:
@@ -402,6 +407,8 @@ def typed_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def empty_frame(table: str) -> pd.DataFrame:
+    import pandas as pd
+
     cols = [c for c in stored_columns(table) if c != "cpr_hash"]
     return typed_frame(table, pd.DataFrame({c: pd.Series([], dtype="object") for c in cols}))
 
@@ -424,6 +431,8 @@ def load_site(engine: sa.Engine, site: str) -> SiteData:
     The rows are fetched inside the read transaction and made into frames after it, so a writer
     waits for the SELECTs only.
     """
+    import pandas as pd
+
     fetched: dict[str, tuple[list[str], list[tuple]]] = {}
     with snapshot(engine) as conn:
         present = present_tables(conn)
@@ -534,6 +543,8 @@ def _site_lookup(frames: dict[str, pd.DataFrame], table: str) -> dict[str, str]:
 
 def to_rows(frames: dict[str, pd.DataFrame], key: bytes) -> dict[str, list[dict]]:
     """Exchange-format frames (clean, typed) to store rows: CPR hashed, every row given its site."""
+    import pandas as pd
+
     from ips_nb.data.identity import cpr_hash
 
     sites = {"candidates": _site_lookup(frames, "candidates"),

@@ -15,12 +15,15 @@ import base64
 import functools
 import hashlib
 import re
+from typing import TYPE_CHECKING
 
-import nbformat
 from markupsafe import Markup
 
 from ips_nb import __version__
 from ips_nb.pages.render import TEMPLATES, css, render
+
+if TYPE_CHECKING:  # a page needs no nbformat; a notebook handed in already is one
+    import nbformat
 
 PLOTLY_BASIC = TEMPLATES / "voila" / "ips" / "static" / "plotly-basic.min.js"
 # A chart's own script, as plotly writes it (`Figure.to_html`): only these get a CSP hash.
