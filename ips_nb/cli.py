@@ -162,17 +162,22 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
     from ips_nb.batch.runner import (Job, Progress, RunConfig, close_place, open_place, run_jobs, stop_signal,
                                      write_run_record)
 
-    place = open_place(verbose)  # the kernels' zygote imports while the checks below run
-    try:
-        from ips_nb.data.store import absolute_db_url, db_url, fingerprint
+    from ips_nb.data.store import absolute_db_url, db_url, fingerprint
 
-        url = absolute_db_url(db_url(db))
-        engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
+    url = absolute_db_url(db_url(db))
+    engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
+    try:
         _check_out(out)
-        cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
         if job_list is None:
             pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
             job_list = [Job(kind, s, p, t) for s, t in pairs for p in periods]
+    except UsageError:
+        engine.dispose()
+        raise
+    cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
+    # the kernels' zygote and the workers start now and import while the coordinator reads
+    place = open_place(verbose, workers=max(1, min(jobs, len(job_list))))
+    try:
         started = datetime.now(timezone.utc)
         try:
             fp = fingerprint(engine)  # the data this run reads

@@ -658,11 +658,24 @@ class Place:
     sockets: str
     zygote: subprocess.Popen | None
     saved_env: dict[str, str | None]
+    pool: ProcessPoolExecutor | None = None  # workers started early, for the run's first round
+    pool_size: int = 0
     closed: bool = False
 
+    def new_pool(self, size: int, verbose: bool) -> ProcessPoolExecutor:
+        """A pool of `size` workers for this run (each told where the zygote listens)."""
+        where = (str(self.zygote.args[-1]), self.zygote.pid) if self.zygote and self.zygote.poll() is None else None
+        return ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"), initializer=_worker_init,
+                                   initargs=(verbose, self.scratch, self.sockets, where))
 
-def open_place(verbose: bool = False) -> Place:
-    """Make a run's folders, mark the environment with them, and start its zygote."""
+
+def _ready() -> None:
+    """A worker's first task when started early: nothing, but submitting it starts the process."""
+
+
+def open_place(verbose: bool = False, workers: int = 0) -> Place:
+    """Make a run's folders, mark the environment with them, start its zygote and, with
+    `workers`, that many workers (they import papermill and nbconvert meanwhile)."""
     scratch = tempfile.mkdtemp(prefix="ips-nb-run-")
     # a Unix socket's path is limited to ~107 bytes: keep the sockets' folder short
     sockets = tempfile.mkdtemp(prefix="ips-nb-", dir="/tmp" if len(scratch) > 60 and os.path.isdir("/tmp") else None)
@@ -671,7 +684,12 @@ def open_place(verbose: bool = False) -> Place:
     marks = {"IPS_NB_RUNTIME_DIR": scratch, "IPS_NB_KERNEL_DIR": sockets}
     saved_env = {k: os.environ.get(k) for k in marks}
     os.environ.update(marks)
-    return Place(scratch, sockets, _start_zygote(sockets, verbose), saved_env)
+    place = Place(scratch, sockets, _start_zygote(sockets, verbose), saved_env)
+    if workers > 0:
+        place.pool, place.pool_size = place.new_pool(workers, verbose), workers
+        for _ in range(workers):  # one submit per worker starts it (none is idle yet)
+            place.pool.submit(_ready)
+    return place
 
 
 def close_place(place: Place) -> None:
@@ -680,6 +698,10 @@ def close_place(place: Place) -> None:
         return
     place.closed = True
     try:
+        if place.pool is not None:  # never used: the run stopped before its first job, or another size
+            # not killed: a ProcessPoolExecutor whose workers die inside their initializer can
+            # spin in its shutdown (CPython 3.11); they finish starting and leave on their own
+            place.pool.shutdown(wait=True, cancel_futures=True)
         if place.zygote is not None:
             place.zygote.kill()
             place.zygote.wait()
@@ -713,7 +735,7 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
     todo = [j for j in jobs if j not in results]
     stopped: int | None = None
     run = place or open_place(cfg.verbose)
-    scratch, sockets, zygote = run.scratch, run.sockets, run.zygote
+    scratch, zygote = run.scratch, run.zygote
 
     def _stop(signum, frame):  # noqa: ANN001
         raise Interrupted(signum)
@@ -725,12 +747,17 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
         fruitless = 0  # pools that broke with no job to blame (a worker dying idle, or at its start)
         while todo:
             size = max(1, min(workers, len(todo)))
-            where = (str(zygote.args[-1]), zygote.pid) if zygote and zygote.poll() is None else None
-            pool = ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"),
-                                       initializer=_worker_init, initargs=(cfg.verbose, scratch, sockets, where))
+            early, run.pool = (run.pool if run.pool_size == size else None), None
+            pool = early or run.new_pool(size, cfg.verbose)
             last = len(todo) - size  # the final jobs need no kernel after them
-            futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
-                       for i, job in enumerate(todo)}
+            try:
+                futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
+                           for i, job in enumerate(todo)}
+            except BrokenProcessPool:  # an early worker died before its first job: start afresh
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = run.new_pool(size, cfg.verbose)
+                futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
+                           for i, job in enumerate(todo)}
             dead: dict[int, tuple[BaseProcess, bool]] | None = None  # its workers, seen when it broke
             for fut in as_completed(futures):
                 try:
