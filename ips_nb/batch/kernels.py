@@ -54,7 +54,10 @@ WARM_MODULES = ("ips_nb.pages.pack", "ips_nb.pages.agenda", "ips_nb.pages.overvi
 
 
 def warm_up() -> None:
-    """Import what the workbooks import; a module that fails here fails again, visibly, in the cell."""
+    """Import what the workbooks import, and run once what their first cells run (a chart, a
+    site's read) on made-up data, so that plotly's validators and templates, pandas' and
+    SQLAlchemy's first-use work are done before any kernel is forked. No real data is touched.
+    A module that fails here fails again, visibly, in the cell."""
     import importlib
 
     for name in WARM_MODULES:
@@ -62,6 +65,37 @@ def warm_up() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - warming is optional; a real import error shows in the notebook
             pass
+    for first_use in (_warm_chart, _warm_read):
+        try:
+            first_use()
+        except Exception:  # noqa: BLE001 - as above: only ever a little slower
+            pass
+
+
+def _warm_chart() -> None:
+    """A figure with the trace kinds and layout the packs use, rendered as a notebook shows it."""
+    import plotly.graph_objects as go
+
+    from ips_nb.pages import charts
+    from ips_nb.pages.fragments import Chart
+
+    fig = go.Figure([go.Scatter(x=["2026-01", "2026-02"], y=[0.1, 0.2], mode="lines+markers", name="a"),
+                     go.Bar(x=["a", "b"], y=[1, 2], name="b", text=["1", "2"], hovertext=["x", "y"])])
+    charts._layout(fig, "warm-up")
+    fig.add_hline(y=0.3, line={"dash": "dash"})
+    Chart(fig, "warm-up")._repr_mimebundle_()
+
+
+def _warm_read() -> None:
+    """A site's read from an empty in-memory database: the queries and frames of the first cell."""
+    from ips_nb.data import store
+
+    engine = store.connect("sqlite://")
+    try:
+        store.create_schema(engine)
+        store.load_site(engine, "warm-up")
+    finally:
+        engine.dispose()
 
 
 def stop_kernel(km: IpcKernelManager) -> None:
