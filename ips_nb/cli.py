@@ -291,21 +291,20 @@ def _cmd_month(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import build_demo_db
+    from ips_nb.batch.month import month_jobs
     from ips_nb.data.store import db_url
+
+    from .demo import build_demo_db
 
     today = args.today or date.today()
     url = db_url(args.db)
     sites = build_demo_db(url, today)
     print(f"Demo database with {len(sites)} sites: {url}")
-    status = EXIT_OK
-    for kind, periods in (("supervision", months(None, today)), ("agenda", weeks(None, today))):
-        status = max(status, run_reports(kind, sites, periods, db=url, params=args.params, out=args.out,
-                                         jobs=args.jobs))
-    from ips_nb.batch.runner import OVERVIEW
-
-    status = max(status, run_reports(OVERVIEW, [OVERVIEW], months(None, today), db=url, params=args.params,
-                                     out=args.out, jobs=args.jobs))
+    # one run, as a coordinator's month: the packs of the last complete month, this week's agendas
+    # and the overview share one pool of workers and one zygote
+    month, week = months(None, today)[0], weeks(None, today)[0]
+    status = run_reports("month", [], [month], db=url, params=args.params, out=args.out, jobs=args.jobs,
+                         job_list=month_jobs(month, sites, args.params, weeks=[week]))
     index = Path(args.out).resolve() / "index.html"
     print(f"\nOpen the reports: file://{index}")
     print("Serve the live dashboards: make serve  (or: ips-nb serve --site SITE)")

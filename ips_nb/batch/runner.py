@@ -8,12 +8,12 @@ A worker that dies costs only the job it was running: the jobs not yet done go o
 Ctrl-C or SIGTERM at the coordinator kills the workers and their kernels (which jupyter_client
 starts in their own sessions, so a terminal's Ctrl-C never reaches them) and records what finished.
 
-Speed (benchmarks/batch.py): workers live for the whole run and import papermill and nbconvert
-once (never pandas: they only run notebooks and write files); each worker keeps the next
-notebook's kernel starting while the current one runs; and kernels are forked from the run's one
-pre-imported process (kernels.serve_zygote), which saves the ~1.3 s of CPU that starting
-ipykernel and importing pandas, plotly and ips_nb cost every notebook, and pays those imports
-once per run, not once per worker. IPS_NB_FORK_KERNELS=0 launches every kernel the ordinary way.
+Speed (benchmarks/batch.py): workers live for the whole run and import papermill once (never
+pandas or nbconvert: they run notebooks and write files; pages.report renders the outputs);
+each worker keeps the next notebook's kernel starting while the current one runs; and kernels
+are forked from the run's one pre-imported process (kernels.serve_zygote), which saves the
+~1.3 s of CPU that starting ipykernel and importing pandas, plotly and ips_nb cost every
+notebook, and pays those imports once per run, not once per worker. IPS_NB_FORK_KERNELS=0 launches every kernel the ordinary way.
 """
 from __future__ import annotations
 
@@ -497,9 +497,8 @@ def _worker_init(verbose: bool, scratch: str, sockets: str, zygote: tuple[str, i
     Finalize(None, _drop_spare, exitpriority=10)
     if zygote:
         kernels.ForkingKernelManager.zygote = kernels.Zygote(*zygote)
-    # papermill and nbconvert are imported, and the page template compiled, while the run's
-    # zygote imports what kernels need: paid once per worker, not once per notebook
-    import nbconvert  # noqa: F401
+    # papermill is imported, and the page templates compiled, while the run's zygote imports
+    # what kernels need: paid once per worker, not once per notebook
     import papermill  # noqa: F401
 
     from ips_nb.pages import report
@@ -675,7 +674,7 @@ def _ready() -> None:
 
 def open_place(verbose: bool = False, workers: int = 0) -> Place:
     """Make a run's folders, mark the environment with them, start its zygote and, with
-    `workers`, that many workers (they import papermill and nbconvert meanwhile)."""
+    `workers`, that many workers (they import papermill meanwhile)."""
     scratch = tempfile.mkdtemp(prefix="ips-nb-run-")
     # a Unix socket's path is limited to ~107 bytes: keep the sockets' folder short
     sockets = tempfile.mkdtemp(prefix="ips-nb-", dir="/tmp" if len(scratch) > 60 and os.path.isdir("/tmp") else None)

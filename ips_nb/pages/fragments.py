@@ -1,6 +1,6 @@
 """What notebook cells display: HTML fragments and chart bundles, their markup from templates.
 
-Outputs are plain HTML so nbconvert keeps them in static packs; charts carry both the plotly
+Outputs are plain HTML so static packs show them as they are; charts carry both the plotly
 mimetype (drawn by Voila/JupyterLab) and an HTML div (drawn offline in the static page by the
 plotly.js the page carries inline). Tables and headline cards are the macros of
 `templates/macros.html.j2`, called from the page templates.

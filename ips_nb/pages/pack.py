@@ -1,7 +1,7 @@
 """The monthly supervision pack: figures from `metrics`, shown against goals and benchmarks.
 
 A workbook cell calls one method; each returns something a notebook displays (HTML or a chart).
-The workbook makes the static pack (papermill + nbconvert); the live dashboard (`ips_nb.live.dashboard`,
+The workbook makes the static pack (papermill, then pages.report); the live dashboard (`ips_nb.live.dashboard`,
 served by Voila) calls the same methods, so both show the same thing. The JSON beside the HTML
 holds exactly the keys of docs/figures.md.
 """

@@ -2,7 +2,7 @@
 
 Python hands templates data; escaping is the template engine's job, so a forgotten call cannot
 open a page to script. The only markup that passes unescaped is markup this package made itself
-from a template (`Markup`), nbconvert's rendering of an executed notebook, and plotly's chart div.
+from a template (`Markup`), an executed notebook's outputs (the library's own), and plotly's chart div.
 """
 from __future__ import annotations
 

@@ -87,3 +87,28 @@ def test_a_page_without_charts_keeps_the_strict_policy():
     html = notebook_html(nb, lang="en", title="t", kind="agenda")
     assert _policy(html) == STRICT and "<script" not in html
     assert _policy(page(Markup("<p>x</p>"), lang="en", title="t", kind="index")) == STRICT
+
+
+def test_the_page_shows_html_outputs_as_made_and_everything_else_as_text_or_not_at_all():
+    nb = nbformat.v4.new_notebook()
+    about = nbformat.v4.new_markdown_cell("How to run this workbook", metadata={"tags": ["ips-about"]})
+    params = nbformat.v4.new_code_cell("site = 'x'", metadata={"tags": ["parameters"]})
+    shown = nbformat.v4.new_code_cell("x")
+    shown.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": "<p class='made'>made by the library</p>",
+                                                      "text/plain": "<Fragment>"}),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "<script>alert(1)</script>"}, execution_count=1),
+        nbformat.v4.new_output("stream", name="stdout", text="printed <b>here</b>"),
+        nbformat.v4.new_output("stream", name="stderr", text="a kernel warning"),
+        nbformat.v4.new_output("error", ename="ValueError", evalue="boom", traceback=["Traceback"]),
+    ]
+    nb.cells = [about, params, shown]
+    html = notebook_html(nb, lang="en", title="t", kind="agenda")
+    main = html[html.index("<main>"):html.index("</main>")]
+    assert "<p class='made'>made by the library</p>" in main
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main and "<script" not in html
+    assert "printed &lt;b&gt;here&lt;/b&gt;" in main
+    assert "a kernel warning" not in main and "boom" not in main and "Traceback" not in main
+    assert "How to run this workbook" not in main  # the opening note is for the notebook's reader
+    assert 'class="cell code_cell celltag_parameters"' in main  # the stylesheet hides it by tag
+    assert "site = " not in main  # no code
