@@ -7,7 +7,10 @@ save and an import, queue instead of interleaving. Inside it:
 - the free text is checked first, and a refused text is never stored, logged or echoed: a text
   that looks like a CPR number or personnummer (10 or 12 digits, with or without a dash, space
   or +; problems._IDENTITY) is refused, and so is a text longer than its cap
-  (schema.DECISION_MAX, schema.DESCRIPTION_MAX) or an owner outside the schema's choices;
+  (schema.DECISION_MAX, schema.DESCRIPTION_MAX), an owner outside the schema's choices, or a
+  day not typed as YYYY-MM-DD or not in the calendar. Each field's check is in FIELD_CHECKS, and
+  field_refusal(field, value) asks one of them without writing: the dashboard shows the reason
+  beside the field as it is typed, with the very check the save applies;
 - the candidate must be the site's and have consent;
 - the candidate's version is compared with the one the writer saw: the version is the number of
   audit rows for that candidate, so any save to the candidate since (a decision, an action, an
@@ -22,7 +25,9 @@ save and an import, queue instead of interleaving. Inside it:
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -67,6 +72,9 @@ class Saved:
 
 # --- checks -------------------------------------------------------------------------------------
 
+_DAY_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")  # the one way a day is typed: YYYY-MM-DD
+
+
 def looks_like_identity(text: str) -> bool:
     return bool(_IDENTITY.search(text))
 
@@ -90,15 +98,17 @@ def check_text(field: str, value: object, limit: int, *, required: bool = True) 
 
 
 def check_date(field: str, value: object) -> date:
+    """A day given as a date or typed as YYYY-MM-DD; a typed day the calendar lacks (30 February)
+    is told apart from a wrong format, so the person knows which to fix."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _DAY_FORMAT.fullmatch(value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            pass
+            raise WriteRefused(field, "is not a day in the calendar", "no_such_day") from None
     raise WriteRefused(field, "is not a date (give it as YYYY-MM-DD)", "not_a_date")
 
 
@@ -106,6 +116,38 @@ def check_owner(value: object) -> str:
     if value not in ACTION_OWNERS:
         raise WriteRefused("owner", f"must be one of {', '.join(ACTION_OWNERS)}", "owner")
     return str(value)
+
+
+def check_chosen(field: str, value: object) -> str:
+    """A choice from a list (the open action to mark done): nothing chosen is refused."""
+    if value is None or not str(value).strip():
+        raise WriteRefused(field, "is not chosen", "not_chosen")
+    return str(value)
+
+
+# What the person types or picks, field by field, with the check each write applies to it: the
+# dashboard's in-place messages and the writers below share these, so they cannot disagree.
+FIELD_CHECKS: dict[str, Callable[[object], object]] = {
+    "decision": lambda v: check_text("decision", v, DECISION_MAX),
+    "description": lambda v: check_text("description", v, DESCRIPTION_MAX),
+    "owner": check_owner,
+    "due_date": lambda v: check_date("due_date", v),
+    "done_date": lambda v: check_date("done_date", v),
+    "action_id": lambda v: check_chosen("action_id", v),
+}
+
+
+def field_refusal(field: str, value: object) -> WriteRefused | None:
+    """Why the writer would refuse this one field's value, or None when it would take it.
+
+    Cheap and pure (no database): the dashboard runs it as the person types, so the reason shows
+    beside the field before they save; the save itself checks again (and what needs the
+    database, such as an action done before it was made, only then)."""
+    try:
+        FIELD_CHECKS[field](value)
+    except WriteRefused as exc:
+        return exc
+    return None
 
 
 def _user(user: object) -> str:
@@ -206,7 +248,7 @@ def record_decision(engine: sa.Engine, site: str, candidate_id: str, day: object
                     decision: str, user: str, expected_version: int) -> Saved:
     """The candidate was discussed on `day`, with this decision: one `conferences` row (the
     day's row of the candidate updated when there is one)."""
-    decision = check_text("decision", decision, DECISION_MAX)
+    decision = FIELD_CHECKS["decision"](decision)
     team = check_text("team", team, TEAM_MAX, required=False)
     day = check_date("date", day)
     user = _user(user)
@@ -236,9 +278,9 @@ def add_action(engine: sa.Engine, site: str, candidate_id: str, description: str
                created: object = None) -> Saved:
     """A new open action for the candidate; Saved.key is its new action_id. `created`: the day
     it was agreed (the conference's), default today (UTC)."""
-    description = check_text("description", description, DESCRIPTION_MAX)
-    owner = check_owner(owner)
-    due = check_date("due_date", due_date)
+    description = FIELD_CHECKS["description"](description)
+    owner = FIELD_CHECKS["owner"](owner)
+    due = FIELD_CHECKS["due_date"](due_date)
     made = datetime.now(timezone.utc).date() if created is None else check_date("created_date", created)
     user = _user(user)
     store._add_later_columns(engine)
@@ -259,7 +301,8 @@ def add_action(engine: sa.Engine, site: str, candidate_id: str, description: str
 def mark_done(engine: sa.Engine, site: str, action_id: str, done_date: object, user: str,
               expected_version: int) -> Saved:
     """An open action of the site done on `done_date` (not before it was made)."""
-    done = check_date("done_date", done_date)
+    action_id = FIELD_CHECKS["action_id"](action_id)
+    done = FIELD_CHECKS["done_date"](done_date)
     user = _user(user)
     store._add_later_columns(engine)
     t = store.METADATA.tables["actions"]

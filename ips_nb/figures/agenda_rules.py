@@ -30,6 +30,11 @@ Rules where the definitions are silent (each is tested):
   section (a referral not yet taken in has none; one discharged to work has `discharged_to_work`).
 - **Actions.** A candidate's `actions` are their open actions by due date; in `actions_due` only
   those due by the end of the conference week (Sunday), overdue first, then by due date.
+- **Latest decision.** Each candidate carries `last_decision`, `{date, decision}` of the latest
+  `conferences` row naming them with a decision, dated on or before the conference day (not
+  `as_of`): a decision recorded at this week's conference shows on the agenda at once, while
+  the reasons still read `as_of`. `null` when none was recorded. The text is shown, never
+  judged: it was checked when written (ips_nb.data.conference).
 - **Order within sections.** new_referrals by referral date; to_discuss by number of reasons
   (most first); actions_due candidates with an overdue action first, then by earliest due
   date; good_news by the day of the good news (the earliest outcome start in the window, or the
@@ -158,6 +163,24 @@ def discussion_reasons(data: SiteData, candidates: pd.DataFrame,
     return {cid: [r for r in REASONS if cid in flagged[r]] for cid in enrolled["candidate_id"]}
 
 
+def latest_decisions(conferences: pd.DataFrame, until: date) -> dict[str, dict]:
+    """{candidate_id: {date, decision}}: each candidate's latest recorded decision dated on or
+    before `until`, so the agenda says what the team decided last time without a second look.
+
+    A conference row without a decision (a source that records only who was discussed) is
+    skipped: the latest *decision* is what the team wants to read. Of two on one day, the one
+    read last (the store's order) counts."""
+    c = conferences
+    if c.empty or "decision" not in c.columns:
+        return {}
+    text = c["decision"].astype("string").str.strip()
+    kept = c[c["candidate_id"].notna() & text.notna() & (text != "")
+             & (c["date"] <= pd.Timestamp(until))]
+    latest = kept.sort_values("date", kind="stable").groupby("candidate_id").tail(1)
+    return {str(cid): {"date": day.date().isoformat(), "decision": str(decision).strip()}
+            for cid, day, decision in zip(latest["candidate_id"], latest["date"], latest["decision"])}
+
+
 def _at_least(days: pd.Series, limit: int) -> set[str]:
     return set(days.index[days >= limit])
 
@@ -174,8 +197,9 @@ def _sorted_actions(actions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _entry(row: pd.Series, goals: pd.DataFrame, actions: pd.DataFrame, reasons: list[str],
-           as_of: date, phase: object = None) -> dict:
-    """One candidate as the agenda shows them: pseudonymous ids, goals, actions, reasons (no CPR).
+           as_of: date, phase: object = None, last_decision: dict | None = None) -> dict:
+    """One candidate as the agenda shows them: pseudonymous ids, goals, actions, reasons, the
+    latest decision (no CPR).
 
     `phase` is their phase on `as_of` from the history; without one, the recorded phase."""
     return {
@@ -188,6 +212,7 @@ def _entry(row: pd.Series, goals: pd.DataFrame, actions: pd.DataFrame, reasons: 
                   for _, g in goals.iterrows()],
         "actions": [_action(r, as_of) for _, r in _sorted_actions(actions).iterrows()],
         "reasons": list(reasons),
+        "last_decision": dict(last_decision) if last_decision else None,
     }
 
 
@@ -247,12 +272,14 @@ def build_agenda(data: SiteData, params: SiteParams, week: Week, team: str | Non
     rows = everyone.set_index("candidate_id", drop=False)
     # With a history: the phase on as_of of those enrolled then; otherwise the recorded phase.
     phase_then = phases.phase_on(data, as_of) if phases.has_history(data) else pd.Series(dtype=object)
+    decided = latest_decisions(data.conferences, dates.conference)
     sections = []
     for key in SECTIONS:
         acts = due if key == "actions_due" else mine
         sections.append({"key": key, "candidates": [
             _entry(rows.loc[cid], goals[goals["candidate_id"] == cid],
-                   acts[acts["candidate_id"] == cid], reasons.get(cid, []), as_of, phase_then.get(cid))
+                   acts[acts["candidate_id"] == cid], reasons.get(cid, []), as_of, phase_then.get(cid),
+                   decided.get(str(cid)))
             for cid in raw[key] if cid in consented]})
 
     head = {"site": params.site, **({"team": team} if team else {}), "week": str(week),

@@ -3,7 +3,8 @@
 The page is read in a minute before the conference and often on paper, so it is dense and
 repeats nothing: a candidate has one full row on the page, in the first section that lists them
 (so under `to_discuss` rather than `actions_due` or `good_news`). That row carries every reason,
-every open action (overdue ones marked) and a badge when they are good news too; the later
+the latest decision recorded for them (its day and text), every open action (overdue ones
+marked) and a badge when they are good news too; the later
 sections name them in one "also under … above" line. The JSON (`save`) keeps every section
 complete (docs/agenda.md). On the site-wide page, each section's rows are grouped under the
 clinician's name (candidates without one last), so a clinician finds theirs at once.
@@ -190,7 +191,16 @@ class AgendaView:
             "reasons": [hy(L.enum("reason", r)) for r in entry.get("reasons", [])],
             "actions": [{"description": hy(a["description"]), "owner": hy(L.enum("owner", a["owner"])),
                          "due_date": self._short_date(a["due_date"]), "overdue": bool(a["overdue"])}
-                        for a in entry.get("actions", [])]}
+                        for a in entry.get("actions", [])],
+            "last_decision": self._last_decision(entry.get("last_decision"))}
+
+    def _last_decision(self, decided: dict | None) -> dict | None:
+        """The latest decision as the row shows it, so the team starts from what it agreed last
+        time: its day (short) and its text (hyphenated; the template escapes it)."""
+        if not decided or not decided.get("decision"):
+            return None
+        return {"label": self.labels("last_decision"), "date": self._short_date(decided["date"]),
+                "text": self._hy(decided["decision"])}
 
     def _groups(self, entries: list[dict], rows: list[dict], clinicians: dict) -> list[dict]:
         """Rows under their clinician's name (by name; those without a clinician last), each group

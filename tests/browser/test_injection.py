@@ -272,7 +272,7 @@ STATIC = {
     "agenda": (f"{SITE}/agenda/{WEEK}.html",
                ("params.name", "params.labels.agenda_title", "candidates.candidate_id",
                 "candidates.initials", "goals.description", "actions.description",
-                "consultants.name", "clinicians.name"), True),
+                "consultants.name", "clinicians.name", "conferences.decision"), True),
     "agenda-team-0": (0, ("params.name", "params.teams[0]", "candidates.initials"), True),
     "agenda-team-1": (1, ("params.name", "params.teams[1]", "candidates.initials"), True),
     "overview": (f"overview/{MONTH}.html", ("params.name",), False),

@@ -263,7 +263,8 @@ def test_entry_fields_and_active_goals_in_set_date_order_without_cpr():
                       {"candidate_id": "c1", "kind": "job", "description": "Future", "set_date": day(-1)}])
     e = entry(a, "to_discuss", "c1")
     assert list(e) == ["candidate_id", "initials", "consultant_id", "clinician_id", "phase",
-                       "goals", "actions", "reasons"]
+                       "goals", "actions", "reasons", "last_decision"]
+    assert e["last_decision"] is None  # routine's conference row records no decision
     assert (e["initials"], e["consultant_id"], e["clinician_id"], e["phase"]) == (
         "AB", "k1", "b1", "job_search")
     assert e["goals"] == [{"kind": "job", "description": "Warehouse"},
@@ -400,3 +401,29 @@ def test_the_agenda_shows_the_phase_on_as_of_from_the_history():
     agenda = build_agenda(data, make_params(), WEEK)
     shown = {e["candidate_id"]: e["phase"] for s in agenda["sections"] for e in s["candidates"]}
     assert shown == {"c1": "job_search", "c2": "job_search"}
+
+
+def test_last_decision_is_the_latest_recorded_one_up_to_the_conference_day():
+    # conference Wed 18 Nov = day(-1), as_of 17 Nov = day(0); routine adds a row without a
+    # decision on day(6) for everyone, which is newer than c1's decision and must not hide it
+    a = agenda([cand("c1"), cand("c2"), cand("c3"), cand("c4"), cand("c5")], routine=["c1", "c2", "c3", "c5"],
+               actions=[{"candidate_id": c, "due_date": day(2)} for c in ("c1", "c2", "c3", "c4", "c5")],
+               conferences=[
+                   {"candidate_id": "c1", "date": day(34), "decision": "Old plan"},
+                   {"candidate_id": "c1", "date": day(20), "decision": "  Start a <b>work trial</b> "},
+                   {"candidate_id": "c2", "date": day(13), "decision": "Before"},
+                   {"candidate_id": "c2", "date": day(-1), "decision": "Agreed today"},   # the conference day
+                   {"candidate_id": "c2", "date": day(-2), "decision": "After the conference"},
+                   {"candidate_id": "c3", "date": day(13), "decision": "   "},            # blank: no decision
+                   {"candidate_id": "c4", "date": day(-1), "decision": "Discussed at last"},
+                   {"candidate_id": None, "date": day(13), "decision": "The meeting itself"}])
+    last = {e["candidate_id"]: e["last_decision"] for e in
+            next(s for s in a["sections"] if s["key"] == "actions_due")["candidates"]}
+    assert last == {"c1": {"date": day(20), "decision": "Start a <b>work trial</b>"},
+                    "c2": {"date": day(-1), "decision": "Agreed today"},
+                    "c3": None,
+                    "c4": {"date": day(-1), "decision": "Discussed at last"},
+                    "c5": None}
+    # the reasons still read as_of: a decision on the conference day does not clear c4's clock
+    assert "not_discussed_28d" in reasons_of(a)["c4"]
+    assert json.loads(json.dumps(a)) == a

@@ -81,6 +81,25 @@ def test_line_shows_goal_reasons_and_actions_with_owner_due_and_overdue_mark():
     assert row.index("Update the CV") < row.index("Visit the workplace")  # by due date
 
 
+def test_the_row_shows_the_latest_decision_escaped_under_the_reasons():
+    late = [{"candidate_id": c, "due_date": day(3), "description": "Call"} for c in ("c1", "c2")]
+    v = view([cand("c1", clinician_id="b1"), cand("c2", clinician_id="b1"), cand("c3", clinician_id="b1")],
+             lang="da", actions=late + [{"candidate_id": "c3", "due_date": day(-2), "description": "Ring"}],
+             conferences=[{"candidate_id": "c1", "date": day(20), "decision": "Start praktik <b>mandag</b>"},
+                          {"candidate_id": "c3", "date": day(-1), "decision": "Fortsæt som aftalt"}])
+    page = html(v)
+    assert "<b>" not in page and "Start praktik &lt;b&gt;mandag&lt;/b&gt;" in page
+    c1 = re.search(r"<tr><td class=\"ips-who\"><strong>C1</strong>.*?</tr>", page, re.S).group(0)
+    assert '<span class="ips-reason">frist overskredet</span><div class="ips-last-decision">' in c1
+    assert plain(c1).count("Seneste beslutning 28. okt.: Start praktik <b>mandag</b>") == 1
+    c3 = re.search(r"<tr><td class=\"ips-who\"><strong>C3</strong>.*?</tr>", page, re.S).group(0)
+    # no reason (its action is due this week, not overdue): the decision alone, without a dash
+    why = re.search(r'<td class="ips-why">(.*?)</td>', c3).group(1)
+    assert plain(why) == "Seneste beslutning 18. nov.: Fortsæt som aftalt"
+    c2 = re.search(r"<tr><td class=\"ips-who\"><strong>C2</strong>.*?</tr>", page, re.S).group(0)
+    assert "ips-last-decision" not in c2 and "Seneste beslutning" not in c2
+
+
 def test_actions_due_names_candidates_already_listed_above_in_one_line():
     people = [cand("c1", clinician_id="b1"), cand("c2", clinician_id="b1")]
     v = view(people, actions=[{"candidate_id": "c1", "due_date": day(3), "description": "Overdue task"},

@@ -273,3 +273,92 @@ def test_the_import_command_says_how_many_recorded_rows_it_kept(engine, db_url, 
     assert main(["import", str(source), "--db", db_url, "--params", str(params), "--today", "2026-11-29"]) == 0
     out = capsys.readouterr().out
     assert "Kept what the conference recorded here and the source does not carry: 1 conferences" in out
+
+
+# -- the checks one field at a time (what the dashboard shows beside each field) ------------------
+
+@pytest.mark.parametrize("field, value, code", [
+    ("decision", "", "empty"), ("decision", "   ", "empty"), ("decision", None, "empty"),
+    ("decision", "ring 010190-1234", "identity"), ("decision", "z" * 501, "too_long"),
+    ("description", "pnr 198503120019", "identity"), ("description", "z" * 301, "too_long"),
+    ("owner", "boss", "owner"), ("owner", None, "owner"),
+    ("due_date", "", "not_a_date"), ("due_date", "27-11-2026", "not_a_date"),
+    ("due_date", "20261127", "not_a_date"), ("due_date", "2026-W48-2", "not_a_date"),
+    ("due_date", "2026-02-29", "no_such_day"), ("done_date", "2026-11-31", "no_such_day"),
+    ("done_date", "2026-13-01", "no_such_day"), ("action_id", None, "not_chosen"), ("action_id", "", "not_chosen"),
+])
+def test_one_fields_refusal_is_the_writers(field, value, code):
+    refused = conf.field_refusal(field, value)
+    assert refused is not None and (refused.field, refused.code) == (field, code)
+    if isinstance(value, str) and len(value) > 4:
+        assert value.strip() not in str(refused) and value.strip() not in refused.message
+    if code == "too_long":
+        assert refused.values == {"n": len(value), "limit": len(value) - 1}
+
+
+@pytest.mark.parametrize("field, value", [
+    ("decision", "Start a work trial on Monday"), ("decision", "z" * 500), ("description", "Call 3 employers"),
+    ("owner", "clinician"), ("due_date", "2026-11-27"), ("due_date", " 2024-02-29 "),
+    ("due_date", date(2026, 11, 27)), ("done_date", "2026-12-31"), ("action_id", "a1"),
+])
+def test_one_fields_fit_value_has_no_refusal(field, value):
+    assert conf.field_refusal(field, value) is None
+
+
+def test_the_writers_refuse_what_field_refusal_refuses(engine):
+    """The panel's in-place check and the save cannot disagree: the same table decides."""
+    before = everything(engine)
+    for due in ("2024-02-30", "20240320", "soon"):
+        refused = conf.field_refusal("due_date", due)
+        with pytest.raises(conf.WriteRefused) as exc:
+            conf.add_action(engine, "north", "c1", "Call", "consultant", due, "anna", 0)
+        assert (exc.value.field, exc.value.code) == (refused.field, refused.code)
+    with pytest.raises(conf.WriteRefused) as exc:
+        conf.mark_done(engine, "north", None, DAY, "anna", 0)
+    assert (exc.value.field, exc.value.code) == ("action_id", "not_chosen")
+    assert everything(engine) == before
+
+
+# -- the supervision pack counts what the conference recorded -------------------------------------
+
+def test_the_packs_overdue_actions_count_an_action_recorded_at_the_conference(engine):
+    """METRICS.md: overdue = due_date < as_of and no done_date on or before as_of.
+
+    North in d.VALID has two actions: a1 (c1, due 1 Feb 2024, never done) is overdue at the end
+    of every month after; a2 (c2, due 1 Mar, done 28 Feb) never is. So March 2024 (as_of 31
+    March) counts 1 before the conference writes anything."""
+    from factory import make_params
+
+    from ips_nb.figures.periods import Month
+    from ips_nb.pages.pack import SupervisionPack
+
+    params = make_params(site="north", language="da")
+
+    def overdue(month: Month) -> int:
+        pack = SupervisionPack.from_data(store.load_site(engine, "north"), params, month)
+        assert pack.rows()["overdue_actions"].value == str(pack.figures["overdue_actions"])
+        return pack.figures["overdue_actions"]
+
+    def version(cid: str) -> int:
+        return conf.candidate_version(engine, "north", cid)[0]
+
+    march, april = Month(2024, 3), Month(2024, 4)
+    assert overdue(march) == 1
+    # due 20 March, not done: overdue on 31 March -> 2
+    late = conf.add_action(engine, "north", "c1", "Ring til arbejdsgiver", "consultant", "2024-03-20",
+                           "anna", version("c1"), created=DAY).key
+    assert overdue(march) == 2
+    # due on as_of itself (31 March): not yet overdue -> still 2
+    conf.add_action(engine, "north", "c2", "Send CV", "candidate", "2024-03-31", "anna", version("c2"),
+                    created=DAY)
+    assert overdue(march) == 2
+    # the late one marked done on 25 March, before the month's end -> 1
+    conf.mark_done(engine, "north", late, "2024-03-25", "bo", version("c1"))
+    assert overdue(march) == 1
+    # due 15 March, done only on 2 April: on 31 March nobody knew it was done -> 2 in March;
+    # in April (as_of 30 April) it is done, and the one due 31 March is now overdue: a1 + that = 2
+    after = conf.add_action(engine, "north", "c1", "Book møde", "clinician", "2024-03-15", "anna",
+                            version("c1"), created=DAY).key
+    conf.mark_done(engine, "north", after, "2024-04-02", "bo", version("c1"))
+    assert overdue(march) == 2
+    assert overdue(april) == 2
