@@ -50,7 +50,7 @@ import pandas as pd
 from ips_nb.figures import phases
 from ips_nb.figures.metrics import (between, consented_by, enrolled_on, lookup, open_actions,
                       outcome_placements, overdue_actions, waiting_for_employer_contact)
-from ips_nb.data.params import SiteParams
+from ips_nb.data.params import SiteParams, team_name
 from ips_nb.figures.periods import Week, conference_date
 from ips_nb.data.store import SiteData
 
@@ -84,15 +84,6 @@ class AgendaDates:
 
 def _text(value: object) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
-
-
-def team_name(params: SiteParams, team: str | None) -> str | None:
-    """The team as the site's parameters spell it ('team nord' -> 'Team Nord'); None for the site.
-
-    A team the parameters do not list stays as given (its agenda is simply empty)."""
-    if not team:
-        return None
-    return next((t for t in params.teams if t.casefold() == team.casefold()), team)
 
 
 def members(data: SiteData, team: str | None = None, clinician: str | None = None,

@@ -26,11 +26,12 @@ from pathlib import Path
 import pyphen
 from babel.dates import format_date, format_skeleton
 
-from ips_nb.figures.agenda_rules import build_agenda, team_name
+from ips_nb.figures.agenda_rules import build_agenda
 from ips_nb.pages.fragments import Html
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.render import render
-from ips_nb.data.params import SiteParams, load_params
+from ips_nb.pages.titles import agenda_title, team_label
+from ips_nb.data.params import SiteParams, load_params, team_name
 from ips_nb.figures.periods import Week
 from ips_nb.data.store import SiteData, read_site
 
@@ -68,16 +69,6 @@ def soft_hyphens(text: str, lang: str) -> str:
     return _LONG_TOKEN.sub(lambda token: _LONG_WORD.sub(word, token.group(0)), text)
 
 
-def page_title(params: SiteParams, week: Week | str, team: str | None = None,
-               labels: Labels | None = None) -> str:
-    """The page's (and so the PDF's) title in the site's language:
-    'IPS Aarhus · Team Nord · Dagsorden til behandlingskonference · uge 48 · 2026'."""
-    L = labels or Labels(params.language, params.labels)
-    week = Week.parse(week) if isinstance(week, str) else week
-    team = _team_label(L, team_name(params, team)) if team else None
-    return " · ".join(p for p in (params.name, team, L("agenda_title"), L.week(week.week), str(week.year)) if p)
-
-
 def clinician_choices(data: SiteData, params: SiteParams | None = None,
                       team: str | None = None) -> list[tuple[str, str]]:
     """(name, clinician_id) of the site's clinicians, by name; with `team`, of that team only.
@@ -88,12 +79,6 @@ def clinician_choices(data: SiteData, params: SiteParams | None = None,
         c = c[c["team"] == team]
     return sorted(((str(n), str(i)) for n, i in zip(c["name"], c["clinician_id"])),
                   key=lambda pair: (pair[0].casefold(), pair[1]))
-
-
-def _team_label(L: Labels, team: str) -> str:
-    """'Team Nord' stays as it is; a bare 'Nord' becomes 'Team Nord' in the site's language."""
-    word = L("team")
-    return team if team.lower().startswith(word.lower()) else f"{word} {team}"
 
 
 @dataclass
@@ -135,11 +120,11 @@ class AgendaView:
     # -- formatting -------------------------------------------------------------------------
     def _team_name(self) -> str:
         """'Team Nord' stays as it is; a bare 'Nord' becomes 'Team Nord' in the site's language."""
-        return _team_label(self.labels, self.team or "")
+        return team_label(self.labels, self.team or "")
 
     def title(self) -> str:
-        """The page's <title> (and the PDF's): see page_title."""
-        return page_title(self.params, self.week, self.team, self.labels)
+        """The page's <title> (and the PDF's): see titles.agenda_title."""
+        return agenda_title(self.params, self.week, self.team, self.labels)
 
     def _hy(self, text: object) -> str:
         return soft_hyphens(_text(text), self.labels.lang)

@@ -15,7 +15,8 @@ from agendadata import WEEK, cand, day, routine, view
 from factory import make_params, site_data
 
 from ips_nb.figures.agenda_rules import SECTIONS
-from ips_nb.pages.agenda import AgendaView, clinician_choices, page_title, soft_hyphens
+from ips_nb.pages.agenda import AgendaView, clinician_choices, soft_hyphens
+from ips_nb.pages.titles import agenda_title as page_title
 from ips_nb.cli import UsageError, agenda_teams
 from ips_nb.pages.labels import Labels
 from ips_nb.batch.runner import Job, slug
