@@ -42,6 +42,13 @@ def conferences(settings: Settings, cid: str) -> list[dict]:
         engine.dispose()
 
 
+
+def _opened(settings) -> tuple[AgendaDashboard, object]:
+    """The agenda dashboard as a page shows it, and its conference panel."""
+    board = AgendaDashboard(settings)
+    board.widget()
+    return board, board.conference
+
 def test_no_conference_mode_without_the_right_to_write(settings):
     for s in (Settings(**{**settings.__dict__, "can_write": False}),
               Settings(**{**settings.__dict__, "user": None}),
@@ -55,9 +62,7 @@ def test_settings_from_env_can_write_only_when_the_server_says_so():
 
 
 def test_mark_discussed_add_action_and_done_show_at_once(settings):
-    board = AgendaDashboard(settings)
-    board.widget()
-    panel = board.conference
+    board, panel = _opened(settings)
     assert panel is not None and panel.candidate.options
     cid = panel.candidate.value
     panel.decision.value = "Keep looking <b>for</b> a job"
@@ -111,9 +116,7 @@ def test_a_refusal_is_shown_escaped_and_nothing_is_stored(settings):
 
 
 def test_someone_elses_save_is_a_conflict_that_says_who_and_when_and_reloads(settings):
-    board = AgendaDashboard(settings)
-    board.widget()
-    panel = board.conference
+    board, panel = _opened(settings)
     cid = panel.candidate.value
     engine = store.connect(settings.db_url)
     try:
@@ -148,9 +151,7 @@ def test_someone_elses_save_is_a_conflict_that_says_who_and_when_and_reloads(set
 # -- each field's own message -------------------------------------------------------------------------
 
 def test_every_field_has_its_message_beside_it_filled_as_typed_and_cleared_when_fit(settings):
-    board = AgendaDashboard(settings)
-    board.widget()
-    panel = board.conference
+    board, panel = _opened(settings)
     boxes = {f: next(b for b in _boxes(board.widget()) if panel.inputs[f] in b.children) for f in panel.inputs}
     for field, box in boxes.items():
         assert box.children == (panel.inputs[field], panel.messages[field]), field  # right under it
@@ -184,9 +185,7 @@ def test_every_field_has_its_message_beside_it_filled_as_typed_and_cleared_when_
 
 
 def test_the_choices_are_checked_too_and_their_words_are_the_catalogues(settings):
-    board = AgendaDashboard(settings)
-    board.widget()
-    panel = board.conference
+    board, panel = _opened(settings)
     assert [label for label, _ in panel.owner.options] == ["konsulent", "behandler", "borger", "anden person"]
     assert panel.due.placeholder == panel.done.placeholder == "ÅÅÅÅ-MM-DD"
     assert (panel.decision.description, panel.open_action.description, panel.done.description) == \
@@ -208,9 +207,7 @@ def test_the_choices_are_checked_too_and_their_words_are_the_catalogues(settings
 
 
 def test_a_save_checks_every_field_again_and_writes_nothing_while_one_is_refused(settings):
-    board = AgendaDashboard(settings)
-    board.widget()
-    panel = board.conference
+    board, panel = _opened(settings)
     cid = panel.candidate.value
     engine = store.connect(settings.db_url)
     try:
@@ -240,9 +237,7 @@ def test_a_save_checks_every_field_again_and_writes_nothing_while_one_is_refused
 
 
 def test_a_refusal_only_the_database_can_see_lands_beside_its_field(settings):
-    board = AgendaDashboard(settings)
-    board.widget()
-    panel = board.conference
+    board, panel = _opened(settings)
     cid = next(cid for _, cid in panel.candidate.options if _open_actions(board, cid))
     panel.candidate.value = cid
     panel.done.value = "2000-01-01"  # a fine date, but before any action was made
@@ -272,9 +267,7 @@ def test_a_swedish_site_gets_swedish_messages(demo_db, params_dir, tmp_path):
 
 
 def test_the_decision_saved_shows_on_the_agenda_at_once(settings):
-    board = AgendaDashboard(settings)
-    board.widget()
-    panel = board.conference
+    board, panel = _opened(settings)
     cid = panel.candidate.value
     panel.decision.value = "Start praktik <b>mandag</b>"
     panel.save("decision")
