@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -153,43 +154,44 @@ def _sites(args: argparse.Namespace) -> list[str]:
 def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | None, params: str,
                 out: str, jobs: int, timeout: float | None = 600, verbose: bool = False,
                 teams: list[str] | None = None, command: list[str] | None = None, pdf: bool = False,
-                lang: str = "en", job_list: list | None = None) -> int:
+                lang: str = "en", job_list: Callable[[], list] | None = None) -> int:
     """Run, record and index; returns the exit status (128 + signal when stopped by one).
 
-    `job_list` (runner Jobs, any kinds) replaces the jobs made of kind × sites × periods."""
+    `job_list` (a function giving runner Jobs, any kinds) replaces the jobs made of kind × sites ×
+    periods; it is called after the run's zygote has started, so its imports overlap them."""
     from datetime import datetime, timezone
 
-    from ips_nb.batch.runner import (Job, Progress, RunConfig, close_place, open_place, run_jobs, stop_signal,
-                                     write_run_record)
+    from ips_nb.batch.place import close_place, open_place
 
-    from ips_nb.data.store import absolute_db_url, db_url, fingerprint
+    place = open_place(verbose)  # the kernels' zygote imports while everything below runs
+    try:
+        from ips_nb.batch.runner import Job, Progress, RunConfig, run_jobs, start_workers
+        from ips_nb.data.store import absolute_db_url, db_url, fingerprint
 
-    url = absolute_db_url(db_url(db))
-    engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
-    try:
-        _check_out(out)
-        if job_list is None:
-            pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
-            job_list = [Job(kind, s, p, t) for s, t in pairs for p in periods]
-    except UsageError:
-        engine.dispose()
-        raise
-    cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
-    # the kernels' zygote and the workers start now and import while the coordinator reads
-    place = open_place(verbose, workers=max(1, min(jobs, len(job_list))))
-    try:
-        started = datetime.now(timezone.utc)
+        url = absolute_db_url(db_url(db))
+        engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
         try:
+            _check_out(out)
+            if job_list is None:
+                pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
+                jobs_to_run = [Job(kind, s, p, t) for s, t in pairs for p in periods]
+            else:
+                jobs_to_run = job_list()
+            cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
+            # the workers import papermill while the coordinator reads the data's fingerprint
+            start_workers(place, max(1, min(jobs, len(jobs_to_run))), verbose)
+            started = datetime.now(timezone.utc)
             fp = fingerprint(engine)  # the data this run reads
         finally:
             engine.dispose()
-        progress = Progress(len(job_list))
+        progress = Progress(len(jobs_to_run))
         try:
-            results = run_jobs(job_list, cfg, workers=max(1, jobs), report=progress, place=place)
+            results = run_jobs(jobs_to_run, cfg, workers=max(1, jobs), report=progress, place=place)
         finally:
             progress.close()
     finally:
         close_place(place)
+    from ips_nb.batch.runner import stop_signal, write_run_record
     from ips_nb.pages.index import write_index
 
     record = write_run_record(out, command or sys.argv, cfg, results, fp, started)
@@ -275,8 +277,6 @@ def _cmd_overview(args: argparse.Namespace) -> int:
 
 def _cmd_month(args: argparse.Namespace) -> int:
     """`ips-nb run month YYYY-MM`: the month's packs, agendas and overview in one pool, one record."""
-    from ips_nb.batch.month import month_jobs
-
     try:
         month = str(Month.parse(args.month))
     except ValueError as exc:
@@ -284,10 +284,15 @@ def _cmd_month(args: argparse.Namespace) -> int:
     picked = None
     if args.week:
         picked = list(dict.fromkeys(w for text in args.week for w in weeks(text, date.today())))
-    job_list = month_jobs(month, _sites(args), args.params, weeks=picked)
+
+    def the_month() -> list:  # after the zygote has started: these imports and reads overlap it
+        from ips_nb.batch.month import month_jobs
+
+        return month_jobs(month, _sites(args), args.params, weeks=picked)
+
     return run_reports("month", [], [month], db=args.db, params=args.params, out=args.out, jobs=args.jobs,
                        timeout=args.timeout, verbose=args.verbose, pdf=args.pdf, lang=args.lang,
-                       job_list=job_list)
+                       job_list=the_month)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -304,7 +309,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     # and the overview share one pool of workers and one zygote
     month, week = months(None, today)[0], weeks(None, today)[0]
     status = run_reports("month", [], [month], db=url, params=args.params, out=args.out, jobs=args.jobs,
-                         job_list=month_jobs(month, sites, args.params, weeks=[week]))
+                         job_list=lambda: month_jobs(month, sites, args.params, weeks=[week]))
     index = Path(args.out).resolve() / "index.html"
     print(f"\nOpen the reports: file://{index}")
     print("Serve the live dashboards: make serve  (or: ips-nb serve --site SITE)")

@@ -14,18 +14,18 @@ import argparse
 import sys
 from datetime import date
 
-from ips_nb.data import store
+from ips_nb.data.location import DEFAULT_DB, db_url
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
 def register(subparsers) -> None:
     """Add `validate`, `import` and `export` to an argparse subparsers object."""
-    default_db = store.db_url(None)
+    default_db = db_url(None)
 
     def database(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", default=default_db,
-                       help=f"database URL (default $IPS_NB_DB or {store.DEFAULT_DB}; now {default_db})")
+                       help=f"database URL (default $IPS_NB_DB or {DEFAULT_DB}; now {default_db})")
 
     def common(p: argparse.ArgumentParser) -> None:
         database(p)
@@ -119,7 +119,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check SOURCE; 0 when it would import, 2 when it holds an error."""
     from ips_nb.data.importer import validate_source
 
-    checked = validate_source(args.source, store.db_url(args.db), args.params,
+    checked = validate_source(args.source, db_url(args.db), args.params,
                               today=args.today or date.today())
     _report(checked.problems)
     errors, warnings = len(checked.errors), len(checked.warnings)
@@ -136,7 +136,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Validate SOURCE and write it in one transaction; 2 (nothing written) on any error."""
     from ips_nb.data.importer import import_source, safe_url
 
-    url = store.db_url(args.db)
+    url = db_url(args.db)
     outcome = import_source(args.source, url, args.params, today=args.today or date.today())
     _report(outcome.problems)
     errors = [p for p in outcome.problems if p.level == "error"]
@@ -156,7 +156,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write the database's sites to DEST (CSV folder or .xlsx)."""
     from ips_nb.data.export import ExportError, export
 
-    url = store.db_url(args.db)
+    url = db_url(args.db)
     try:
         counts = export(url, args.dest, args.site)
     except ExportError as exc:
@@ -173,7 +173,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 
     from ips_nb.data.importer import KEY_FILE_ENV, rekey, safe_url
 
-    url = store.db_url(args.db)
+    url = db_url(args.db)
     outcome = rekey(args.sources, url, args.old_key_file, args.new_key_file)
     _report(outcome.problems)
     if not outcome.written:

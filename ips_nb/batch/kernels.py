@@ -8,9 +8,11 @@ them in its own scratch folder (IPS_NB_KERNEL_DIR), removed when the run ends, e
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 import uuid
+from collections.abc import Callable
 
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, default
@@ -49,27 +51,32 @@ def start_kernel(kernel_name: str = "python3") -> IpcKernelManager:
 # Run by a pre-started kernel before it reports ready (ipykernel's exec_lines, out of history):
 # the imports every workbook's first cell makes, paid while the previous notebook still runs.
 WARM_UP = "--IPKernelApp.exec_lines=from ips_nb.batch.kernels import warm_up as _w; _w(); del _w"
-WARM_MODULES = ("ips_nb.pages.pack", "ips_nb.pages.agenda", "ips_nb.pages.overview",
-                "plotly.graph_objects", "plotly.io", "nbformat")
+# In steps, the agenda's first (pandas, SQLAlchemy, no plotly): a zygote serves the kernels asked
+# for between steps, so a run's first notebook, an agenda, need not wait for the charts' imports.
+WARM_STEPS = (("ips_nb.pages.agenda",),
+              ("ips_nb.pages.pack", "ips_nb.pages.overview", "plotly.graph_objects", "plotly.io", "nbformat"))
 
 
-def warm_up() -> None:
+def warm_up(between: Callable[[], None] | None = None) -> None:
     """Import what the workbooks import, and run once what their first cells run (a chart, a
     site's read) on made-up data, so that plotly's validators and templates, pandas' and
     SQLAlchemy's first-use work are done before any kernel is forked. No real data is touched.
-    A module that fails here fails again, visibly, in the cell."""
+    A module that fails here fails again, visibly, in the cell. `between` runs after each step.
+    """
     import importlib
 
-    for name in WARM_MODULES:
-        try:
+    def _import_all(names: tuple[str, ...]) -> None:
+        for name in names:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - warming is optional; a real import error shows in the notebook
-            pass
-    for first_use in (_warm_chart, _warm_read):
+
+    steps = [functools.partial(_import_all, names) for names in WARM_STEPS] + [_warm_chart, _warm_read]
+    for step in steps:
         try:
-            first_use()
-        except Exception:  # noqa: BLE001 - as above: only ever a little slower
+            step()
+        except Exception:  # noqa: BLE001 - warming is optional; a real error shows in the notebook
             pass
+        if between is not None:
+            between()
 
 
 def _warm_chart() -> None:
@@ -114,6 +121,9 @@ def stop_kernel(km: IpcKernelManager) -> None:
 # until the notebook ends, so after a timeout or a dead kernel this is all that shows what ran;
 # the runner keeps it as <stem>.failed.ipynb (runner.execute).
 EXECUTING: dict = {"nb": None, "cell": None}
+# Run once when the notebook's first cell starts, i.e. once its kernel is up (the runner starts
+# the next notebook's kernel there, so the two kernels' start-ups do not compete for the CPU).
+WHEN_RUNNING: list[Callable[[], None]] = []
 
 
 def register_engine() -> str:
@@ -130,6 +140,8 @@ def register_engine() -> str:
 
     class RecordingClient(PapermillNotebookClient):
         def execute_cell(self, cell, cell_index, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            while WHEN_RUNNING:
+                WHEN_RUNNING.pop(0)()
             EXECUTING["cell"] = cell_index  # still set if the cell never returns (timeout, dead kernel)
             out = super().execute_cell(cell, cell_index, *args, **kwargs)
             EXECUTING["cell"] = None
@@ -265,24 +277,9 @@ class Zygote:
         return int(line)
 
 
-def start_zygote(path: str, quiet: bool = True):  # noqa: ANN201 - a subprocess.Popen
-    """Start the run's zygote, listening on `path`; it dies with the process that started it.
-
-    A fresh interpreter, not a fork of the caller: it holds nothing of the coordinator's (open
-    database connections, threads), and its environment is the run's, so every kernel it forks
-    carries the run's marks for the coordinator's last sweep.
-    """
-    import subprocess
-    import sys
-
-    out = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen([sys.executable, "-c", "from ips_nb.batch.kernels import serve_zygote as s; s()", path],
-                            stdin=subprocess.DEVNULL, stdout=out, stderr=out, close_fds=True)
-
-
 def serve_zygote() -> None:  # pragma: no cover - runs in the zygote
-    """The zygote's loop: bind, import what kernels need, then fork one kernel per request."""
-    import json
+    """The zygote's loop: bind, import what kernels need, then fork one kernel per request
+    (between the import steps already, for requests that arrive early)."""
     import signal
     import socket
     import sys
@@ -296,11 +293,19 @@ def serve_zygote() -> None:  # pragma: no cover - runs in the zygote
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sys.argv[1])
     listener.listen(64)  # workers may connect now: they wait while the imports below run
-    warm_up()
-    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.ipkernel  # noqa: F401 - every kernel needs these before it can be forked
     from ipykernel.kernelapp import IPKernelApp  # noqa: F401
 
-    while True:
+    warm_up(between=functools.partial(_serve, listener, block=False))
+    _serve(listener, block=True)
+
+
+def _serve(listener, block: bool) -> None:  # noqa: ANN001 - a listening socket  # pragma: no cover
+    """Fork a kernel for each request: those waiting now (`block=False`), or forever."""
+    import json
+    import select
+
+    while block or select.select([listener], [], [], 0)[0]:
         conn, _ = listener.accept()
         with conn:
             try:

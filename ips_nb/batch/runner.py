@@ -27,7 +27,6 @@ import re
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -38,12 +37,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
-    import subprocess
     from multiprocessing.process import BaseProcess
 
     from nbformat import NotebookNode
 
 from ips_nb import __version__
+from ips_nb.batch.place import Place, close_place, kill, open_place, sweep
 from ips_nb.data.params import ParamsError, SiteParams, load_params
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
@@ -525,18 +524,6 @@ def _kernel_pid(km) -> int | None:  # noqa: ANN001
     return getattr(getattr(km, "provisioner", None), "pid", None)
 
 
-def _kill(procs: list, timeout: float) -> None:
-    """Kill every process given (gone ones are fine) and wait for them, so none is left behind."""
-    import psutil
-
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=timeout)
-
-
 def _kill_children(keep: int | None = None) -> None:
     """A kernel outliving its notebook (a timeout, a crash) is killed with its own children:
     this worker's children (launched kernels) and the kernels the zygote forked for it."""
@@ -550,7 +537,7 @@ def _kill_children(keep: int | None = None) -> None:
             if kernel.is_running():
                 procs += [kernel, *kernel.children(recursive=True)]
     FORKED[:] = [k for k in FORKED if k.pid == keep]
-    _kill(procs, timeout=5)
+    kill(procs, timeout=5)
 
 
 def _usable(km) -> bool:  # noqa: ANN001
@@ -569,7 +556,7 @@ def _work(job: Job, cfg: RunConfig, params: SiteParams, prestart: bool = False,
     In `scratch` the worker notes which job it is running (worker-<pid>.job), so that if the
     worker dies the coordinator knows which job died with it.
     """
-    from ips_nb.batch.kernels import start_kernel, stop_kernel
+    from ips_nb.batch.kernels import WHEN_RUNNING, start_kernel, stop_kernel
 
     if scratch:
         with contextlib.suppress(OSError):  # without it a death is blamed on no job, never on a wrong one
@@ -581,11 +568,8 @@ def _work(job: Job, cfg: RunConfig, params: SiteParams, prestart: bool = False,
     try:
         if km is None:
             km = start_kernel()
-        if prestart:
-            try:
-                _SPARE.append(start_kernel())
-            except Exception:  # noqa: BLE001 - no spare: the next job starts its own kernel
-                pass
+        if prestart:  # once this notebook's kernel is up and running its first cell
+            WHEN_RUNNING.append(_start_spare)
         return execute(job, cfg, params, km=km)
     except Exception as exc:  # noqa: BLE001 - a kernel that cannot start is this job's failure
         reason = f"the kernel did not start: {_reason(exc)}"
@@ -593,22 +577,21 @@ def _work(job: Job, cfg: RunConfig, params: SiteParams, prestart: bool = False,
         _keep_failed(job, cfg, _mark_failure(nb, reason) if nb is not None else None)
         return Result(job, "failed", 0.0, reason)
     finally:
+        WHEN_RUNNING.clear()  # the notebook never ran a cell: no spare was started for the next
         _kill_children(keep=_kernel_pid(_SPARE[0]) if _SPARE else None)
 
 
-# --- the coordinator side --------------------------------------------------------------------
-
-def _start_zygote(sockets: str, verbose: bool):  # noqa: ANN202 - a subprocess.Popen or None
-    """The run's zygote (see kernels): one for all workers, unless IPS_NB_FORK_KERNELS=0 or no fork()."""
-    if os.environ.get("IPS_NB_FORK_KERNELS", "1") == "0" or not hasattr(os, "fork"):
-        return None
-    from ips_nb.batch.kernels import start_zygote
+def _start_spare() -> None:
+    """Start the kernel of this worker's next notebook."""
+    from ips_nb.batch.kernels import start_kernel
 
     try:
-        return start_zygote(os.path.join(sockets, "zygote"), quiet=not verbose)
-    except OSError:
-        return None
+        _SPARE.append(start_kernel())
+    except Exception:  # noqa: BLE001 - no spare: the next job starts its own kernel
+        pass
 
+
+# --- the coordinator side --------------------------------------------------------------------
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
     """SIGKILL every worker and everything below it (kernels), then wait for them to go."""
@@ -621,7 +604,7 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
             procs += worker.children(recursive=True) + [worker]
         except psutil.Error:
             continue
-    _kill(procs, timeout=10)
+    kill(procs, timeout=10)
 
 
 def _check_params(jobs: list[Job], cfg: RunConfig) -> tuple[dict[str, SiteParams], dict[str, str]]:
@@ -647,72 +630,22 @@ def _overview_params(cfg: RunConfig) -> SiteParams:
     return SimpleNamespace(name=Labels(cfg.lang)("overview_title"), language=cfg.lang)  # type: ignore[return-value]
 
 
-@dataclass
-class Place:
-    """Where a run's processes live: its scratch folder (kernel connection files, which worker runs
-    which job), its socket folder, and its zygote. Opened before the coordinator's own checks, so
-    the zygote's imports (~1 s) go on while the coordinator reads the database and parameters."""
-
-    scratch: str
-    sockets: str
-    zygote: subprocess.Popen | None
-    saved_env: dict[str, str | None]
-    pool: ProcessPoolExecutor | None = None  # workers started early, for the run's first round
-    pool_size: int = 0
-    closed: bool = False
-
-    def new_pool(self, size: int, verbose: bool) -> ProcessPoolExecutor:
-        """A pool of `size` workers for this run (each told where the zygote listens)."""
-        where = (str(self.zygote.args[-1]), self.zygote.pid) if self.zygote and self.zygote.poll() is None else None
-        return ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"), initializer=_worker_init,
-                                   initargs=(verbose, self.scratch, self.sockets, where))
+def _new_pool(place: Place, size: int, verbose: bool) -> ProcessPoolExecutor:
+    """A pool of `size` workers for this run, each told where the zygote listens."""
+    return ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"), initializer=_worker_init,
+                               initargs=(verbose, place.scratch, place.sockets, place.zygote_address()))
 
 
 def _ready() -> None:
     """A worker's first task when started early: nothing, but submitting it starts the process."""
 
 
-def open_place(verbose: bool = False, workers: int = 0) -> Place:
-    """Make a run's folders, mark the environment with them, start its zygote and, with
-    `workers`, that many workers (they import papermill meanwhile)."""
-    scratch = tempfile.mkdtemp(prefix="ips-nb-run-")
-    # a Unix socket's path is limited to ~107 bytes: keep the sockets' folder short
-    sockets = tempfile.mkdtemp(prefix="ips-nb-", dir="/tmp" if len(scratch) > 60 and os.path.isdir("/tmp") else None)
-    # in the workers' and the zygote's environment from their start, so the last sweep can
-    # recognise them and every kernel forked from the zygote
-    marks = {"IPS_NB_RUNTIME_DIR": scratch, "IPS_NB_KERNEL_DIR": sockets}
-    saved_env = {k: os.environ.get(k) for k in marks}
-    os.environ.update(marks)
-    place = Place(scratch, sockets, _start_zygote(sockets, verbose), saved_env)
-    if workers > 0:
-        place.pool, place.pool_size = place.new_pool(workers, verbose), workers
-        for _ in range(workers):  # one submit per worker starts it (none is idle yet)
-            place.pool.submit(_ready)
-    return place
-
-
-def close_place(place: Place) -> None:
-    """Stop the zygote, kill whatever of the run is still alive, remove the folders; once."""
-    if place.closed:
-        return
-    place.closed = True
-    try:
-        if place.pool is not None:  # never used: the run stopped before its first job, or another size
-            # not killed: a ProcessPoolExecutor whose workers die inside their initializer can
-            # spin in its shutdown (CPython 3.11); they finish starting and leave on their own
-            place.pool.shutdown(wait=True, cancel_futures=True)
-        if place.zygote is not None:
-            place.zygote.kill()
-            place.zygote.wait()
-        _sweep(place.scratch)
-        shutil.rmtree(place.scratch, ignore_errors=True)
-        shutil.rmtree(place.sockets, ignore_errors=True)
-    finally:
-        for k, v in place.saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+def start_workers(place: Place, workers: int, verbose: bool = False) -> None:
+    """Start the run's first `workers` workers now (they import papermill while the coordinator
+    goes on); run_jobs takes them for its first round if it needs that many."""
+    place.pool, place.pool_size = _new_pool(place, workers, verbose), workers
+    for _ in range(workers):  # one submit per worker starts it (none is idle yet)
+        place.pool.submit(_ready)
 
 
 def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
@@ -747,14 +680,14 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
         while todo:
             size = max(1, min(workers, len(todo)))
             early, run.pool = (run.pool if run.pool_size == size else None), None
-            pool = early or run.new_pool(size, cfg.verbose)
+            pool = early or _new_pool(run, size, cfg.verbose)
             last = len(todo) - size  # the final jobs need no kernel after them
             try:
                 futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
                            for i, job in enumerate(todo)}
             except BrokenProcessPool:  # an early worker died before its first job: start afresh
                 pool.shutdown(wait=True, cancel_futures=True)
-                pool = run.new_pool(size, cfg.verbose)
+                pool = _new_pool(run, size, cfg.verbose)
                 futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
                            for i, job in enumerate(todo)}
             dead: dict[int, tuple[BaseProcess, bool]] | None = None  # its workers, seen when it broke
@@ -835,7 +768,7 @@ def _bury(pool: ProcessPoolExecutor, seen: dict[int, tuple[BaseProcess, bool]], 
     (a worker was killed with SIGTERM from outside), those already dead when the breakage was seen.
     """
     pool.shutdown(wait=True, cancel_futures=True)  # the executor has terminated and joined them
-    _sweep(scratch, keep)  # their kernels; the zygote (`keep`) serves the next pool
+    sweep(scratch, keep)  # their kernels; the zygote (`keep`) serves the next pool
     codes = {pid: proc.exitcode for pid, (proc, _) in seen.items()}
     culprits = {pid: code for pid, code in codes.items() if code != -signal.SIGTERM}
     if not culprits:
@@ -877,29 +810,6 @@ def _left_by(job: Job, cfg: RunConfig, pid: int, reason: str) -> NotebookNode | 
     except Exception:  # noqa: BLE001 - papermill writes it only at the end: usually there is none
         nb = _input_notebook(job, cfg)
     return _mark_failure(nb, reason) if nb is not None else None
-
-
-def _sweep(scratch: str, keep: int | None = None) -> None:
-    """Last line of defence: a kernel of this run still alive (its parent killed) is killed.
-
-    Every worker, the zygote and every kernel of the run was started with
-    IPS_NB_RUNTIME_DIR=`scratch` in its environment (a forked kernel inherits the zygote's), and a
-    launched kernel's command line names its connection file there.
-    """
-    import psutil
-
-    procs = []
-    for p in psutil.process_iter(["cmdline"]):
-        try:
-            cmdline = p.info["cmdline"] or []
-            if "resource_tracker" in " ".join(cmdline):
-                continue  # multiprocessing's own helper, started with the same environment
-            if p.pid not in (os.getpid(), keep) and (any(scratch in part for part in cmdline)
-                                         or p.environ().get("IPS_NB_RUNTIME_DIR") == scratch):
-                procs.append(p)
-        except psutil.Error:
-            continue
-    _kill(procs, timeout=5)
 
 
 _PERIOD = r"\d{4}-(?:\d{2}|W\d{2})(?:-[a-z0-9]+(?:-[a-z0-9]+)*)?"  # Job.stem: a period, maybe -<team slug>

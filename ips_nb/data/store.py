@@ -13,7 +13,6 @@ A database that is read must exist and be ours (`open_existing`): a reader never
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -22,13 +21,12 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from ips_nb.data.location import DEFAULT_DB, absolute_db_url, db_url  # noqa: F401 - store's API too
 from ips_nb.data.schema import (AUDIT_TABLE, KEY_COLUMNS, KEY_TABLE, ORIGIN_COLUMN, ORIGIN_TABLES,
                                  TABLES, TABLE_ORDER, stored_columns)
 
 if TYPE_CHECKING:  # pandas is imported where frames are made: the coordinator of a run never needs it
     import pandas as pd
-
-DEFAULT_DB = "sqlite:///data/ips.db"
 
 _TYPES = {"str": sa.String, "enum": sa.String, "cpr": sa.String, "date": sa.Date,
           "float": sa.Float, "int": sa.Integer, "bool": sa.Boolean}
@@ -110,20 +108,6 @@ class Unmatched(StoreError):
     def __init__(self, candidates: list[tuple[str, str]]):
         super().__init__(f"{len(candidates)} stored pseudonym(s) have no number to re-key them")
         self.candidates = candidates
-
-
-def db_url(url: str | None = None) -> str:
-    """The URL to use: an explicit one, else $IPS_NB_DB, else the embedded SQLite file.
-
-    A notebook opened in JupyterLab runs in workbooks/, so the default file is also looked for
-    one level up before a new one is made here.
-    """
-    if url or os.environ.get("IPS_NB_DB"):
-        return url or os.environ["IPS_NB_DB"]
-    up = Path("..") / DEFAULT_DB.removeprefix("sqlite:///")
-    if not Path(DEFAULT_DB.removeprefix("sqlite:///")).exists() and up.exists():
-        return f"sqlite:///{up.resolve()}"
-    return DEFAULT_DB
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -638,10 +622,3 @@ def rekey_pseudonyms(engine: sa.Engine, old_fingerprint: str, new_fingerprint: s
         conn.execute(KEY.delete())
         conn.execute(KEY.insert(), {"slot": 1, "fingerprint": new_fingerprint})
     return len(rows)
-
-
-def absolute_db_url(url: str) -> str:
-    """Kernels may run elsewhere: make a relative SQLite path absolute before handing it on."""
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
-        return "sqlite:///" + str(Path(url.removeprefix("sqlite:///")).resolve())
-    return url

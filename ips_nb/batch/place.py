@@ -1,0 +1,135 @@
+"""Where a run's processes live, and the end of them.
+
+A run has a scratch folder (kernel connection files, which worker runs which job), a short
+folder for its Unix sockets, and one zygote (kernels.serve_zygote) that forks every kernel. All
+of them are marked in the environment the run's processes start with, so that whatever is left
+alive at the end (a kernel whose worker was killed) is found and killed.
+
+Kept light (no papermill, no pandas, no jupyter_client) so the coordinator can open a run's
+place before anything else: the zygote's imports (~1 s) then overlap the coordinator's own.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+ZYGOTE_CODE = "from ips_nb.batch.kernels import serve_zygote as s; s()"
+
+
+@dataclass
+class Place:
+    """A run's folders, its zygote, and (once started) its first pool of workers."""
+
+    scratch: str
+    sockets: str
+    zygote: subprocess.Popen | None
+    saved_env: dict[str, str | None]
+    pool: ProcessPoolExecutor | None = None  # workers started early, for the run's first round
+    pool_size: int = 0
+    closed: bool = False
+
+    def zygote_address(self) -> tuple[str, int] | None:
+        """(socket path, pid) of the zygote for the workers, while it lives."""
+        if self.zygote is None or self.zygote.poll() is not None:
+            return None
+        return str(self.zygote.args[-1]), self.zygote.pid
+
+
+def start_zygote(path: str, quiet: bool = True) -> subprocess.Popen:
+    """Start the run's zygote, listening on `path`; it dies with the process that started it.
+
+    A fresh interpreter, not a fork of the caller: it holds nothing of the coordinator's (open
+    database connections, threads), and its environment is the run's, so every kernel it forks
+    carries the run's marks for the last sweep.
+    """
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen([sys.executable, "-c", ZYGOTE_CODE, path],
+                            stdin=subprocess.DEVNULL, stdout=out, stderr=out, close_fds=True)
+
+
+def _zygote(sockets: str, verbose: bool) -> subprocess.Popen | None:
+    """The run's zygote, unless IPS_NB_FORK_KERNELS=0 or the system cannot fork()."""
+    if os.environ.get("IPS_NB_FORK_KERNELS", "1") == "0" or not hasattr(os, "fork"):
+        return None
+    try:
+        return start_zygote(os.path.join(sockets, "zygote"), quiet=not verbose)
+    except OSError:
+        return None
+
+
+def open_place(verbose: bool = False) -> Place:
+    """Make a run's folders, mark the environment with them, and start its zygote."""
+    scratch = tempfile.mkdtemp(prefix="ips-nb-run-")
+    # a Unix socket's path is limited to ~107 bytes: keep the sockets' folder short
+    sockets = tempfile.mkdtemp(prefix="ips-nb-", dir="/tmp" if len(scratch) > 60 and os.path.isdir("/tmp") else None)
+    # in the workers' and the zygote's environment from their start, so the last sweep can
+    # recognise them and every kernel forked from the zygote
+    marks = {"IPS_NB_RUNTIME_DIR": scratch, "IPS_NB_KERNEL_DIR": sockets}
+    saved_env = {k: os.environ.get(k) for k in marks}
+    os.environ.update(marks)
+    return Place(scratch, sockets, _zygote(sockets, verbose), saved_env)
+
+
+def close_place(place: Place) -> None:
+    """Stop the zygote, kill whatever of the run is still alive, remove the folders; once."""
+    if place.closed:
+        return
+    place.closed = True
+    try:
+        if place.pool is not None:  # never used: the run stopped before its first job, or another size
+            # not killed: a ProcessPoolExecutor whose workers die inside their initializer can
+            # spin in its shutdown (CPython 3.11); they finish starting and leave on their own
+            place.pool.shutdown(wait=True, cancel_futures=True)
+        if place.zygote is not None:
+            place.zygote.kill()
+            place.zygote.wait()
+        sweep(place.scratch)
+        shutil.rmtree(place.scratch, ignore_errors=True)
+        shutil.rmtree(place.sockets, ignore_errors=True)
+    finally:
+        for k, v in place.saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def kill(procs: list, timeout: float) -> None:
+    """Kill every process given (gone ones are fine) and wait for them, so none is left behind."""
+    import psutil
+
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(procs, timeout=timeout)
+
+
+def sweep(scratch: str, keep: int | None = None) -> None:
+    """Last line of defence: a process of this run still alive (its parent killed) is killed.
+
+    Every worker, the zygote and every kernel of the run was started with
+    IPS_NB_RUNTIME_DIR=`scratch` in its environment (a forked kernel inherits the zygote's), and a
+    launched kernel's command line names its connection file there. `keep` is spared (the zygote,
+    when a broken pool is replaced).
+    """
+    import psutil
+
+    procs = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            cmdline = p.info["cmdline"] or []
+            if "resource_tracker" in " ".join(cmdline):
+                continue  # multiprocessing's own helper, started with the same environment
+            if p.pid not in (os.getpid(), keep) and (any(scratch in part for part in cmdline)
+                                                     or p.environ().get("IPS_NB_RUNTIME_DIR") == scratch):
+                procs.append(p)
+        except psutil.Error:
+            continue
+    kill(procs, timeout=5)
