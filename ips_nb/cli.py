@@ -159,38 +159,30 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
 
     `job_list` (a function giving runner Jobs, any kinds) replaces the jobs made of kind × sites ×
     periods; it is called after the run's zygote has started, so its imports overlap them."""
-    from datetime import datetime, timezone
+    import signal
 
-    from ips_nb.batch.place import close_place, open_place
+    from ips_nb.batch.place import Interrupted, close_place, open_place, stopped_by_signals
 
-    place = open_place(verbose)  # the kernels' zygote imports while everything below runs
+    def jobs_to_run() -> list:
+        if job_list is not None:
+            return job_list()
+        from ips_nb.batch.runner import Job
+
+        pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
+        return [Job(kind, s, p, t) for s, t in pairs for p in periods]
+
     try:
-        from ips_nb.batch.runner import Job, Progress, RunConfig, run_jobs, start_workers
-        from ips_nb.data.store import absolute_db_url, db_url, fingerprint
-
-        url = absolute_db_url(db_url(db))
-        engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
-        try:
-            _check_out(out)
-            if job_list is None:
-                pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
-                jobs_to_run = [Job(kind, s, p, t) for s, t in pairs for p in periods]
-            else:
-                jobs_to_run = job_list()
-            cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
-            # the workers import papermill while the coordinator reads the data's fingerprint
-            start_workers(place, max(1, min(jobs, len(jobs_to_run))), verbose)
-            started = datetime.now(timezone.utc)
-            fp = fingerprint(engine)  # the data this run reads
-        finally:
-            engine.dispose()
-        progress = Progress(len(jobs_to_run))
-        try:
-            results = run_jobs(jobs_to_run, cfg, workers=max(1, jobs), report=progress, place=place)
-        finally:
-            progress.close()
-    finally:
-        close_place(place)
+        with stopped_by_signals():  # a signal at any moment still closes the run's place
+            place = open_place(verbose)  # the kernels' zygote imports while everything below runs
+            try:
+                cfg, results, fp, started = _run_in(place, jobs_to_run, db=db, params=params, out=out,
+                                                    jobs=jobs, timeout=timeout, verbose=verbose, pdf=pdf,
+                                                    lang=lang)
+            finally:
+                close_place(place)
+    except Interrupted as exc:
+        print(f"ips-nb: stopped by {signal.Signals(exc.signum).name} before any notebook ran", file=sys.stderr)
+        return 128 + exc.signum
     from ips_nb.batch.runner import stop_signal, write_run_record
     from ips_nb.pages.index import write_index
 
@@ -204,6 +196,35 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
         return 128 + int(stopped)
     print(f"{ok} of {len(results)} done; index: {index}; run record: {record}")
     return EXIT_OK if ok == len(results) else EXIT_FAILED
+
+
+def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: str, out: str, jobs: int,  # noqa: ANN001
+            timeout: float | None, verbose: bool, pdf: bool, lang: str) -> tuple:
+    """Check the database and the output folder, start the workers, fingerprint the data, run.
+    Returns (config, results, fingerprint, start time) for the run record."""
+    from datetime import datetime, timezone
+
+    from ips_nb.batch.runner import Progress, RunConfig, run_jobs, start_workers
+    from ips_nb.data.store import absolute_db_url, db_url, fingerprint
+
+    url = absolute_db_url(db_url(db))
+    engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
+    try:
+        _check_out(out)
+        todo = jobs_to_run()
+        cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
+        # the workers import papermill while the coordinator reads the data's fingerprint
+        start_workers(place, max(1, min(jobs, len(todo))), verbose)
+        started = datetime.now(timezone.utc)
+        fp = fingerprint(engine)  # the data this run reads
+    finally:
+        engine.dispose()
+    progress = Progress(len(todo))
+    try:
+        results = run_jobs(todo, cfg, workers=max(1, jobs), report=progress, place=place)
+    finally:
+        progress.close()
+    return cfg, results, fp, started
 
 
 def existing_database(url: str | None):  # noqa: ANN201 - an SQLAlchemy Engine

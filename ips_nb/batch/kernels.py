@@ -264,10 +264,13 @@ class Zygote:
         while True:  # the zygote may not be listening yet: it binds first thing, then imports
             try:
                 with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                    conn.settimeout(self.wait)  # a zygote that stops answering is a gone one
                     conn.connect(self.path)
                     conn.sendall(request)
                     line = conn.makefile("rb").readline()
                 break
+            except socket.timeout:
+                raise ZygoteGone("the kernel zygote does not answer") from None
             except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
                 if ForkedProcess(self.pid).poll() is not None or time.monotonic() > deadline:
                     raise ZygoteGone("the kernel zygote is gone") from None
@@ -306,11 +309,15 @@ def _serve(listener, block: bool) -> None:  # noqa: ANN001 - a listening socket 
     import select
 
     while block or select.select([listener], [], [], 0)[0]:
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            continue
         with conn:
             try:
+                conn.settimeout(10)  # a worker that connects and stalls must not stall the others
                 req = json.loads(conn.makefile("rb").readline())
-            except ValueError:
+            except (OSError, ValueError):
                 continue
             pid = os.fork()
             if pid == 0:
@@ -320,7 +327,11 @@ def _serve(listener, block: bool) -> None:  # noqa: ANN001 - a listening socket 
                     code = 0
                 finally:
                     os._exit(code)
-            conn.sendall(f"{pid}\n".encode())
+            try:
+                conn.sendall(f"{pid}\n".encode())
+            except OSError:  # the worker died waiting: nobody will use or stop this kernel
+                with contextlib.suppress(OSError):
+                    os.kill(pid, 9)
 
 
 def _kernel_main(req: dict) -> None:  # pragma: no cover - runs in the kernel

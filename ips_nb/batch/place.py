@@ -12,13 +12,62 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-ZYGOTE_CODE = "from ips_nb.batch.kernels import serve_zygote as s; s()"
+# Before any import: die with the coordinator (Linux), and leave at once if it is already gone.
+ZYGOTE_CODE = ("import ctypes, os, signal, sys\n"
+               "try:\n"
+               "    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))\n"
+               "except (OSError, AttributeError):\n"
+               "    pass\n"
+               "if os.getppid() != int(sys.argv[2]):\n"
+               "    os._exit(0)\n"
+               "from ips_nb.batch.kernels import serve_zygote\n"
+               "serve_zygote()\n")
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM reached the coordinator: stop, clean up, record what finished."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Inside, SIGINT and SIGTERM raise Interrupted instead of ending the process, so that a run's
+    place is closed (zygote, workers, folders) whatever moment the signal comes."""
+    def _stop(signum, frame):  # noqa: ANN001
+        raise Interrupted(signum)
+
+    old = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+@contextmanager
+def _not_stopped() -> Iterator[None]:
+    """A second Ctrl-C must not cut a clean-up short (main thread only; elsewhere as it is)."""
+    try:
+        old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:
+        old = {}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
 
 
 @dataclass
@@ -37,7 +86,7 @@ class Place:
         """(socket path, pid) of the zygote for the workers, while it lives."""
         if self.zygote is None or self.zygote.poll() is not None:
             return None
-        return str(self.zygote.args[-1]), self.zygote.pid
+        return str(self.zygote.args[3]), self.zygote.pid
 
 
 def start_zygote(path: str, quiet: bool = True) -> subprocess.Popen:
@@ -48,7 +97,7 @@ def start_zygote(path: str, quiet: bool = True) -> subprocess.Popen:
     carries the run's marks for the last sweep.
     """
     out = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen([sys.executable, "-c", ZYGOTE_CODE, path],
+    return subprocess.Popen([sys.executable, "-c", ZYGOTE_CODE, path, str(os.getpid())],
                             stdin=subprocess.DEVNULL, stdout=out, stderr=out, close_fds=True)
 
 
@@ -80,6 +129,11 @@ def close_place(place: Place) -> None:
     if place.closed:
         return
     place.closed = True
+    with _not_stopped():
+        _close(place)
+
+
+def _close(place: Place) -> None:
     try:
         if place.pool is not None:  # never used: the run stopped before its first job, or another size
             # not killed: a ProcessPoolExecutor whose workers die inside their initializer can

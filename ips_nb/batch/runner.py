@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 from ips_nb import __version__
-from ips_nb.batch.place import Place, close_place, kill, open_place, sweep
+from ips_nb.batch.place import Interrupted, Place, close_place, kill, open_place, sweep
 from ips_nb.data.params import ParamsError, SiteParams, load_params
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
@@ -92,14 +92,6 @@ class Result:
 
 class NotebookTimeout(Exception):
     """The whole notebook ran past --timeout."""
-
-
-class Interrupted(BaseException):
-    """SIGINT or SIGTERM reached the coordinator: stop, clean up, record what finished."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 class DiskFull(OSError):
@@ -479,6 +471,11 @@ def _worker_init(verbose: bool, scratch: str, sockets: str, zygote: tuple[str, i
     from ips_nb.batch.kernels import die_with_parent
 
     die_with_parent()
+    from multiprocessing import parent_process
+
+    parent = parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(0)  # the coordinator died while this worker started: nobody will send it work
     os.environ["IPS_NB_RUNTIME_DIR"] = scratch  # kernel connection files die with the run
     os.environ["IPS_NB_KERNEL_DIR"] = sockets  # and so do the IPC sockets
     if not verbose:
@@ -587,6 +584,8 @@ def _start_spare() -> None:
 
     try:
         _SPARE.append(start_kernel())
+    except NotebookTimeout:
+        raise  # the notebook's time ran out while the spare started: that is the notebook's failure
     except Exception:  # noqa: BLE001 - no spare: the next job starts its own kernel
         pass
 
@@ -679,7 +678,10 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
         fruitless = 0  # pools that broke with no job to blame (a worker dying idle, or at its start)
         while todo:
             size = max(1, min(workers, len(todo)))
-            early, run.pool = (run.pool if run.pool_size == size else None), None
+            early, run.pool = run.pool, None
+            if early is not None and run.pool_size != size:  # fewer jobs than expected (bad params)
+                early.shutdown(wait=True, cancel_futures=True)
+                early = None
             pool = early or _new_pool(run, size, cfg.verbose)
             last = len(todo) - size  # the final jobs need no kernel after them
             try:
@@ -687,6 +689,7 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
                            for i, job in enumerate(todo)}
             except BrokenProcessPool:  # an early worker died before its first job: start afresh
                 pool.shutdown(wait=True, cancel_futures=True)
+                sweep(scratch, keep=zygote.pid if zygote else None)  # kernels it had asked for
                 pool = _new_pool(run, size, cfg.verbose)
                 futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
                            for i, job in enumerate(todo)}

@@ -261,6 +261,31 @@ def test_interrupt_stops_cleanly_and_records_what_finished(batch, signum):
     _no_kernels_left(batch)
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_before_the_first_notebook_leaves_nothing_running(batch, signum):
+    """Stopped while the zygote still imports: exit 128 + n in one line, no process, no folder left."""
+    env = {**os.environ, "IPS_NB_WORKBOOKS": os.environ["IPS_NB_WORKBOOKS"], "TMPDIR": str(batch["tmp"])}
+    cmd = [str(Path(sys.executable).parent / "ips-nb"), "run", "supervision", "--month", MONTH,
+           "--db", batch["db"], "--params", batch["params"], "--out", str(batch["out"]),
+           "--jobs", "2", "--site", "ok1", "--site", "ok2"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any("serve_zygote" in " ".join(p.cmdline()) for p in _processes_naming(batch["tmp"])):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no zygote was started"
+            time.sleep(0.01)
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signum, (stdout, stderr)
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"ips-nb: stopped by {signal.Signals(signum).name}"), stderr
+    _no_kernels_left(batch)
+
+
 # --- a dead worker, failed notebooks, leftovers, a full disk -----------------------------------
 
 def _config(b: dict, timeout: float | None = 600):

@@ -1,0 +1,51 @@
+"""The run's zygote: one process forking every worker's kernels; a worker's death must not take it down."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+
+import psutil
+
+from ips_nb.batch.kernels import Zygote
+from ips_nb.batch.place import close_place, open_place
+
+
+def _request(tmp) -> dict:
+    """A kernel command line that fails at once (its connection file is a folder): a cheap kernel."""
+    return {"cmd": [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp)], "env": dict(os.environ),
+            "cwd": str(tmp)}
+
+
+def test_a_worker_dying_while_waiting_for_its_kernel_does_not_stop_the_zygote(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    place = open_place()
+    try:
+        path, pid = place.zygote_address()
+        # a worker that asks and dies before the answer (here: closes its end at once)
+        for _ in range(3):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                        conn.connect(path)
+                        conn.sendall(json.dumps(_request(tmp_path)).encode() + b"\n")
+                    break
+                except (FileNotFoundError, ConnectionRefusedError):
+                    assert time.monotonic() < deadline, "the zygote never listened"
+                    time.sleep(0.05)
+        # the next worker still gets its kernel, from the same zygote
+        kernel = Zygote(path, pid, wait=60).launch(_request(tmp_path)["cmd"], dict(os.environ), str(tmp_path))
+        assert kernel > 0
+        assert place.zygote.poll() is None, "the zygote died"
+        with_no_owner = [c for c in psutil.Process(pid).children() if c.pid != kernel]
+        psutil.wait_procs(with_no_owner, timeout=10)
+        assert not [c for c in with_no_owner if c.is_running() and c.status() != psutil.STATUS_ZOMBIE], \
+            "a kernel nobody asked for any more was left running"
+        os.kill(kernel, signal.SIGKILL)
+    finally:
+        close_place(place)
+    assert place.zygote.poll() is not None
