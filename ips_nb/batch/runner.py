@@ -879,6 +879,14 @@ def stop_signal(results: list[Result]) -> int | None:
     return None
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null (its reader is gone), so no later print fails."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 class Progress:
     """A progress bar on a terminal; plain lines (one per site-period) when not on a terminal."""
 
@@ -901,7 +909,12 @@ class Progress:
     def __call__(self, result: Result) -> None:
         self.done += 1
         if self.bar is None:
-            print(self.line(result), file=self.stream, flush=True)
+            if self.stream is not None:
+                try:
+                    print(self.line(result), file=self.stream, flush=True)
+                except BrokenPipeError:  # `ips-nb run … | head`: the reader left; the run goes on
+                    self.stream = None
+                    _quiet_stdout()
             return
         if result.status != "ok":
             self.bar.write(self.line(result), file=self.stream)

@@ -221,6 +221,23 @@ def test_progress_is_plain_lines_off_a_terminal():
         f"[2/2] b supervision {MONTH}: FAILED (0.5 s) — cell 2: ValueError: x"]
 
 
+def test_progress_stops_printing_when_its_reader_is_gone(monkeypatch):
+    """`ips-nb run … | head -3`: once the pipe closes, the run goes on without its lines."""
+    from ips_nb.batch import runner
+    from ips_nb.batch.runner import Job, Progress, Result
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    quieted = []
+    monkeypatch.setattr(runner, "_quiet_stdout", lambda: quieted.append(True))
+    progress = Progress(3, ClosedPipe())
+    for site in "abc":  # no exception escapes: the coordinator would otherwise abort the run
+        progress(Result(Job("supervision", site, MONTH), "ok", 1.0))
+    assert progress.done == 3 and quieted == [True]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupt_stops_cleanly_and_records_what_finished(batch, signum):
     previous = batch["out"] / "slow" / "supervision" / f"{MONTH}.html"
