@@ -63,6 +63,25 @@ class SiteParams(BaseModel):
     goals: Goals = Field(default_factory=Goals)
     labels: dict[str, dict[str, str]] = Field(default_factory=dict)
 
+    @field_validator("labels")
+    @classmethod
+    def _placeholders(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        """A label may hold placeholders such as {n}, nothing else: a stray brace would break its
+        page, and {n.__class__} would print what the program holds instead of a number."""
+        import string
+
+        for key, texts in v.items():
+            for lang, text in texts.items():
+                try:
+                    names = [name for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
+                except ValueError as exc:
+                    raise ValueError(f"labels.{key}.{lang}: {exc} (write a brace as {{{{ or }}}})") from None
+                bad = [n for n in names if not n.isidentifier()]
+                if bad:
+                    raise ValueError(f"labels.{key}.{lang}: {{{bad[0]}}} is not a placeholder; "
+                                     "placeholders are plain names such as {n}")
+        return v
+
     @field_validator("conference_weekday", mode="before")
     @classmethod
     def _weekday(cls, v: object) -> object:

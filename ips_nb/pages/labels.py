@@ -105,6 +105,15 @@ def catalogue(lang: str) -> Catalogue:
     return Catalogue(lang, translations, frozenset(plain), frozenset(counted))
 
 
+def _formatted(own: str, catalogue_text: str, values: dict) -> str:
+    """A site's own text with its values; the catalogue's if the site's names a value the page
+    does not give (a typo such as {antal} for {n}), so a page never breaks over a label."""
+    try:
+        return own.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return catalogue_text.format(**values)
+
+
 @dataclass
 class Labels:
     """A site's view of the catalogues: its language plus its own overrides (module docstring)."""
@@ -140,6 +149,8 @@ class Labels:
             if key not in cat.plain:
                 raise KeyError(f"no catalogue entry {key!r}")
             own = cat.text(key)
+        elif fmt and key in cat.plain:
+            return _formatted(own, cat.text(key), fmt)
         return own.format(**fmt) if fmt else own
 
     def count(self, key: str, n: int, /, **fmt: object) -> str:
@@ -155,11 +166,12 @@ class Labels:
         own = self._own(f"{key}.{form}")
         if own is None:
             own = self._own(key)
+        values = {"n": self.number(n), **fmt}
         if own is None:
             if key not in cat.counted:
                 raise KeyError(f"no catalogue entry {key!r}")
-            own = cat.ntext(key, n)
-        return own.format(**{"n": self.number(n), **fmt})
+            return cat.ntext(key, n).format(**values)
+        return _formatted(own, cat.ntext(key, n), values) if key in cat.counted else own.format(**values)
 
     def enum(self, prefix: str, value: str | None) -> str:
         """A coded value (phase, reason, kind) in words; unknown codes stay as they are."""

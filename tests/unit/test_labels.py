@@ -253,3 +253,14 @@ def test_the_catalogues_ship_with_the_package():
     toml = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"ips_nb.pages" = ["locale/*/LC_MESSAGES/*.po"]' in toml
     assert all(po_path(lang).is_relative_to(ROOT / "ips_nb" / "pages") for lang in LANGS)
+
+
+def test_an_override_naming_a_value_the_page_does_not_give_falls_back_to_the_catalogue():
+    """A typo such as {antal} for {n} in a site's override must not break the page."""
+    plain = Labels("da")
+    typo = Labels("da", {"left_out_without_consent": {"da": "{antal} uden samtykke"},
+                         "week_n": {"da": "uge {nr}"}})
+    assert typo.count("left_out_without_consent", 2) == plain.count("left_out_without_consent", 2)
+    assert typo.week(48) == plain.week(48)
+    right = Labels("da", {"left_out_without_consent": {"da": "{n} uden samtykke"}})
+    assert right.count("left_out_without_consent", 2) == "2 uden samtykke"

@@ -1,7 +1,6 @@
 """Parameters files an attacker or a slip of the hand wrote: refused fast, small, in one short line."""
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import pytest
@@ -20,17 +19,16 @@ BOMB = "a: &a [" + ",".join(['"lol"'] * 9) + "]\n" + "".join(
 def test_a_yaml_bomb_is_refused_at_once_and_in_one_short_line(tmp_path):
     (tmp_path / "evil.yaml").write_text(BOMB, encoding="utf-8")
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(ParamsError) as err:
         load_params(tmp_path, "evil")
-    took = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     message = str(err.value)
     assert "aliases" in message and "evil.yaml" in message
     assert len(message) < 300 and "\n" not in message
-    # Generous bounds: the expansion alone would take minutes and gigabytes.
-    assert took < 1.0 and peak < 10 * 2**20, (took, peak)
+    # Refused before expanding: the expansion alone would take gigabytes (and minutes). Memory,
+    # not wall-clock time, is the measure: it does not depend on how busy the machine is.
+    assert peak < 10 * 2**20, peak
 
 
 def test_aliases_are_refused_even_when_small(tmp_path):
@@ -63,3 +61,23 @@ def test_problems_carry_an_excerpt_of_the_value_with_identity_masked_first():
     p = problem("goals.csv", 3, "description", "010190-1234 " + "y" * 10_000, "too long")
     assert p.value.startswith("010190-****") and len(p.value) < 120 and "10,012 characters" in p.value
     assert excerpt("short") == "short"
+
+
+@pytest.mark.parametrize("text, says", [
+    ("Dagsorden {", "Single '{'"),
+    ("Dagsorden }", "Single '}'"),
+    ("{n.__class__.__init__.__globals__}", "not a placeholder"),
+    ("{n[0]}", "not a placeholder"),
+])
+def test_a_label_override_that_would_break_its_page_or_leak_is_refused(tmp_path, text, says):
+    (tmp_path / "s.yaml").write_text(GOOD.format(site="s") + f"labels:\n  agenda_title: {{da: '{text}'}}\n",
+                                     encoding="utf-8")
+    with pytest.raises(ParamsError, match="labels.agenda_title.da") as err:
+        load_params(tmp_path, "s")
+    assert says in str(err.value)
+
+
+def test_plain_placeholders_and_doubled_braces_are_kept(tmp_path):
+    (tmp_path / "s.yaml").write_text(
+        GOOD.format(site="s") + "labels:\n  week_n: {da: 'uge {n} {{fast}}'}\n", encoding="utf-8")
+    assert load_params(tmp_path, "s").labels == {"week_n": {"da": "uge {n} {{fast}}"}}
