@@ -41,33 +41,28 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
-@contextmanager
-def stopped_by_signals() -> Iterator[None]:
-    """Inside, SIGINT and SIGTERM raise Interrupted instead of ending the process, so that a run's
-    place is closed (zygote, workers, folders) whatever moment the signal comes."""
-    def _stop(signum, frame):  # noqa: ANN001
-        raise Interrupted(signum)
-
-    old = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
 
 
 @contextmanager
-def _not_stopped() -> Iterator[None]:
-    """A second Ctrl-C must not cut a clean-up short (main thread only; elsewhere as it is)."""
+def _signals_handled(handler: object) -> Iterator[None]:
+    """SIGINT and SIGTERM go to `handler` inside (main thread only; elsewhere they stay as they are)."""
     try:
-        old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:
         old = {}
     try:
         yield
     finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
+        for s, previous in old.items():
+            signal.signal(s, previous)
+
+
+def stopped_by_signals():  # noqa: ANN201 - a context manager
+    """Inside, SIGINT and SIGTERM raise Interrupted instead of ending the process, so that a run's
+    place is closed (zygote, workers, folders) whatever moment the signal comes."""
+    return _signals_handled(_raise_interrupted)
 
 
 @dataclass
@@ -129,7 +124,7 @@ def close_place(place: Place) -> None:
     if place.closed:
         return
     place.closed = True
-    with _not_stopped():
+    with _signals_handled(signal.SIG_IGN):  # a second Ctrl-C must not cut the clean-up short
         _close(place)
 
 

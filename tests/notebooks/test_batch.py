@@ -238,31 +238,42 @@ def test_progress_stops_printing_when_its_reader_is_gone(monkeypatch):
     assert progress.done == 3 and quieted == [True]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupt_stops_cleanly_and_records_what_finished(batch, signum):
-    previous = batch["out"] / "slow" / "supervision" / f"{MONTH}.html"
-    previous.parent.mkdir(parents=True)
-    previous.write_text("previous good report", encoding="utf-8")
-    env = {**os.environ, "IPS_NB_WORKBOOKS": os.environ["IPS_NB_WORKBOOKS"], "TMPDIR": str(batch["tmp"])}
+def _signalled_run(b: dict, sites: tuple[str, ...], signum: int, ready, waiting: str,  # noqa: ANN001
+                   wait: float = 120, after: float = 0.0) -> tuple[int, str, str]:
+    """`ips-nb run supervision` for `sites` in a subprocess, sent `signum` once `ready()` holds
+    (plus `after` seconds); its exit status, standard output and standard error."""
+    env = {**os.environ, "IPS_NB_WORKBOOKS": os.environ["IPS_NB_WORKBOOKS"], "TMPDIR": str(b["tmp"])}
     cmd = [str(Path(sys.executable).parent / "ips-nb"), "run", "supervision", "--month", MONTH,
-           "--db", batch["db"], "--params", batch["params"], "--out", str(batch["out"]),
-           "--jobs", "2", "--site", "ok1", "--site", "slow"]
+           "--db", b["db"], "--params", b["params"], "--out", str(b["out"]), "--jobs", "2"]
+    for site in sites:
+        cmd += ["--site", site]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    done = batch["out"] / "ok1" / "supervision" / f"{MONTH}.html"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + wait
     try:
-        # wait until ok1 has finished (the slow site's kernel started with it and sleeps)
-        while not done.exists():
+        while not ready():
             assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the run never got going"
-            time.sleep(0.2)
-        time.sleep(0.5)  # let the coordinator report ok1
+            assert time.monotonic() < deadline, waiting
+            time.sleep(0.01)
+        time.sleep(after)
         proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 128 + signum, (stdout, stderr)
+    return proc.returncode, stdout, stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupt_stops_cleanly_and_records_what_finished(batch, signum):
+    previous = batch["out"] / "slow" / "supervision" / f"{MONTH}.html"
+    previous.parent.mkdir(parents=True)
+    previous.write_text("previous good report", encoding="utf-8")
+    done = batch["out"] / "ok1" / "supervision" / f"{MONTH}.html"
+    # once ok1 has finished (the slow site's kernel started with it and sleeps), and the
+    # coordinator has had time to report it
+    code, stdout, stderr = _signalled_run(batch, ("ok1", "slow"), signum, done.exists,
+                                          "the run never got going", after=0.5)
+    assert code == 128 + signum, (stdout, stderr)
     assert "Traceback" not in stdout + stderr
     # no noise: no kernel or transport warnings, just the one line saying how the run ended
     assert [ln for ln in stderr.splitlines() if ln.strip()] == [
@@ -281,23 +292,12 @@ def test_interrupt_stops_cleanly_and_records_what_finished(batch, signum):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_before_the_first_notebook_leaves_nothing_running(batch, signum):
     """Stopped while the zygote still imports: exit 128 + n in one line, no process, no folder left."""
-    env = {**os.environ, "IPS_NB_WORKBOOKS": os.environ["IPS_NB_WORKBOOKS"], "TMPDIR": str(batch["tmp"])}
-    cmd = [str(Path(sys.executable).parent / "ips-nb"), "run", "supervision", "--month", MONTH,
-           "--db", batch["db"], "--params", batch["params"], "--out", str(batch["out"]),
-           "--jobs", "2", "--site", "ok1", "--site", "ok2"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not any("serve_zygote" in " ".join(p.cmdline()) for p in _processes_naming(batch["tmp"])):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "no zygote was started"
-            time.sleep(0.01)
-        proc.send_signal(signum)
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 128 + signum, (stdout, stderr)
+    def zygote_started() -> bool:
+        return any("serve_zygote" in " ".join(p.cmdline()) for p in _processes_naming(batch["tmp"]))
+
+    code, stdout, stderr = _signalled_run(batch, ("ok1", "ok2"), signum, zygote_started, "no zygote was started",
+                                          wait=60)
+    assert code == 128 + signum, (stdout, stderr)
     lines = [ln for ln in stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"ips-nb: stopped by {signal.Signals(signum).name}"), stderr
     _no_kernels_left(batch)
