@@ -19,7 +19,7 @@ from ips_nb.pages.fragments import Html
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.render import render
 from ips_nb.figures.metrics import days_to_employer_contact, outcome_placements, supervision_figures
-from ips_nb.data.params import SiteParams, load_params, site_ids
+from ips_nb.data.params import ParamsError, SiteParams, load_params, site_ids
 from ips_nb.figures.periods import Month
 from ips_nb.data.store import SiteData, connect, load_site, sites_in_db
 
@@ -100,6 +100,18 @@ def site_row(data: SiteData, params: SiteParams, month: Month) -> dict:
     return row
 
 
+def _loadable(params_dir: str | Path, sites: list[str]) -> tuple[dict[str, SiteParams], list[str]]:
+    """The sites' parameters, and the sites whose file does not load: one site's error (its own
+    pack and agendas fail with it) must not take the whole region's overview down."""
+    loaded, left_out = {}, []
+    for site in sites:
+        try:
+            loaded[site] = load_params(params_dir, site)
+        except ParamsError:
+            left_out.append(site)
+    return loaded, left_out
+
+
 @dataclass
 class Overview:
     """Every site of the region for one month, in one language (the coordinator's)."""
@@ -108,6 +120,7 @@ class Overview:
     rows: list[dict]
     labels: Labels
     countries: dict[str, str] = field(default_factory=dict)  # site -> DK/SE, for the benchmarks
+    left_out: list[str] = field(default_factory=list)  # sites whose parameters file does not load
 
     @classmethod
     def open(cls, month: str, db_url: str | None = None, params_dir: str | None = None,
@@ -124,18 +137,21 @@ class Overview:
             pinned = os.environ.get("IPS_NB_SERVE_SITE") if os.environ.get("IPS_NB_SERVE") == "1" else None
             if pinned:  # a dashboard pinned to one site never shows the others
                 present &= {pinned}
-            params = {s: load_params(params_dir, s) for s in site_ids(params_dir) if s in present}
+            params, left_out = _loadable(params_dir, [s for s in site_ids(params_dir) if s in present])
             rows = [site_row(load_site(engine, s), p, period) for s, p in params.items()]
         finally:
             engine.dispose()
-        return cls(period, rows, Labels(lang), {s: p.country for s, p in params.items()})
+        return cls(period, rows, Labels(lang), {s: p.country for s, p in params.items()}, left_out)
 
     def head(self) -> Html:
-        """Title, month and as-of day, and the note on how small counts are hidden."""
+        """Title, month and as-of day, the note on how small counts are hidden, and the sites left
+        out because their parameters file has an error (the run record says which error)."""
         L = self.labels
+        left_out = L.count("overview_left_out", len(self.left_out), sites=", ".join(self.left_out)) \
+            if self.left_out else None
         return Html(render("overview/head.html.j2", lang=L.lang, title=L("overview_title"),
                            period=L.month_name(self.month.year, self.month.month), as_of_label=L("as_of"),
-                           as_of=L.date(self.month.as_of), note=L("overview_note")))
+                           as_of=L.date(self.month.as_of), note=L("overview_note"), left_out=left_out))
 
     def _cell(self, key: str, value: object) -> str:
         L = self.labels
@@ -192,5 +208,6 @@ class Overview:
 
     def save(self, path: str | Path | None) -> None:
         if path:
-            record = {"month": str(self.month), "as_of": self.month.as_of.isoformat(), "sites": self.rows}
+            record = {"month": str(self.month), "as_of": self.month.as_of.isoformat(), "sites": self.rows,
+                      "left_out": list(self.left_out)}
             Path(path).write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -189,6 +189,23 @@ def test_demo_overview_every_site(demo_db, params_dir, tmp_path):
     assert ov.outcome_chart().fig.data
 
 
+def test_a_site_whose_parameters_do_not_load_is_left_out_of_the_overview_and_says_so(demo_db, params_dir,
+                                                                                      tmp_path):
+    import shutil
+
+    bad = tmp_path / "params"
+    shutil.copytree(params_dir, bad)
+    odense = bad / "odense.yaml"
+    odense.write_text(odense.read_text(encoding="utf-8") + "caseload_max: 999\n", encoding="utf-8")
+    ov = Overview.open("2026-10", demo_db, str(bad), "da")
+    assert [r["site"] for r in ov.rows] == ["aarhus", "jonkoping", "malmo"]
+    assert "Ikke med i oversigten: odense. Stedets parameterfil har en fejl" in str(ov.head())
+    ov.save(tmp_path / "o.json")
+    assert json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))["left_out"] == ["odense"]
+    every = Overview.open("2026-10", demo_db, params_dir, "da")
+    assert every.left_out == [] and "Ikke med" not in str(every.head())
+
+
 def test_overview_served_pinned_to_a_site_shows_only_that_site(demo_db, params_dir, monkeypatch):
     monkeypatch.setenv("IPS_NB_SERVE", "1")
     monkeypatch.setenv("IPS_NB_SERVE_SITE", "malmo")
