@@ -333,8 +333,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                          job_list=lambda: month_jobs(month, sites, args.params, weeks=[week]))
     index = Path(args.out).resolve() / "index.html"
     print(f"\nOpen the reports: file://{index}")
-    print("Serve the live dashboards: make serve  (or: ips-nb serve --site SITE)")
+    print(f"Serve the live dashboards: make serve  (or: {_program()} serve --site SITE)")
     return status
+
+
+def _program() -> str:
+    """How to call ips-nb from here: bare when it is on PATH, else by its path (a fresh clone's
+    .venv/bin is not on PATH)."""
+    import shutil
+
+    here = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if shutil.which("ips-nb") or here is None or here.name != "ips-nb":
+        return "ips-nb"
+    try:
+        return str(here.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(here)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
