@@ -64,8 +64,10 @@ def test_a_decision_and_an_action_recorded_in_the_dashboard_reach_next_weeks_age
         due.press("Tab")
         beside_due.wait_for(state="detached", timeout=30_000)
         page.get_by_role("button", name="Tilføj handling").click()
-        page.wait_for_function("() => document.querySelector('.ips-conference-status')"
-                               " && document.querySelector('.ips-conference-status').textContent === 'Gemt.'"
+        # the status already says "Gemt." from the decision: wait for the action itself to show in
+        # the agenda below (due this week), not for the status, or the page may close mid-save
+        page.locator("table.ips-agenda", has_text="Ring til Netto").first.wait_for(timeout=30_000)
+        page.wait_for_function("() => document.querySelector('.ips-conference-status').textContent === 'Gemt.'"
                                " && document.querySelectorAll('b').length === 0")
         assert not left and not errors, (left, errors)
         page.close()
