@@ -27,6 +27,13 @@ COUNTED = {
                "# deltagare utan samtycke finns inte med på dagordningen."),
         "en": ("# candidate without consent is left off this agenda.",
                "# candidates without consent are left off this agenda.")}),
+    "overview_left_out": (lambda k: {"sites": "odense"}, {
+        "da": ("Ikke med i oversigten: odense. Stedets parameterfil har en fejl; siden Kørsler siger hvilken.",
+               "Ikke med i oversigten: odense. Stedernes parameterfiler har fejl; siden Kørsler siger hvilke."),
+        "sv": ("Inte med i översikten: odense. Enhetens parameterfil har ett fel; sidan Körningar visar vilket.",
+               "Inte med i översikten: odense. Enheternas parameterfiler har fel; sidan Körningar visar vilka."),
+        "en": ("Not in this overview: odense. Its parameters file has an error; the runs page says which.",
+               "Not in this overview: odense. Their parameters files have errors; the runs page says which.")}),
     "reason_overdue_actions": (lambda k: {}, {
         "da": ("# handling over frist", "# handlinger over frist"),
         "sv": ("# försenad åtgärd", "# försenade åtgärder"),
