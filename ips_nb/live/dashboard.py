@@ -144,6 +144,11 @@ def error_html(labels: Labels) -> str:
     return str(render("live/error.html.j2", message=labels("dashboard_error")))
 
 
+def _filter(**kw: object) -> W.Dropdown:
+    """A dashboard filter: its label as wide as its words ("Behandler" is not cut to "Behand…")."""
+    return W.Dropdown(style={"description_width": "initial"}, **kw)
+
+
 class Dashboard:
     """Choosers on top, sections below; `refresh` rebuilds the sections from the library."""
 
@@ -154,9 +159,9 @@ class Dashboard:
         self.data: SiteData | None = None
         self.error = W.HTML(layout=W.Layout(display="none"))
         sites = site_choices(settings)
-        self.site = W.Dropdown(options=sites, value=sites[0] if sites else None,
+        self.site = _filter(options=sites, value=sites[0] if sites else None,
                                description=self.labels("site"))
-        self.consultant = W.Dropdown(options=[(self.labels("all_consultants"), ALL)], value=ALL,
+        self.consultant = _filter(options=[(self.labels("all_consultants"), ALL)], value=ALL,
                                      description=self.labels("consultant"))
         self.head = W.HTML()
         # who the server says is looking (text, not markup: a name is never read as HTML)
@@ -221,7 +226,7 @@ class SupervisionDashboard(Dashboard):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.month = W.Dropdown(options=month_options(settings.month, self.labels),
+        self.month = _filter(options=month_options(settings.month, self.labels),
                                 value=settings.month, description=self.labels("month"))
         self.headlines = W.HTML()
         self.candidates = W.HTML()
@@ -267,11 +272,11 @@ class AgendaDashboard(Dashboard):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.week = W.Dropdown(options=week_options(settings.week, self.labels), value=settings.week,
+        self.week = _filter(options=week_options(settings.week, self.labels), value=settings.week,
                                description=self.labels("week"))
-        self.team = W.Dropdown(options=[(self.labels("all_teams"), ALL)], value=ALL,
+        self.team = _filter(options=[(self.labels("all_teams"), ALL)], value=ALL,
                                description=self.labels("team"))
-        self.clinician = W.Dropdown(options=[(self.labels("all_clinicians"), ALL)], value=ALL,
+        self.clinician = _filter(options=[(self.labels("all_clinicians"), ALL)], value=ALL,
                                     description=self.labels("clinician"))
         self.sections = W.HTML()
         self.view: AgendaView | None = None
