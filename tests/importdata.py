@@ -157,6 +157,17 @@ def write_xlsx(tables: dict[str, list[list[str]]], path: Path) -> Path:
     return path
 
 
+def frames(folder: Path, tables: dict[str, list[list[str]]]) -> dict:
+    """The tables as the importer hands them to the store: written out, read back, validated
+    against the test parameters (a test that needs invalid input builds it itself)."""
+    from ips_nb.data.readers import read_source
+    from ips_nb.data.validate import check
+
+    checked = check(read_source(write_csv(tables, folder / "src")), write_params(folder / "params"))
+    assert checked.ok, checked.errors
+    return checked.frames
+
+
 def dump(url: str) -> dict[str, list[tuple]]:
     """Every row of every table, sorted: two databases with the same content dump alike."""
     from ips_nb.data import store

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,8 +18,6 @@ from ips_nb.data import conference as conf
 from ips_nb.data import store
 from ips_nb.data.export import export
 from ips_nb.data.importer import import_source
-from ips_nb.data.readers import read_source
-from ips_nb.data.validate import check
 from ips_nb.figures.agenda_rules import build_agenda
 from ips_nb.figures.periods import Week
 
@@ -34,17 +31,10 @@ def _key(tmp_path, monkeypatch):
     monkeypatch.setenv("IPS_NB_KEY", KEY)
 
 
-def frames(tmp_path: Path, tables: dict) -> dict[str, pd.DataFrame]:
-    params = d.write_params(tmp_path / "params")
-    checked = check(read_source(d.write_csv(tables, tmp_path / "src")), params)
-    assert checked.ok, checked.errors
-    return checked.frames
-
-
 @pytest.fixture
 def engine(db_url, tmp_path):
     engine = store.connect(db_url)
-    store.write_sites(engine, frames(tmp_path / "first", d.VALID), KEY.encode())
+    store.write_sites(engine, d.frames(tmp_path / "first", d.VALID), KEY.encode())
     yield engine
     engine.dispose()
 
@@ -247,7 +237,7 @@ def test_the_next_agenda_shows_what_was_recorded(engine):
 def test_an_earlier_database_without_the_new_columns_is_read_and_upgraded(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = store.connect(url)
-    store.write_sites(engine, frames(tmp_path / "first", d.VALID), KEY.encode())
+    store.write_sites(engine, d.frames(tmp_path / "first", d.VALID), KEY.encode())
     with engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE conferences DROP COLUMN decision")
         conn.exec_driver_sql("ALTER TABLE conferences DROP COLUMN recorded_by")

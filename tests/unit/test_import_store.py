@@ -1,7 +1,6 @@
 """The store under the importer, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,17 +11,8 @@ from importdata import dump
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 from ips_nb.data import store
-from ips_nb.data.readers import read_source
-from ips_nb.data.validate import check
 
 KEY = b"store key"
-
-
-def frames(tmp_path: Path, tables: dict) -> dict[str, pd.DataFrame]:
-    params = d.write_params(tmp_path / "params")
-    checked = check(read_source(d.write_csv(tables, tmp_path / "src")), params)
-    assert checked.ok, checked.errors
-    return checked.frames
 
 
 @pytest.fixture
@@ -39,7 +29,7 @@ def test_schema_is_made_once_and_again_harmlessly(engine):
 
 
 def test_write_and_load_one_site(tmp_path, engine):
-    written = store.write_sites(engine, frames(tmp_path, d.VALID), KEY)
+    written = store.write_sites(engine, d.frames(tmp_path, d.VALID), KEY)
     assert written == {"north", "south"}
     assert store.sites_in_db(engine) == ["north", "south"]
     north = store.load_site(engine, "north")
@@ -52,24 +42,24 @@ def test_write_and_load_one_site(tmp_path, engine):
 
 
 def test_writing_a_site_again_replaces_only_it(tmp_path, engine, db_url):
-    store.write_sites(engine, frames(tmp_path, d.VALID), KEY)
-    store.write_sites(engine, frames(tmp_path / "e", d.EAST), KEY)
+    store.write_sites(engine, d.frames(tmp_path, d.VALID), KEY)
+    store.write_sites(engine, d.frames(tmp_path / "e", d.EAST), KEY)
     prints = store.fingerprint(engine, "north"), store.fingerprint(engine, "east")
     whole = store.fingerprint(engine)
-    store.write_sites(engine, frames(tmp_path / "e2", d.EAST), KEY)
+    store.write_sites(engine, d.frames(tmp_path / "e2", d.EAST), KEY)
     assert store.fingerprint(engine) == whole
     smaller = {k: [list(r) for r in v] for k, v in d.EAST.items()}
     del smaller["contacts"]
-    store.write_sites(engine, frames(tmp_path / "e3", smaller), KEY)
+    store.write_sites(engine, d.frames(tmp_path / "e3", smaller), KEY)
     assert store.load_site(engine, "east").contacts.empty
     assert store.fingerprint(engine, "north") == prints[0]
     assert store.fingerprint(engine, "east") != prints[1]
 
 
 def test_a_failed_write_leaves_everything_as_it_was(tmp_path, engine, db_url):
-    store.write_sites(engine, frames(tmp_path, d.VALID), KEY)
+    store.write_sites(engine, d.frames(tmp_path, d.VALID), KEY)
     before = dump(db_url)
-    bad = frames(tmp_path / "e", d.EAST)
+    bad = d.frames(tmp_path / "e", d.EAST)
     bad["consultants"] = pd.concat([bad["consultants"], bad["consultants"]])  # a key twice
     with pytest.raises(sa.exc.IntegrityError):
         store.write_sites(engine, bad, KEY)
@@ -79,7 +69,7 @@ def test_a_failed_write_leaves_everything_as_it_was(tmp_path, engine, db_url):
 def test_a_given_hash_is_kept_and_a_number_is_hashed(tmp_path, engine):
     from ips_nb.data.identity import cpr_hash
 
-    f = frames(tmp_path, d.VALID)
+    f = d.frames(tmp_path, d.VALID)
     f["candidates"]["cpr_hash"] = ["ab" * 32] * len(f["candidates"])
     store.write_sites(engine, f, KEY)
     t = store.METADATA.tables["candidates"]
