@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ips_nb.data.store import absolute_db_url, db_url
 from ips_nb.live.access import AccessError, load_access
-from ips_nb.live.serve import CULL_IDLE, CULL_INTERVAL, voila_command
+from ips_nb.live.serve import CULL_IDLE, CULL_INTERVAL, stop_child, voila_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_FILE = Path(__file__).resolve().with_name("jupyterhub_config.py")
@@ -253,9 +253,4 @@ def run_hub(options: HubOptions) -> int:
             print("Stop with Ctrl-C.", flush=True)
         return proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        return 0
+        return stop_child(proc, grace=30)

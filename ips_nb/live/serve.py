@@ -155,9 +155,15 @@ def serve(site: str | None, port: int, db: str | None, params_dir: str, *, token
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        return 0
+        return stop_child(proc, grace=10)
+
+
+def stop_child(proc: subprocess.Popen, grace: float) -> int:
+    """Ctrl-C at the command: let the server (Voila, the hub) stop its own children within
+    `grace` seconds, else kill it; the command then ends as asked (status 0)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    return 0
