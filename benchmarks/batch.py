@@ -84,7 +84,8 @@ def make_region(folder: Path, n_sites: int) -> tuple[str, Path, list[str]]:
 
 
 class MemorySampler(threading.Thread):
-    """Peak memory of a running `ips-nb`'s workers, its zygote and the kernels forked from it.
+    """Peak memory of a running `ips-nb`'s workers (and the fork server they are forked from),
+    its zygote and the kernels forked from it.
     PSS (shared pages split between their users: a forked kernel shares most of the zygote's)
     where /proc gives it, else RSS."""
 
@@ -94,6 +95,7 @@ class MemorySampler(threading.Thread):
         self.workers: dict[int, int] = {}
         self.kernels: dict[int, int] = {}
         self.zygote = 0
+        self.server = 0
         self.kind = "PSS"
         self.done = threading.Event()
 
@@ -115,6 +117,10 @@ class MemorySampler(threading.Thread):
                 self.zygote = max(self.zygote, self._size(child))
                 for k in child.children():
                     self.kernels[k.pid] = max(self.kernels.get(k.pid, 0), self._size(k))
+            elif "forkserver" in line:  # the workers are its children (forked, sharing its imports)
+                self.server = max(self.server, self._size(child))
+                for w in child.children():
+                    self.workers[w.pid] = max(self.workers.get(w.pid, 0), self._size(w))
             else:
                 self.workers[child.pid] = max(self.workers.get(child.pid, 0), self._size(child))
 
@@ -138,17 +144,21 @@ class MemorySampler(threading.Thread):
         kernel = max(self.kernels.values(), default=0)
         return (f"peak memory ({self.kind}): per worker {worker / mb:.0f} MB alone, "
                 f"{(worker + kernel) / mb:.0f} MB with its kernel ({len(self.workers)} workers, "
-                f"{len(self.kernels)} kernels seen); the run's zygote {self.zygote / mb:.0f} MB")
+                f"{len(self.kernels)} kernels seen); the run's zygote {self.zygote / mb:.0f} MB, "
+                f"the workers' fork server {self.server / mb:.0f} MB")
 
 
-def run_month(url: str, params: Path, out: Path) -> dict:
-    """(a): one `ips-nb run month`; its wall time, the time to its first finished notebook, memory."""
+def run_month(url: str, params: Path, out: Path, sample: bool = False) -> dict:
+    """(a): one `ips-nb run month`; its wall time and the time to its first finished notebook.
+    With `sample`, the peak memory of its processes instead (sampling /proc costs CPU, so a
+    sampled run is not the timed one)."""
     cmd = [str(BIN / "ips-nb"), "run", "month", MONTH, "--week", WEEK, "--db", url, "--params", str(params),
            "--out", str(out), "--jobs", "2"]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = MemorySampler(proc.pid)
-    sampler.start()
+    if sample:
+        sampler.start()
     first, lines = None, []
     for line in proc.stdout:  # off a terminal: one line per finished notebook, "[k/n] …"
         lines.append(line)
@@ -157,8 +167,9 @@ def run_month(url: str, params: Path, out: Path) -> dict:
     err = proc.stderr.read()
     code = proc.wait()
     wall = time.monotonic() - start
-    sampler.done.set()
-    sampler.join()
+    if sample:
+        sampler.done.set()
+        sampler.join()
     if code != 0:
         sys.exit(f"ips-nb run month failed ({code}):\n{''.join(lines)}{err}")
     return {"wall": wall, "first": first or wall, "memory": sampler, "record": _record(out)}
@@ -221,13 +232,11 @@ def run_naive(url: str, params: Path, sites: list[str], out: Path, limit: int | 
 
 
 def _empty(path: str) -> None:
+    """One empty notebook through papermill's API as it comes (its own kernel manager and client)."""
     import papermill as pm
 
-    from ips_nb.batch.kernels import IpcKernelManager
-
     pm.execute_notebook(path, path.replace(".ipynb", "-out.ipynb"), kernel_name="python3",
-                        progress_bar=False, shutdown_kernel="immediate",
-                        kernel_manager_class=IpcKernelManager)
+                        progress_bar=False, shutdown_kernel="immediate")
 
 
 def run_floor(count: int, folder: Path) -> tuple[float, float]:
@@ -285,7 +294,7 @@ def bench(n_sites: int, skip_naive: bool, naive_max: int) -> None:
         print(f"{site}'s pack, run alone: {big:.2f} s from the {len(sites)}-site database vs {small:.2f} s from a "
               f"one-site database: {big / small:.2f}x   (target <= 1.2 at 100 sites); in the run above: {mine:.2f} s")
         print(f"overview of {len(sites)} sites: {_seconds(rec, 'overview', 'overview', MONTH):.2f} s")
-        print(a["memory"].summary())
+        print(run_month(url, params, folder / "sampled", sample=True)["memory"].summary())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

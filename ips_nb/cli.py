@@ -200,31 +200,61 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
 
 def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: str, out: str, jobs: int,  # noqa: ANN001
             timeout: float | None, verbose: bool, pdf: bool, lang: str) -> tuple:
-    """Check the database and the output folder, start the workers, fingerprint the data, run.
-    Returns (config, results, fingerprint, start time) for the run record."""
+    """Check the database and the output folder, start the workers, run while the data's
+    fingerprint is taken. Returns (config, results, fingerprint, start time) for the run record."""
     from datetime import datetime, timezone
 
     from ips_nb.batch.runner import Progress, RunConfig, run_jobs, start_workers
-    from ips_nb.data.store import absolute_db_url, db_url, fingerprint
+    from ips_nb.data.store import absolute_db_url, db_url
 
     url = absolute_db_url(db_url(db))
     engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
     try:
         _check_out(out)
         todo = jobs_to_run()
-        cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
-        # the workers import papermill while the coordinator reads the data's fingerprint
-        start_workers(place, max(1, min(jobs, len(todo))), verbose)
-        started = datetime.now(timezone.utc)
-        fp = fingerprint(engine)  # the data this run reads
-    finally:
+    except BaseException:
         engine.dispose()
+        raise
+    cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
+    start_workers(place, max(1, min(jobs, len(todo))), verbose)
+    started = datetime.now(timezone.utc)
+    fingerprint = _fingerprint_meanwhile(engine)  # the data this run reads
     progress = Progress(len(todo))
     try:
         results = run_jobs(todo, cfg, workers=max(1, jobs), report=progress, place=place)
     finally:
         progress.close()
+        fp = fingerprint()
     return cfg, results, fp, started
+
+
+def _fingerprint_meanwhile(engine) -> Callable[[], str]:  # noqa: ANN001 - an SQLAlchemy Engine
+    """Hash the data in a thread while the first notebooks run (at 100 sites ~0.5 s that no
+    worker should wait for). The function returned waits for the hash and closes the engine;
+    an error reading the data is raised there, as if it had been read in line."""
+    import threading
+
+    from ips_nb.data.store import fingerprint
+
+    done: dict[str, object] = {}
+
+    def _take() -> None:
+        try:
+            done["fp"] = fingerprint(engine)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            done["error"] = exc
+
+    thread = threading.Thread(target=_take, name="ips-nb-fingerprint", daemon=True)
+    thread.start()
+
+    def result() -> str:
+        thread.join()
+        engine.dispose()
+        if "error" in done:
+            raise done["error"]  # type: ignore[misc]
+        return done["fp"]  # type: ignore[return-value]
+
+    return result
 
 
 def existing_database(url: str | None):  # noqa: ANN201 - an SQLAlchemy Engine
@@ -309,7 +339,7 @@ def _cmd_month(args: argparse.Namespace) -> int:
     def the_month() -> list:  # after the zygote has started: these imports and reads overlap it
         from ips_nb.batch.month import month_jobs
 
-        return month_jobs(month, _sites(args), args.params, weeks=picked)
+        return month_jobs(month, _sites(args), args.params, weeks=picked, workers=args.jobs)
 
     return run_reports("month", [], [month], db=args.db, params=args.params, out=args.out, jobs=args.jobs,
                        timeout=args.timeout, verbose=args.verbose, pdf=args.pdf, lang=args.lang,
@@ -330,7 +360,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     # and the overview share one pool of workers and one zygote
     month, week = months(None, today)[0], weeks(None, today)[0]
     status = run_reports("month", [], [month], db=url, params=args.params, out=args.out, jobs=args.jobs,
-                         job_list=lambda: month_jobs(month, sites, args.params, weeks=[week]))
+                         job_list=lambda: month_jobs(month, sites, args.params, weeks=[week], workers=args.jobs))
     index = Path(args.out).resolve() / "index.html"
     print(f"\nOpen the reports: file://{index}")
     print(f"Serve the live dashboards: make serve  (or: {_program()} serve --site SITE)")

@@ -14,14 +14,53 @@ import tempfile
 import uuid
 from collections.abc import Callable
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import CaselessStrEnum, default
+from traitlets import CaselessStrEnum, Type, default
+
+
+class ReadyClient(AsyncKernelClient):
+    """A kernel client whose ready check ends as soon as the kernel has shown it is connected.
+
+    jupyter_client's check (kernel_info answered on the shell channel, then one IOPub message)
+    ends with reading IOPub until it has been quiet for 0.2 s: a fixed 0.2 s added to every
+    notebook. That silence proves nothing more: nbclient reads only the IOPub messages of its own
+    requests, so what the kernel published before (its start-up status) is never taken for a
+    cell's output. The rest of the check is jupyter_client's, step for step.
+    """
+
+    async def _ready_when_connected(self, timeout: float | None = None) -> None:
+        import time
+        from queue import Empty
+
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:  # IOPub subscribed? the kernel's status for that request proves it
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass  # subscribed too late for it: ask again, as jupyter_client does
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    wait_for_ready = _ready_when_connected
 
 
 class IpcKernelManager(AsyncKernelManager):
-    """An ordinary kernel manager whose default transport is IPC (Unix sockets)."""
+    """An ordinary kernel manager whose default transport is IPC (Unix sockets), with ReadyClient."""
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+    client_factory = Type(default_value=ReadyClient, klass=AsyncKernelClient)
 
     @default("connection_file")
     def _connection_file_in_run_folder(self) -> str:
@@ -38,8 +77,9 @@ class IpcKernelManager(AsyncKernelManager):
 def start_kernel(kernel_name: str = "python3") -> IpcKernelManager:
     """Launch a kernel now and return its manager; it boots while the caller does other work.
 
-    A batch worker starts the next notebook's kernel while the current notebook runs, so the
-    kernel's ~0.7 s start-up fills time the CPU would otherwise spend waiting on messages.
+    A batch worker starts the next notebook's kernel while the current notebook ends, so the
+    kernel's start-up fills time the CPU would otherwise spend waiting on messages. A forked
+    kernel's manager returns before the zygote has answered (ForkedProcess).
     """
     from jupyter_core.utils import run_sync
 
@@ -51,17 +91,18 @@ def start_kernel(kernel_name: str = "python3") -> IpcKernelManager:
 # Run by a pre-started kernel before it reports ready (ipykernel's exec_lines, out of history):
 # the imports every workbook's first cell makes, paid while the previous notebook still runs.
 WARM_UP = "--IPKernelApp.exec_lines=from ips_nb.batch.kernels import warm_up as _w; _w(); del _w"
-# In steps, the agenda's first (pandas, SQLAlchemy, no plotly): a zygote serves the kernels asked
-# for between steps, so a run's first notebook, an agenda, need not wait for the charts' imports.
+# In steps, the agenda's first (pandas, SQLAlchemy, its templates, no charts): a zygote serves
+# the kernels asked for between steps, so a run's first notebook, an agenda, need not wait for the
+# charts. The longest step, a chart drawn once, comes last, once every worker has its first kernel.
 WARM_STEPS = (("ips_nb.pages.agenda",),
               ("ips_nb.pages.pack", "ips_nb.pages.overview", "plotly.graph_objects", "plotly.io", "nbformat"))
 
 
 def warm_up(between: Callable[[], None] | None = None) -> None:
-    """Import what the workbooks import, and run once what their first cells run (a chart, a
-    site's read) on made-up data, so that plotly's validators and templates, pandas' and
-    SQLAlchemy's first-use work are done before any kernel is forked. No real data is touched.
-    A module that fails here fails again, visibly, in the cell. `between` runs after each step.
+    """Import what the workbooks import, and run once what their first cells run (a site's read,
+    the pages' templates and catalogues, a chart) on made-up data, so that pandas', SQLAlchemy's,
+    Jinja2's and plotly's first-use work is done before any kernel is forked. No real data is
+    touched. A step that fails here fails again, visibly, in the cell. `between` runs after each.
     """
     import importlib
 
@@ -69,7 +110,13 @@ def warm_up(between: Callable[[], None] | None = None) -> None:
         for name in names:
             importlib.import_module(name)
 
-    steps = [functools.partial(_import_all, names) for names in WARM_STEPS] + [_warm_chart, _warm_read]
+    def _agenda() -> None:
+        _import_all(WARM_STEPS[0])
+        _warm_read()
+        _warm_pages(("agenda",))
+
+    steps = [_agenda, functools.partial(_import_all, WARM_STEPS[1]),
+             functools.partial(_warm_pages, ("pack", "overview", ".")), _warm_chart]
     for step in steps:
         try:
             step()
@@ -77,6 +124,28 @@ def warm_up(between: Callable[[], None] | None = None) -> None:
             pass
         if between is not None:
             between()
+
+
+def _warm_pages(folders: tuple[str, ...]) -> None:
+    """Compile the templates of these folders of templates/, and load every language's catalogue,
+    date and number formats and hyphenation patterns: each kernel would otherwise do it all
+    again for its first page."""
+    from datetime import date
+
+    from babel.dates import format_date, format_skeleton
+
+    from ips_nb.pages import agenda, labels, render
+
+    for lang in labels.LANGS:
+        words = labels.Labels(lang)
+        day = date(2026, 1, 5)
+        words.date(day), words.number(1234.5, 1), words.month_name(2026, 1)
+        format_skeleton("MMMd", day, locale=words.locale), format_date(day, "EEEE", locale=words.locale)
+        agenda.soft_hyphens("beskæftigelsesindsatsen", lang)
+    env = render.environment()
+    for folder in folders:
+        for path in sorted((render.TEMPLATES / folder).glob("*.j2")):
+            env.get_template(path.relative_to(render.TEMPLATES).as_posix())
 
 
 def _warm_chart() -> None:
@@ -121,8 +190,9 @@ def stop_kernel(km: IpcKernelManager) -> None:
 # until the notebook ends, so after a timeout or a dead kernel this is all that shows what ran;
 # the runner keeps it as <stem>.failed.ipynb (runner.execute).
 EXECUTING: dict = {"nb": None, "cell": None}
-# Run once when the notebook's first cell starts, i.e. once its kernel is up (the runner starts
-# the next notebook's kernel there, so the two kernels' start-ups do not compete for the CPU).
+# Run once when the notebook's last cell starts (the runner asks for the next notebook's kernel
+# there: it starts while papermill and the runner write this notebook's files, and takes no CPU
+# from this notebook's own cells). Asking does not wait: the zygote forks it when it can.
 WHEN_RUNNING: list[Callable[[], None]] = []
 
 
@@ -140,8 +210,9 @@ def register_engine() -> str:
 
     class RecordingClient(PapermillNotebookClient):
         def execute_cell(self, cell, cell_index, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-            while WHEN_RUNNING:
-                WHEN_RUNNING.pop(0)()
+            if cell_index == len(self.nb.cells) - 1:  # the last cell
+                while WHEN_RUNNING:
+                    WHEN_RUNNING.pop(0)()
             EXECUTING["cell"] = cell_index  # still set if the cell never returns (timeout, dead kernel)
             out = super().execute_cell(cell, cell_index, *args, **kwargs)
             EXECUTING["cell"] = None
@@ -195,25 +266,43 @@ def die_with_parent() -> None:
         pass
 
 
-class ForkedProcess:
-    """The Popen-like handle jupyter_client's LocalProvisioner needs for a forked kernel."""
+class ZygoteGone(RuntimeError):
+    """The run's zygote is not there (killed): kernels are launched the ordinary way instead."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid  # the zygote's child, not ours: we can signal it but never wait() for it
+
+class ForkedProcess:
+    """The Popen-like handle jupyter_client's LocalProvisioner needs for a forked kernel.
+
+    Made with the zygote's answer still to come (`answer`, a function that waits for it): the
+    worker asks for a kernel and goes on, and the pid is read the first time it is needed. A
+    zygote that never answers makes it a kernel that died at once.
+    """
+
+    def __init__(self, answer: Callable[[], int], on_pid: Callable[[int], None] | None = None) -> None:
+        self._answer: Callable[[], int] | None = answer
+        self._pid: int | None = None
+        self._on_pid = on_pid
         self.returncode: int | None = None
         self.stdin = self.stdout = self.stderr = None
 
-    def poll(self) -> int | None:
-        if self.returncode is None:
+    @property
+    def pid(self) -> int | None:
+        """The kernel's pid (the zygote's child, not ours: we can signal it but never wait() for it)."""
+        if self._answer is not None:
+            answer, self._answer = self._answer, None
             try:
-                os.kill(self.pid, 0)
-                with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
-                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                        self.returncode = -9
-            except (ProcessLookupError, FileNotFoundError):
+                self._pid = answer()
+            except ZygoteGone:
                 self.returncode = -9
-            except OSError:
-                pass
+            else:
+                if self._on_pid is not None:
+                    self._on_pid(self._pid)
+        return self._pid
+
+    def poll(self) -> int | None:
+        pid = self.pid
+        if self.returncode is None and pid is not None and not alive(pid):
+            self.returncode = -9
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -228,10 +317,10 @@ class ForkedProcess:
         return self.returncode  # type: ignore[return-value]
 
     def send_signal(self, signum: int) -> None:
-        try:
-            os.kill(self.pid, signum)
-        except ProcessLookupError:
-            pass
+        pid = self.pid
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
 
     def kill(self) -> None:
         import signal
@@ -244,17 +333,15 @@ class ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
-class ZygoteGone(RuntimeError):
-    """The run's zygote is not there (killed): kernels are launched the ordinary way instead."""
-
-
 class Zygote:
     """A worker's handle on the run's zygote: asks it for a kernel, gets the kernel's pid back."""
 
     def __init__(self, path: str, pid: int, wait: float = 120.0) -> None:
         self.path, self.pid, self.wait = path, pid, wait
 
-    def launch(self, cmd: list[str], env: dict[str, str] | None, cwd: str | None) -> int:
+    def request(self, cmd: list[str], env: dict[str, str] | None, cwd: str | None) -> Callable[[], int]:
+        """Ask for a kernel and return at once: the function returned waits for the kernel's pid.
+        The zygote forks it between two of its own steps, while the worker goes on."""
         import json
         import socket
         import time
@@ -262,22 +349,48 @@ class Zygote:
         request = json.dumps({"cmd": cmd, "env": env or dict(os.environ), "cwd": cwd}).encode() + b"\n"
         deadline = time.monotonic() + self.wait
         while True:  # the zygote may not be listening yet: it binds first thing, then imports
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-                    conn.settimeout(self.wait)  # a zygote that stops answering is a gone one
-                    conn.connect(self.path)
-                    conn.sendall(request)
-                    line = conn.makefile("rb").readline()
+                conn.settimeout(self.wait)  # a zygote that stops answering is a gone one
+                conn.connect(self.path)
+                conn.sendall(request)
                 break
             except socket.timeout:
+                conn.close()
                 raise ZygoteGone("the kernel zygote does not answer") from None
             except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
-                if ForkedProcess(self.pid).poll() is not None or time.monotonic() > deadline:
+                conn.close()
+                if not alive(self.pid) or time.monotonic() > deadline:
                     raise ZygoteGone("the kernel zygote is gone") from None
                 time.sleep(0.02)
-        if not line.strip().isdigit():
-            raise ZygoteGone("the kernel zygote is gone")
-        return int(line)
+
+        def answer() -> int:
+            try:
+                with conn:
+                    line = conn.makefile("rb").readline()
+            except OSError:  # a timeout included
+                raise ZygoteGone("the kernel zygote does not answer") from None
+            if not line.strip().isdigit():
+                raise ZygoteGone("the kernel zygote is gone")
+            return int(line)
+
+        return answer
+
+    def launch(self, cmd: list[str], env: dict[str, str] | None, cwd: str | None) -> int:
+        """Ask for a kernel and wait for its pid."""
+        return self.request(cmd, env, cwd)()
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` is running (not gone, not a zombie)."""
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        return False
+    except OSError:
+        return True
 
 
 def serve_zygote() -> None:  # pragma: no cover - runs in the zygote
@@ -298,6 +411,8 @@ def serve_zygote() -> None:  # pragma: no cover - runs in the zygote
     listener.listen(64)  # workers may connect now: they wait while the imports below run
     import ipykernel.ipkernel  # noqa: F401 - every kernel needs these before it can be forked
     from ipykernel.kernelapp import IPKernelApp  # noqa: F401
+
+    import ipykernel.debugger  # noqa: F401 - debugpy, which each kernel would import as it starts (~0.07 s)
 
     warm_up(between=functools.partial(_serve, listener, block=False))
     _serve(listener, block=True)
@@ -377,13 +492,23 @@ class ForkingKernelManager(IpcKernelManager):
             return await super()._async_launch_kernel(kernel_cmd, **kw)
         prov = self.provisioner
         try:
-            pid = zygote.launch(kernel_cmd, kw.get("env"), str(kw.get("cwd") or os.getcwd()))
+            answer = zygote.request(kernel_cmd, kw.get("env"), str(kw.get("cwd") or os.getcwd()))
         except ZygoteGone:
             ForkingKernelManager.zygote = None  # slower, but the run goes on
             return await super()._async_launch_kernel(kernel_cmd, **kw)
-        with contextlib.suppress(psutil.Error):
-            FORKED.append(psutil.Process(pid))
-        prov.process = ForkedProcess(pid)
-        prov.pid, prov.pgid = pid, pid  # the kernel leads its own session
+
+        def _forked() -> int:
+            try:
+                return answer()
+            except ZygoteGone:
+                ForkingKernelManager.zygote = None  # this kernel counts as dead; the next is launched
+                raise
+
+        def _known(pid: int) -> None:
+            prov.pid, prov.pgid = pid, pid  # the kernel leads its own session
+            with contextlib.suppress(psutil.Error):
+                FORKED.append(psutil.Process(pid))
+
+        prov.process = ForkedProcess(_forked, _known)
         prov.cwd = kw.get("cwd") or os.getcwd()
         self._reconcile_connection_info(prov.connection_info)

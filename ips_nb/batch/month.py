@@ -28,9 +28,9 @@ def conference_weeks(month: Month, conference_weekday: int) -> list[str]:
 
 
 def month_jobs(month: str, sites: list[str], params_dir: str, weeks: list[str] | None = None,
-               overview: bool = True) -> list[Job]:
+               overview: bool = True, workers: int = 2) -> list[Job]:
     """The month's jobs: every site's pack, its agendas (site-wide plus one per team in params/),
-    and the overview, in the order workers take them (see `_in_running_order`).
+    and the overview, in the order `workers` workers take them (see `_in_running_order`).
 
     Without `weeks`, a site's agendas are those of the ISO weeks whose conference day falls in the
     month. A site whose parameters do not load keeps a pack job and a site-wide agenda for each
@@ -48,12 +48,13 @@ def month_jobs(month: str, sites: list[str], params_dir: str, weeks: list[str] |
             site_weeks = weeks if weeks is not None else conference_weeks(m, 4)
         packs.append(Job("supervision", site, str(m)))
         agendas += [Job("agenda", site, w, t) for w in site_weeks for t in teams]
-    return _in_running_order([Job(OVERVIEW, OVERVIEW, str(m))] if overview else [], packs, agendas)
+    return _in_running_order([Job(OVERVIEW, OVERVIEW, str(m))] if overview else [], packs, agendas, workers)
 
 
-def _in_running_order(overview: list[Job], packs: list[Job], agendas: list[Job]) -> list[Job]:
+def _in_running_order(overview: list[Job], packs: list[Job], agendas: list[Job], workers: int) -> list[Job]:
     """Longest first, so that no long job runs alone at the end while the other workers idle: the
-    overview (every site's data), then the packs (charts), then the agendas. One agenda (about half
-    a pack's time) goes right after the overview, so the coordinator sees a finished report within
-    seconds of starting instead of after the longest jobs."""
-    return overview + agendas[:1] + packs + agendas[1:]
+    overview (every site's data), then the packs (charts), then the agendas. Except at the very
+    start: each worker's first job is an agenda, the lightest report and one that needs no
+    charts, so the coordinator sees finished reports about a second after
+    starting, while the kernels' zygote still loads what the packs and the overview need."""
+    return agendas[:workers] + overview + packs + agendas[workers:]

@@ -1,9 +1,10 @@
 """Where a run's processes live, and the end of them.
 
 A run has a scratch folder (kernel connection files, which worker runs which job), a short
-folder for its Unix sockets, and one zygote (kernels.serve_zygote) that forks every kernel. All
-of them are marked in the environment the run's processes start with, so that whatever is left
-alive at the end (a kernel whose worker was killed) is found and killed.
+folder for its Unix sockets, one zygote (kernels.serve_zygote) that forks every kernel, and
+multiprocessing's fork server, which forks every worker. All of them are marked in the
+environment the run's processes start with, so that whatever is left alive at the end (a kernel
+whose worker was killed) is found and killed.
 
 Kept light (no papermill, no pandas, no jupyter_client) so the coordinator can open a run's
 place before anything else: the zygote's imports (~1 s) then overlap the coordinator's own.
@@ -18,8 +19,10 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 
 # Before any import: die with the coordinator (Linux), and leave at once if it is already gone.
 ZYGOTE_CODE = ("import ctypes, os, signal, sys\n"
@@ -73,6 +76,7 @@ class Place:
     sockets: str
     zygote: subprocess.Popen | None
     saved_env: dict[str, str | None]
+    workers: BaseContext  # how the run's workers are started (fork_server_or_spawn)
     pool: ProcessPoolExecutor | None = None  # workers started early, for the run's first round
     pool_size: int = 0
     closed: bool = False
@@ -116,7 +120,69 @@ def open_place(verbose: bool = False) -> Place:
     marks = {"IPS_NB_RUNTIME_DIR": scratch, "IPS_NB_KERNEL_DIR": sockets}
     saved_env = {k: os.environ.get(k) for k in marks}
     os.environ.update(marks)
-    return Place(scratch, sockets, _zygote(sockets, verbose), saved_env)
+    zygote = _zygote(sockets, verbose)
+    return Place(scratch, sockets, zygote, saved_env, fork_server_or_spawn(zygote is not None, sockets))
+
+
+# What a worker imports before its first job. Loaded once, by multiprocessing's fork server, and
+# shared by every worker forked from it: started with "spawn", each worker imports it all again
+# (~0.5 s of CPU each, which on two cores the run's first notebook waits for).
+WORKER_IMPORTS = ["ips_nb.batch.runner", "papermill", "ips_nb.pages.report"]
+
+
+def fork_server_or_spawn(forking: bool, folder: str) -> BaseContext:
+    """The workers' start method: the fork server, started now (its socket in `folder`) so that
+    its imports overlap the coordinator's and the zygote's; "spawn" where the system cannot fork
+    or forking is off."""
+    if forking:
+        from multiprocessing import current_process, forkserver
+
+        config = current_process()._config  # noqa: SLF001 - where multiprocessing puts its sockets
+        before = config.get("tempdir")
+        config["tempdir"] = folder  # not a pymp-* folder of its own that outlives the run
+        try:
+            context = get_context("forkserver")
+            context.set_forkserver_preload(WORKER_IMPORTS)
+            forkserver.ensure_running()
+            return context
+        except (ValueError, OSError):
+            pass
+        finally:
+            if before is None:
+                config.pop("tempdir", None)
+            else:
+                config["tempdir"] = before
+    return get_context("spawn")
+
+
+def _stop_fork_server() -> None:
+    """Stop multiprocessing's fork server; the next run in this process starts a fresh one (the
+    standard library has no public call for this: its own tests use _stop)."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # noqa: SLF001
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is None:
+        return
+    with suppress(OSError):
+        os.kill(pid, signal.SIGKILL)  # its workers are gone or die with it
+    try:
+        server._stop()  # noqa: SLF001 - closes our end of its pipe, reaps it, removes its socket
+    except OSError:  # reaped already: forget it all the same
+        server._forkserver_pid = server._forkserver_alive_fd = server._forkserver_address = None  # noqa: SLF001
+
+
+def leave_fork_server() -> None:
+    """In a worker forked by the fork server: let go of the server's "alive" pipe, so that the
+    server, and with it this worker, ends when the coordinator does (even killed with SIGKILL)."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # noqa: SLF001
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if fd is not None:
+        with suppress(OSError):
+            os.close(fd)
+        server._forkserver_alive_fd = None  # noqa: SLF001
 
 
 def close_place(place: Place) -> None:
@@ -137,6 +203,8 @@ def _close(place: Place) -> None:
         if place.zygote is not None:
             place.zygote.kill()
             place.zygote.wait()
+        if place.workers.get_start_method() == "forkserver":
+            _stop_fork_server()
         sweep(place.scratch)
         shutil.rmtree(place.scratch, ignore_errors=True)
         shutil.rmtree(place.sockets, ignore_errors=True)
@@ -174,8 +242,9 @@ def sweep(scratch: str, keep: int | None = None) -> None:
     for p in psutil.process_iter(["cmdline"]):
         try:
             cmdline = p.info["cmdline"] or []
-            if "resource_tracker" in " ".join(cmdline):
-                continue  # multiprocessing's own helper, started with the same environment
+            if any(helper in part for part in cmdline for helper in ("resource_tracker", "multiprocessing.forkserver")):
+                continue  # multiprocessing's own helpers, started with the same environment (its
+                # fork server ends with the run's place; killed here, it could not serve a new pool)
             if p.pid not in (os.getpid(), keep) and (any(scratch in part for part in cmdline)
                                                      or p.environ().get("IPS_NB_RUNTIME_DIR") == scratch):
                 procs.append(p)

@@ -32,7 +32,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 from ips_nb import __version__
-from ips_nb.batch.place import Interrupted, Place, close_place, kill, open_place, sweep
+from ips_nb.batch.place import Interrupted, Place, close_place, kill, leave_fork_server, open_place, sweep
 from ips_nb.data.params import ParamsError, SiteParams, load_params
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
@@ -468,13 +467,16 @@ def _worker_init(verbose: bool, scratch: str, sockets: str, zygote: tuple[str, i
     `zygote` is the run's zygote (socket path, pid); without one kernels are launched as usual.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from ips_nb.batch.kernels import die_with_parent
+    from multiprocessing import get_start_method, parent_process
 
+    from ips_nb.batch.kernels import alive, die_with_parent
+
+    if get_start_method(allow_none=True) == "forkserver":
+        leave_fork_server()
+    starter = os.getppid()  # the coordinator, or the fork server
     die_with_parent()
-    from multiprocessing import parent_process
-
     parent = parent_process()
-    if parent is not None and os.getppid() != parent.pid:
+    if os.getppid() != starter or (parent is not None and not alive(parent.pid)):
         os._exit(0)  # the coordinator died while this worker started: nobody will send it work
     os.environ["IPS_NB_RUNTIME_DIR"] = scratch  # kernel connection files die with the run
     os.environ["IPS_NB_KERNEL_DIR"] = sockets  # and so do the IPC sockets
@@ -518,7 +520,8 @@ def _drop_spare() -> None:
 
 
 def _kernel_pid(km) -> int | None:  # noqa: ANN001
-    return getattr(getattr(km, "provisioner", None), "pid", None)
+    """The kernel's pid (for a forked one, once the zygote has said it: waits for that)."""
+    return getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
 
 
 def _kill_children(keep: int | None = None) -> None:
@@ -565,7 +568,7 @@ def _work(job: Job, cfg: RunConfig, params: SiteParams, prestart: bool = False,
     try:
         if km is None:
             km = start_kernel()
-        if prestart:  # once this notebook's kernel is up and running its first cell
+        if prestart:  # when this notebook's last cell starts
             WHEN_RUNNING.append(_start_spare)
         return execute(job, cfg, params, km=km)
     except Exception as exc:  # noqa: BLE001 - a kernel that cannot start is this job's failure
@@ -621,17 +624,16 @@ def _check_params(jobs: list[Job], cfg: RunConfig) -> tuple[dict[str, SiteParams
 
 
 def _overview_params(cfg: RunConfig) -> SiteParams:
-    """What the runner needs of a 'site' for the roll-up: a display name and a language."""
+    """What the runner needs of a 'site' for the roll-up: the language its pages are made in
+    (its title is the catalogue's, looked up by the worker that writes it)."""
     from types import SimpleNamespace
 
-    from ips_nb.pages.labels import Labels
-
-    return SimpleNamespace(name=Labels(cfg.lang)("overview_title"), language=cfg.lang)  # type: ignore[return-value]
+    return SimpleNamespace(language=cfg.lang)  # type: ignore[return-value]
 
 
 def _new_pool(place: Place, size: int, verbose: bool) -> ProcessPoolExecutor:
     """A pool of `size` workers for this run, each told where the zygote listens."""
-    return ProcessPoolExecutor(max_workers=size, mp_context=get_context("spawn"), initializer=_worker_init,
+    return ProcessPoolExecutor(max_workers=size, mp_context=place.workers, initializer=_worker_init,
                                initargs=(verbose, place.scratch, place.sockets, place.zygote_address()))
 
 

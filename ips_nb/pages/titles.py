@@ -39,8 +39,8 @@ def period_text(L: Labels, period: str) -> str:
 
 def report_title(kind: str, params: SiteParams, period: str, team: str | None = None) -> str:
     """A report page's <title> (and so its PDF's) in the page's language: the site's for a site's
-    report, the configured one for the regional overview (whose `params` carry the name and
-    language it is made in).
+    report, the configured one for the regional overview (whose `params` carry only the language
+    it is made in).
 
     'IPS Aarhus · Supervisionspakke · oktober 2026', 'IPS Malmö · Team Öster · Dagordning för
     behandlingskonferens · vecka 48 · 2026', 'Regional översikt · oktober 2026'.

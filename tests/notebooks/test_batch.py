@@ -384,6 +384,30 @@ def test_a_killed_worker_costs_only_the_job_it_was_running(batch):
     _no_kernels_left(batch)
 
 
+def test_a_coordinator_killed_with_sigkill_leaves_nothing_running(batch):
+    """kill -9 on `ips-nb run` itself, mid-notebook: nothing can clean up, yet its fork server,
+    workers, zygote and kernels all end on their own (each dies with the process it hangs on)."""
+    cmd = [str(Path(sys.executable).parent / "ips-nb"), "run", "supervision", "--month", MONTH,
+           "--db", batch["db"], "--params", batch["params"], "--out", str(batch["out"]), "--jobs", "2",
+           "--site", "slow", "--site", "ok1"]
+    coordinator = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not list((batch["out"] / "slow" / "supervision").glob(f".tmp-{MONTH}-*/{MONTH}.json.started")):
+            assert coordinator.poll() is None and time.monotonic() < deadline, "the slow notebook never started"
+            time.sleep(0.05)
+        running = _processes_naming(batch["tmp"])
+        kinds = " ".join(" ".join(p.cmdline()) for p in running)
+        assert "forkserver" in kinds and "serve_zygote" in kinds, kinds  # what must end on its own
+    finally:
+        coordinator.kill()
+        coordinator.wait()
+    deadline = time.monotonic() + 30
+    while (left := _processes_naming(batch["tmp"])) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"left running after the coordinator died: {[' '.join(p.cmdline())[:80] for p in left]}"
+
+
 def test_every_kind_of_failure_keeps_what_was_executed(batch):
     """A raising cell, a killed kernel and a timeout each keep <stem>.failed.ipynb, the failing cell marked."""
     from ips_nb.batch.runner import run_jobs

@@ -49,3 +49,42 @@ def test_a_worker_dying_while_waiting_for_its_kernel_does_not_stop_the_zygote(tm
     finally:
         close_place(place)
     assert place.zygote.poll() is not None
+
+
+def _listening(path: str) -> None:
+    deadline = time.monotonic() + 60
+    while not os.path.exists(path):
+        assert time.monotonic() < deadline, "the zygote never listened"
+        time.sleep(0.02)
+
+
+def test_asking_for_a_kernel_does_not_wait_for_the_answer(tmp_path, monkeypatch):
+    """A worker's request returns while the zygote is busy (here: stopped); the pid is read when
+    first needed, and once. A zygote that dies before answering leaves a dead kernel, not a hung worker."""
+    from ips_nb.batch.kernels import ForkedProcess
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    place = open_place()
+    try:
+        path, pid = place.zygote_address()
+        _listening(path)
+        os.kill(pid, signal.SIGSTOP)
+        answer = Zygote(path, pid, wait=60).request(_request(tmp_path)["cmd"], dict(os.environ), str(tmp_path))
+        seen: list[int] = []
+        never = ForkedProcess(answer, seen.append)
+        os.kill(pid, signal.SIGKILL)
+        assert never.poll() == -9 and never.pid is None and seen == []
+    finally:
+        close_place(place)
+    place = open_place()
+    try:
+        path, pid = place.zygote_address()
+        seen = []
+        kernel = ForkedProcess(Zygote(path, pid, wait=60).request(_request(tmp_path)["cmd"], dict(os.environ),
+                                                                  str(tmp_path)), seen.append)
+        assert kernel.pid > 0 and kernel.pid == kernel.pid and seen == [kernel.pid]
+        assert kernel.pid in [c.pid for c in psutil.Process(pid).children()] or kernel.poll() is not None
+        kernel.kill()
+        assert kernel.wait(timeout=30) == -9
+    finally:
+        close_place(place)
