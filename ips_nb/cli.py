@@ -212,11 +212,11 @@ def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: s
     try:
         _check_out(out)
         todo = jobs_to_run()
+        cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
+        start_workers(place, max(1, min(jobs, len(todo))), verbose)
     except BaseException:
         engine.dispose()
         raise
-    cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
-    start_workers(place, max(1, min(jobs, len(todo))), verbose)
     started = datetime.now(timezone.utc)
     fingerprint = _fingerprint_meanwhile(engine)  # the data this run reads
     progress = Progress(len(todo))
@@ -228,31 +228,35 @@ def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: s
     return cfg, results, fp, started
 
 
-def _fingerprint_meanwhile(engine) -> Callable[[], str]:  # noqa: ANN001 - an SQLAlchemy Engine
+def _fingerprint_meanwhile(engine) -> Callable[[], str | None]:  # noqa: ANN001 - an SQLAlchemy Engine
     """Hash the data in a thread while the first notebooks run (at 100 sites ~0.5 s that no
-    worker should wait for). The function returned waits for the hash and closes the engine;
-    an error reading the data is raised there, as if it had been read in line."""
+    worker should wait for). The function returned waits for the hash and closes the engine.
+    Data that cannot be read for it (the notebooks have run by then) costs only the hash: the
+    record says null, and one line on stderr says why."""
     import threading
 
+    from ips_nb.batch.place import ignoring_signals
     from ips_nb.data.store import fingerprint
 
-    done: dict[str, object] = {}
+    done: dict[str, str] = {}
 
     def _take() -> None:
         try:
             done["fp"] = fingerprint(engine)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            done["error"] = exc
+        except Exception as exc:  # noqa: BLE001 - said by result()
+            done["error"] = " ".join(str(exc).split())[:300]
 
     thread = threading.Thread(target=_take, name="ips-nb-fingerprint", daemon=True)
     thread.start()
 
-    def result() -> str:
-        thread.join()
+    def result() -> str | None:
+        with ignoring_signals():  # the run is over: a second Ctrl-C must not lose its record
+            thread.join()
         engine.dispose()
         if "error" in done:
-            raise done["error"]  # type: ignore[misc]
-        return done["fp"]  # type: ignore[return-value]
+            print(f"ips-nb: the data's fingerprint for the run record could not be taken: {done['error']}",
+                  file=sys.stderr)
+        return done.get("fp")
 
     return result
 

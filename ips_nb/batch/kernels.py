@@ -88,8 +88,9 @@ def start_kernel(kernel_name: str = "python3") -> IpcKernelManager:
     return km
 
 
-# Run by a pre-started kernel before it reports ready (ipykernel's exec_lines, out of history):
-# the imports every workbook's first cell makes, paid while the previous notebook still runs.
+# Run by a launched kernel (no zygote) before it reports ready (ipykernel's exec_lines, out of
+# history): the imports and first-use work of every workbook's first cells, paid while the
+# previous notebook still runs.
 WARM_UP = "--IPKernelApp.exec_lines=from ips_nb.batch.kernels import warm_up as _w; _w(); del _w"
 # In steps, the agenda's first (pandas, SQLAlchemy, its templates, no charts): a zygote serves
 # the kernels asked for between steps, so a run's first notebook, an agenda, need not wait for the
@@ -192,7 +193,8 @@ def stop_kernel(km: IpcKernelManager) -> None:
 EXECUTING: dict = {"nb": None, "cell": None}
 # Run once when the notebook's last cell starts (the runner asks for the next notebook's kernel
 # there: it starts while papermill and the runner write this notebook's files, and takes no CPU
-# from this notebook's own cells). Asking does not wait: the zygote forks it when it can.
+# from this notebook's own cells; asking does not wait, the zygote forks it when it can). Without
+# a zygote, kernels are launched, which takes longer: then when the first cell starts.
 WHEN_RUNNING: list[Callable[[], None]] = []
 
 
@@ -210,7 +212,8 @@ def register_engine() -> str:
 
     class RecordingClient(PapermillNotebookClient):
         def execute_cell(self, cell, cell_index, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-            if cell_index == len(self.nb.cells) - 1:  # the last cell
+            # a forked kernel starts in ~0.1 s: at the last cell; a launched one needs ~0.7 s: at once
+            if cell_index == len(self.nb.cells) - 1 or ForkingKernelManager.zygote is None:
                 while WHEN_RUNNING:
                     WHEN_RUNNING.pop(0)()
             EXECUTING["cell"] = cell_index  # still set if the cell never returns (timeout, dead kernel)
@@ -287,16 +290,17 @@ class ForkedProcess:
 
     @property
     def pid(self) -> int | None:
-        """The kernel's pid (the zygote's child, not ours: we can signal it but never wait() for it)."""
+        """The kernel's pid (the zygote's child, not ours: we can signal it but never wait() for it).
+        Waiting for it can be cut short (a notebook's time limit): it is then asked again next time."""
         if self._answer is not None:
-            answer, self._answer = self._answer, None
             try:
-                self._pid = answer()
+                pid = self._answer()
             except ZygoteGone:
-                self.returncode = -9
+                self._answer, self.returncode = None, -9
             else:
+                self._answer, self._pid = None, pid
                 if self._on_pid is not None:
-                    self._on_pid(self._pid)
+                    self._on_pid(pid)
         return self._pid
 
     def poll(self) -> int | None:
@@ -317,10 +321,14 @@ class ForkedProcess:
         return self.returncode  # type: ignore[return-value]
 
     def send_signal(self, signum: int) -> None:
+        """To the kernel's process group (it leads its own), so anything it started goes too."""
         pid = self.pid
         if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signum)
+            try:
+                os.killpg(pid, signum)
+            except OSError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signum)
 
     def kill(self) -> None:
         import signal
@@ -364,14 +372,17 @@ class Zygote:
                     raise ZygoteGone("the kernel zygote is gone") from None
                 time.sleep(0.02)
 
+        reader = conn.makefile("rb")
+
         def answer() -> int:
-            try:
-                with conn:
-                    line = conn.makefile("rb").readline()
+            try:  # anything else (a notebook's time limit) leaves the question open, to be read again
+                line = reader.readline()
             except OSError:  # a timeout included
-                raise ZygoteGone("the kernel zygote does not answer") from None
+                line = b""
+            reader.close()
+            conn.close()
             if not line.strip().isdigit():
-                raise ZygoteGone("the kernel zygote is gone")
+                raise ZygoteGone("the kernel zygote does not answer")
             return int(line)
 
         return answer
@@ -412,6 +423,7 @@ def serve_zygote() -> None:  # pragma: no cover - runs in the zygote
     import ipykernel.ipkernel  # noqa: F401 - every kernel needs these before it can be forked
     from ipykernel.kernelapp import IPKernelApp  # noqa: F401
 
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # its warning about frozen modules, not ours to show
     import ipykernel.debugger  # noqa: F401 - debugpy, which each kernel would import as it starts (~0.07 s)
 
     warm_up(between=functools.partial(_serve, listener, block=False))

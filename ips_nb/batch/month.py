@@ -54,7 +54,7 @@ def month_jobs(month: str, sites: list[str], params_dir: str, weeks: list[str] |
 def _in_running_order(overview: list[Job], packs: list[Job], agendas: list[Job], workers: int) -> list[Job]:
     """Longest first, so that no long job runs alone at the end while the other workers idle: the
     overview (every site's data), then the packs (charts), then the agendas. Except at the very
-    start: each worker's first job is an agenda, the lightest report and one that needs no
-    charts, so the coordinator sees finished reports about a second after
-    starting, while the kernels' zygote still loads what the packs and the overview need."""
+    start: the first jobs handed out, one per worker, are agendas, the lightest reports and ones
+    that need no charts, so the coordinator sees finished reports within two seconds of starting,
+    while the kernels' zygote still loads what the packs and the overview need."""
     return agendas[:workers] + overview + packs + agendas[workers:]

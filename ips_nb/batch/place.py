@@ -62,6 +62,11 @@ def _signals_handled(handler: object) -> Iterator[None]:
             signal.signal(s, previous)
 
 
+def ignoring_signals():  # noqa: ANN201 - a context manager
+    """Inside, SIGINT and SIGTERM are ignored: for the clean-up and record a stop must not cut short."""
+    return _signals_handled(signal.SIG_IGN)
+
+
 def stopped_by_signals():  # noqa: ANN201 - a context manager
     """Inside, SIGINT and SIGTERM raise Interrupted instead of ending the process, so that a run's
     place is closed (zygote, workers, folders) whatever moment the signal comes."""
@@ -120,8 +125,13 @@ def open_place(verbose: bool = False) -> Place:
     marks = {"IPS_NB_RUNTIME_DIR": scratch, "IPS_NB_KERNEL_DIR": sockets}
     saved_env = {k: os.environ.get(k) for k in marks}
     os.environ.update(marks)
-    zygote = _zygote(sockets, verbose)
-    return Place(scratch, sockets, zygote, saved_env, fork_server_or_spawn(zygote is not None, sockets))
+    zygote = None
+    try:
+        zygote = _zygote(sockets, verbose)
+        return Place(scratch, sockets, zygote, saved_env, fork_server_or_spawn(zygote is not None, sockets))
+    except BaseException:  # a signal while starting them: nothing of the run stays behind
+        _close(Place(scratch, sockets, zygote, saved_env, get_context("forkserver")))
+        raise
 
 
 # What a worker imports before its first job. Loaded once, by multiprocessing's fork server, and
@@ -155,13 +165,20 @@ def fork_server_or_spawn(forking: bool, folder: str) -> BaseContext:
     return get_context("spawn")
 
 
+def _fork_server_pid() -> int | None:
+    """The pid of multiprocessing's fork server in this process, if one runs."""
+    from multiprocessing import forkserver
+
+    return getattr(forkserver._forkserver, "_forkserver_pid", None)  # noqa: SLF001
+
+
 def _stop_fork_server() -> None:
     """Stop multiprocessing's fork server; the next run in this process starts a fresh one (the
     standard library has no public call for this: its own tests use _stop)."""
     from multiprocessing import forkserver
 
     server = forkserver._forkserver  # noqa: SLF001
-    pid = getattr(server, "_forkserver_pid", None)
+    pid = _fork_server_pid()
     if pid is None:
         return
     with suppress(OSError):
@@ -169,6 +186,8 @@ def _stop_fork_server() -> None:
     try:
         server._stop()  # noqa: SLF001 - closes our end of its pipe, reaps it, removes its socket
     except OSError:  # reaped already: forget it all the same
+        with suppress(OSError, TypeError):
+            os.close(server._forkserver_alive_fd)  # noqa: SLF001
         server._forkserver_pid = server._forkserver_alive_fd = server._forkserver_address = None  # noqa: SLF001
 
 
@@ -190,7 +209,7 @@ def close_place(place: Place) -> None:
     if place.closed:
         return
     place.closed = True
-    with _signals_handled(signal.SIG_IGN):  # a second Ctrl-C must not cut the clean-up short
+    with ignoring_signals():  # a second Ctrl-C must not cut the clean-up short
         _close(place)
 
 
@@ -238,14 +257,16 @@ def sweep(scratch: str, keep: int | None = None) -> None:
     """
     import psutil
 
+    # the fork server too (its workers share its command line): it ends with the run's place, and
+    # killed here it could not serve the pool that replaces a broken one
+    spared = {os.getpid(), keep, _fork_server_pid()}
     procs = []
     for p in psutil.process_iter(["cmdline"]):
         try:
             cmdline = p.info["cmdline"] or []
-            if any(helper in part for part in cmdline for helper in ("resource_tracker", "multiprocessing.forkserver")):
-                continue  # multiprocessing's own helpers, started with the same environment (its
-                # fork server ends with the run's place; killed here, it could not serve a new pool)
-            if p.pid not in (os.getpid(), keep) and (any(scratch in part for part in cmdline)
+            if "resource_tracker" in " ".join(cmdline):
+                continue  # multiprocessing's own helper, started with the same environment
+            if p.pid not in spared and (any(scratch in part for part in cmdline)
                                                      or p.environ().get("IPS_NB_RUNTIME_DIR") == scratch):
                 procs.append(p)
         except psutil.Error:

@@ -520,8 +520,9 @@ def _drop_spare() -> None:
 
 
 def _kernel_pid(km) -> int | None:  # noqa: ANN001
-    """The kernel's pid (for a forked one, once the zygote has said it: waits for that)."""
-    return getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
+    """The kernel's pid if known; never waits for the zygote's answer (a kernel not known yet is
+    in no list _kill_children goes through: it needs no sparing)."""
+    return getattr(getattr(km, "provisioner", None), "pid", None)
 
 
 def _kill_children(keep: int | None = None) -> None:
@@ -577,7 +578,7 @@ def _work(job: Job, cfg: RunConfig, params: SiteParams, prestart: bool = False,
         _keep_failed(job, cfg, _mark_failure(nb, reason) if nb is not None else None)
         return Result(job, "failed", 0.0, reason)
     finally:
-        WHEN_RUNNING.clear()  # the notebook never ran a cell: no spare was started for the next
+        WHEN_RUNNING.clear()  # the notebook stopped before its hook ran: no spare for the next
         _kill_children(keep=_kernel_pid(_SPARE[0]) if _SPARE else None)
 
 
@@ -939,7 +940,7 @@ def _safe_url(url: str) -> str:
 
 
 def write_run_record(out_dir: str, command: list[str], cfg: RunConfig, results: list[Result],
-                     fingerprint: str, started: datetime | None = None) -> Path:
+                     fingerprint: str | None, started: datetime | None = None) -> Path:
     """reports/runs/<stamp>.json: what ran, on which data, how each site-period ended.
 
     Written whole or not at all; on a full disk it raises DiskFull (one line: the disk is full).

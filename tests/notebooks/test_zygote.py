@@ -52,10 +52,16 @@ def test_a_worker_dying_while_waiting_for_its_kernel_does_not_stop_the_zygote(tm
 
 
 def _listening(path: str) -> None:
+    """Once a connection is taken (the zygote reads an empty request and goes on)."""
     deadline = time.monotonic() + 60
-    while not os.path.exists(path):
-        assert time.monotonic() < deadline, "the zygote never listened"
-        time.sleep(0.02)
+    while True:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.connect(path)
+            return
+        except (FileNotFoundError, ConnectionRefusedError):
+            assert time.monotonic() < deadline, "the zygote never listened"
+            time.sleep(0.02)
 
 
 def test_asking_for_a_kernel_does_not_wait_for_the_answer(tmp_path, monkeypatch):
