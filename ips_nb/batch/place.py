@@ -81,10 +81,11 @@ class Place:
     sockets: str
     zygote: subprocess.Popen | None
     saved_env: dict[str, str | None]
-    workers: BaseContext  # how the run's workers are started (fork_server_or_spawn)
     pool: ProcessPoolExecutor | None = None  # workers started early, for the run's first round
     pool_size: int = 0
     closed: bool = False
+    fork_server: bool = False  # started for this run's workers (workers_context)
+    workers_failed: bool = False  # it could not start: spawn instead
 
     def zygote_address(self) -> tuple[str, int] | None:
         """(socket path, pid) of the zygote for the workers, while it lives."""
@@ -116,7 +117,8 @@ def _zygote(sockets: str, verbose: bool) -> subprocess.Popen | None:
 
 
 def open_place(verbose: bool = False) -> Place:
-    """Make a run's folders, mark the environment with them, and start its zygote."""
+    """Make a run's folders, mark the environment with them, and start its zygote (the workers'
+    fork server comes later: workers_context)."""
     scratch = tempfile.mkdtemp(prefix="ips-nb-run-")
     # a Unix socket's path is limited to ~107 bytes: keep the sockets' folder short
     sockets = tempfile.mkdtemp(prefix="ips-nb-", dir="/tmp" if len(scratch) > 60 and os.path.isdir("/tmp") else None)
@@ -128,9 +130,9 @@ def open_place(verbose: bool = False) -> Place:
     zygote = None
     try:
         zygote = _zygote(sockets, verbose)
-        return Place(scratch, sockets, zygote, saved_env, fork_server_or_spawn(zygote is not None, sockets))
-    except BaseException:  # a signal while starting them: nothing of the run stays behind
-        _close(Place(scratch, sockets, zygote, saved_env, get_context("forkserver")))
+        return Place(scratch, sockets, zygote, saved_env)
+    except BaseException:  # a signal while starting it: nothing of the run stays behind
+        _close(Place(scratch, sockets, zygote, saved_env))
         raise
 
 
@@ -140,29 +142,36 @@ def open_place(verbose: bool = False) -> Place:
 WORKER_IMPORTS = ["ips_nb.batch.runner", "papermill", "ips_nb.pages.report"]
 
 
-def fork_server_or_spawn(forking: bool, folder: str) -> BaseContext:
-    """The workers' start method: the fork server, started now (its socket in `folder`) so that
-    its imports overlap the coordinator's and the zygote's; "spawn" where the system cannot fork
-    or forking is off."""
-    if forking:
-        from multiprocessing import current_process, forkserver
+def workers_context(place: Place) -> BaseContext:
+    """How to start the run's workers: forked by multiprocessing's fork server (started at the
+    first call, its socket in the run's folder), or "spawn" where the system cannot fork or
+    forking is off (IPS_NB_FORK_KERNELS=0) or the server cannot start.
 
-        config = current_process()._config  # noqa: SLF001 - where multiprocessing puts its sockets
-        before = config.get("tempdir")
-        config["tempdir"] = folder  # not a pymp-* folder of its own that outlives the run
-        try:
-            context = get_context("forkserver")
-            context.set_forkserver_preload(WORKER_IMPORTS)
-            forkserver.ensure_running()
-            return context
-        except (ValueError, OSError):
-            pass
-        finally:
-            if before is None:
-                config.pop("tempdir", None)
-            else:
-                config["tempdir"] = before
-    return get_context("spawn")
+    Called when the workers are wanted, after the coordinator's own checks: on two cores the
+    zygote, whose imports the first notebook waits for, then shares the CPU with one process at
+    a time (the coordinator, then the fork server), never with two.
+    """
+    if place.zygote is None or place.workers_failed:
+        return get_context("spawn")
+    from multiprocessing import current_process, forkserver
+
+    config = current_process()._config  # noqa: SLF001 - where multiprocessing puts its sockets
+    before = config.get("tempdir")
+    config["tempdir"] = place.sockets  # not a pymp-* folder of its own that outlives the run
+    try:
+        context = get_context("forkserver")
+        context.set_forkserver_preload(WORKER_IMPORTS)
+        place.fork_server = True  # from now on stopped with the place, even if a signal cuts in here
+        forkserver.ensure_running()
+        return context
+    except (ValueError, OSError):
+        place.workers_failed = True
+        return get_context("spawn")
+    finally:
+        if before is None:
+            config.pop("tempdir", None)
+        else:
+            config["tempdir"] = before
 
 
 def _fork_server_pid() -> int | None:
@@ -222,7 +231,7 @@ def _close(place: Place) -> None:
         if place.zygote is not None:
             place.zygote.kill()
             place.zygote.wait()
-        if place.workers.get_start_method() == "forkserver":
+        if place.fork_server:
             _stop_fork_server()
         sweep(place.scratch)
         shutil.rmtree(place.scratch, ignore_errors=True)

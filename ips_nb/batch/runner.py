@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 from ips_nb import __version__
-from ips_nb.batch.place import Interrupted, Place, close_place, kill, leave_fork_server, open_place, sweep
+from ips_nb.batch.place import (Interrupted, Place, close_place, kill, leave_fork_server, open_place, sweep,
+                                workers_context)
 from ips_nb.data.params import ParamsError, SiteParams, load_params
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
@@ -634,7 +635,7 @@ def _overview_params(cfg: RunConfig) -> SiteParams:
 
 def _new_pool(place: Place, size: int, verbose: bool) -> ProcessPoolExecutor:
     """A pool of `size` workers for this run, each told where the zygote listens."""
-    return ProcessPoolExecutor(max_workers=size, mp_context=place.workers, initializer=_worker_init,
+    return ProcessPoolExecutor(max_workers=size, mp_context=workers_context(place), initializer=_worker_init,
                                initargs=(verbose, place.scratch, place.sockets, place.zygote_address()))
 
 
