@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -218,29 +219,35 @@ def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: s
         engine.dispose()
         raise
     started = datetime.now(timezone.utc)
-    fingerprint = _fingerprint_meanwhile(engine)  # the data this run reads
     progress = Progress(len(todo))
+    first_done = threading.Event()
+    fingerprint = _fingerprint_meanwhile(engine, after=first_done)  # the data this run reads
+
+    def report(result) -> None:  # noqa: ANN001 - a runner Result
+        first_done.set()
+        progress(result)
+
     try:
-        results = run_jobs(todo, cfg, workers=max(1, jobs), report=progress, place=place)
+        results = run_jobs(todo, cfg, workers=max(1, jobs), report=report, place=place)
     finally:
         progress.close()
         fp = fingerprint()
     return cfg, results, fp, started
 
 
-def _fingerprint_meanwhile(engine) -> Callable[[], str | None]:  # noqa: ANN001 - an SQLAlchemy Engine
-    """Hash the data in a thread while the first notebooks run (at 100 sites ~0.5 s that no
-    worker should wait for). The function returned waits for the hash and closes the engine.
+def _fingerprint_meanwhile(engine, after: threading.Event) -> Callable[[], str | None]:  # noqa: ANN001
+    """Hash the data (`engine`'s) in a thread while the notebooks run, starting once `after` is
+    set (the first report is done: at 100 sites the hash takes ~0.5 s of CPU, which the first
+    notebooks should not share). The function returned waits for the hash and closes the engine.
     Data that cannot be read for it (the notebooks have run by then) costs only the hash: the
     record says null, and one line on stderr says why."""
-    import threading
-
     from ips_nb.batch.place import ignoring_signals
     from ips_nb.data.store import fingerprint
 
     done: dict[str, str] = {}
 
     def _take() -> None:
+        after.wait()
         try:
             done["fp"] = fingerprint(engine)
         except Exception as exc:  # noqa: BLE001 - said by result()
@@ -250,6 +257,7 @@ def _fingerprint_meanwhile(engine) -> Callable[[], str | None]:  # noqa: ANN001 
     thread.start()
 
     def result() -> str | None:
+        after.set()  # a run that reported nothing
         with ignoring_signals():  # the run is over: a second Ctrl-C must not lose its record
             thread.join()
         engine.dispose()
