@@ -389,10 +389,6 @@ class Zygote:
 
         return answer
 
-    def launch(self, cmd: list[str], env: dict[str, str] | None, cwd: str | None) -> int:
-        """Ask for a kernel and wait for its pid."""
-        return self.request(cmd, env, cwd)()
-
 
 def alive(pid: int) -> bool:
     """Whether process `pid` is running (not gone, not a zombie)."""

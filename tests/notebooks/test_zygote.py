@@ -38,7 +38,7 @@ def test_a_worker_dying_while_waiting_for_its_kernel_does_not_stop_the_zygote(tm
                     assert time.monotonic() < deadline, "the zygote never listened"
                     time.sleep(0.05)
         # the next worker still gets its kernel, from the same zygote
-        kernel = Zygote(path, pid, wait=60).launch(_request(tmp_path)["cmd"], dict(os.environ), str(tmp_path))
+        kernel = Zygote(path, pid, wait=60).request(_request(tmp_path)["cmd"], dict(os.environ), str(tmp_path))()
         assert kernel > 0
         assert place.zygote.poll() is None, "the zygote died"
         with_no_owner = [c for c in psutil.Process(pid).children() if c.pid != kernel]
