@@ -10,8 +10,9 @@
 The hub decides who is who (its login) and which groups they are in (its groups, or the
 authenticator's); this file decides what each may see. The service asks `Access` on every page
 and every kernel connection, so a URL of another site answers 403 however it was found.
-User names are compared without regard to case (JupyterHub lowers them by default); group
-names exactly, as the hub keeps them.
+User names are compared as the hub compares them: `hub_name`, JupyterHub's own normalisation
+(`Authenticator.normalize_username`: `str.lower()`; LDAP and OAuth authenticators keep it), used
+for this file, the hub's allowed users and every comparison. Group names exactly, as the hub keeps them.
 """
 from __future__ import annotations
 
@@ -33,8 +34,14 @@ class AccessError(ValueError):
     """access.yaml is missing, unreadable, or names a site, user or group wrongly."""
 
 
-def _fold(name: str) -> str:
-    return name.casefold()
+def hub_name(name: str) -> str:
+    """A user name as JupyterHub keeps it: `Authenticator.normalize_username` lowers it with
+    `str.lower()` (LDAP and OAuth authenticators inherit that), so compare with exactly that.
+
+    Not `casefold()`: it folds more than the hub does (`ſ` to `s`, `ß` to `ss`), so `ſup-aarhus`,
+    a different hub user a directory may admit, would get `sup-aarhus`'s sites. A region that sets
+    `Authenticator.username_map` writes the mapped names in access.yaml."""
+    return name.lower()
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,8 @@ class Access:
 
     @staticmethod
     def _names(entries: tuple[str, ...], user: str, groups: frozenset[str] | set[str]) -> bool:
-        me = _fold(user)
-        return any((e[1:] in groups) if e.startswith("@") else (_fold(e) == me) for e in entries)
+        me = hub_name(user)
+        return any((e[1:] in groups) if e.startswith("@") else (hub_name(e) == me) for e in entries)
 
     def is_coordinator(self, user: str | None, groups: set[str] | frozenset[str] = frozenset()) -> bool:
         return bool(user) and self._names(self.coordinators, user, set(groups))
@@ -70,7 +77,7 @@ class Access:
         named = {e for entries in self.sites.values() for e in entries if not e.startswith("@")}
         named |= {e for e in self.coordinators if not e.startswith("@")}
         named |= {m for members in self.groups.values() for m in members}
-        return sorted({_fold(n) for n in named})
+        return sorted({hub_name(n) for n in named})
 
     def group_names(self) -> list[str]:
         """Every hub group this file refers to (`@name`) or lists members for."""

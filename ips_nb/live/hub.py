@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 
 from ips_nb.data.store import absolute_db_url, db_url
-from ips_nb.live.access import AccessError, load_access
+from ips_nb.live.access import AccessError, hub_name, load_access
 from ips_nb.live.serve import CULL_IDLE, CULL_INTERVAL, stop_child, voila_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +111,7 @@ def configure(c, *, params_dir: str | Path = "params", access: str | Path | None
     # members of groups the file lists.
     c.Authenticator.allowed_users = set(rules.user_names())
     c.Authenticator.allow_existing_users = False  # a name taken out of the file no longer logs in
-    c.JupyterHub.load_groups = {g: {"users": [m.casefold() for m in members]} for g, members in rules.groups.items()}
+    c.JupyterHub.load_groups = {g: {"users": [hub_name(m) for m in members]} for g, members in rules.groups.items()}
     c.JupyterHub.services = [{
         "name": SERVICE,
         "url": f"http://127.0.0.1:{service_port}",
