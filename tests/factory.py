@@ -21,6 +21,8 @@ KEYS = [  # the supervision JSON's keys in contract order (docs: figures of a mo
     "waiting_for_employer_contact", "employer_contacts_per_week", "retention_4m", "retention_90d",
     "overdue_actions", "without_consent", "gender", "age_18_29", "fidelity_total",
     "fidelity_band", "fidelity_date", "supervision_sessions", "phase_counts", "days_in_phase",
+    "outcome_within_18m", "outcome_within_18m_cohort", "job_within_18m", "employment_rate_3m",
+    "caseload_3m",
 ]
 
 # Required columns a test rarely cares about: filled when a row leaves them out.

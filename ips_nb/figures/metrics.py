@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from ips_nb.data.params import SiteParams
-from ips_nb.figures import phases
+from ips_nb.figures import outcomes, phases
 from ips_nb.figures.periods import Month
 from ips_nb.data.schema import OUTCOME_KINDS
 from ips_nb.data.store import SiteData
@@ -359,6 +359,9 @@ def supervision_figures(data: SiteData, params: SiteParams, month: Month) -> dic
         # From the phase history on as_of (docs/figures.md): never today's phase for a past month.
         "phase_counts": phases.phase_counts(data, as_of),
         "days_in_phase": phases.days_in_phase(data, as_of),
+        # Defined as the published benchmarks are (docs/figures.md, "Benchmarks"): only these
+        # stand beside a trial's or the learning community's number.
+        **outcomes.outcome_figures(data, month),
     }
 
 

@@ -62,21 +62,11 @@ def _hline(fig: go.Figure, y: float, name: str, line: dict, note: str | None = N
     _legend_line(fig, name, line)
 
 
-def goal_and_anchor(fig: go.Figure, goal: tuple[float, str, str] | None,
-                    anchor: tuple[float, str, str] | None) -> None:
-    """The site's goal and a benchmark as (y, legend name, label on the line) each: told apart by
-    colour and dash, and labelled on opposite sides (the higher line's label above it at the
-    right, the lower one's below it at the left), so two nearly equal lines stay readable."""
-    goal_high = goal is not None and (anchor is None or goal[0] >= anchor[0])
-    if anchor is not None:
-        _hline(fig, anchor[0], anchor[1], ANCHOR_LINE, anchor[2], "bottom left" if goal_high else "top left")
-    if goal is not None:
-        _hline(fig, goal[0], goal[1], GOAL_LINE, goal[2], "top right" if goal_high else "bottom right")
+def outcome_trend(series: list[dict], goal: float | None, labels: Labels) -> go.Figure:
+    """Monthly outcome rate (%) over the last months with the site's goal.
 
-
-def outcome_trend(series: list[dict], goal: float | None, anchor: float | None, labels: Labels,
-                  anchor_name: str = "") -> go.Figure:
-    """Monthly outcome rate (%) over the last months with the site's goal and the country's benchmark."""
+    No benchmark line: no published figure counts a month's caseload, so none may stand beside
+    it (the 18-month figures carry the trials' numbers, in the table)."""
     x = [_month_tick(s["month"], labels) for s in series]
     y = [None if s["outcome_rate"] is None else round(s["outcome_rate"] * 100, 1) for s in series]
     fig = go.Figure()
@@ -84,12 +74,9 @@ def outcome_trend(series: list[dict], goal: float | None, anchor: float | None, 
                     line={"color": COLOURS["bar"], "width": 3},
                     customdata=[[s["outcome_in_month"], s["caseload_in_month"]] for s in series],
                     hovertemplate="%{y:.1f} % (%{customdata[0]}/%{customdata[1]})<extra></extra>")
-    goal_line = None
     if goal is not None:
         text = f'{labels("goal_site")} {labels.percent(goal)}'
-        goal_line = (round(goal * 100, 1), text, text)
-    anchor_line = (round(anchor * 100, 1), anchor_name, anchor_name) if anchor is not None else None
-    goal_and_anchor(fig, goal_line, anchor_line)
+        _hline(fig, round(goal * 100, 1), text, GOAL_LINE, text, "top right")
     fig.update_yaxes(range=[0, 100], ticksuffix=" %")
     fig.update_layout(separators=_separators(labels))
     return _layout(fig, labels("chart_outcome_trend"))

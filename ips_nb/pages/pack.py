@@ -28,6 +28,7 @@ from ips_nb.figures.periods import Month
 from ips_nb.data.store import SiteData, read_site
 
 EMPLOYER_CONTACTS_A_WEEK = 6  # IPS-25 item 17
+IPS25_CASELOAD = 20  # IPS-25 item 1: at most 20 per full-time consultant
 FIDELITY_SECTIONS = ((range(1, 4), "staffing"), (range(4, 12), "organisation"), (range(12, 26), "services"))
 
 
@@ -45,27 +46,33 @@ class Anchor:
     usual: str | None = None
 
 
-# The benchmarks of each country (a Swedish pack shows no Danish anchor, and the other way round).
+# The trials of each country, each printed only beside the figure defined as it counted
+# (docs/figures.md, "Benchmarks"): a Swedish pack shows no Danish trial, and the other way round.
 ANCHORS: dict[str, dict[str, Anchor]] = {
     "DK": {
-        # Projekt Inklusion, the Danish randomised trial 2011–2017: job or education within 18 months
-        "outcome": Anchor(0.599, "anchor_dk_outcome_short", "anchor_dk_outcome", "anchor_usual_services"),
-        # Aalborg municipality's goal: still in job or education 4 months on
-        "retention_4m": Anchor(0.80, "anchor_retention", "anchor_retention"),
+        # Projekt Inklusion, the Danish randomised trial 2011–2017: everyone included, in job or
+        # education at any point within the 18-month follow-up
+        "outcome_within_18m": Anchor(0.599, "anchor_dk_outcome_short", "anchor_dk_outcome",
+                                     "anchor_usual_services"),
     },
     "SE": {
         # Bejerholm et al. 2015 (Nord J Psychiatry 69:57–66), the Swedish randomised trial in Malmö:
         # competitive employment within 18 months, 46 % against 11 % with traditional rehabilitation
-        "outcome": Anchor(0.46, "anchor_se_outcome_short", "anchor_se_outcome", "anchor_se_usual"),
+        "job_within_18m": Anchor(0.46, "anchor_se_outcome_short", "anchor_se_outcome", "anchor_se_usual"),
     },
 }
+# The IPS learning community's quarterly employment rate: minimal, average, excellent (every country).
+LEARNING_COMMUNITY = (0.31, 0.41, 0.50)
+# The 18-month figure whose benchmark each country's pack shows as a headline.
+TRIAL_FIGURE = {"DK": "outcome_within_18m", "SE": "job_within_18m"}
 
 # Which way is better for each figure: 1 higher, -1 lower, 0 neither (a count such as referrals,
 # whose arrow says only up or down).
 BETTER: dict[str, int] = {
     "outcome_rate": 1, "outcome_in_month": 1, "outcome_ever_rate": 1, "job_starts": 1,
     "education_starts": 1, "rapid_search_share": 1, "employer_contacts_per_week": 1,
-    "retention_4m": 1, "retention_90d": 1, "fidelity_total": 1,
+    "retention_4m": 1, "retention_90d": 1, "fidelity_total": 1, "outcome_within_18m": 1,
+    "job_within_18m": 1, "employment_rate_3m": 1,
     "over_caseload_max": -1, "median_days_to_employer_contact": -1,
     "waiting_for_employer_contact": -1, "overdue_actions": -1, "without_consent": -1,
 }
@@ -81,6 +88,7 @@ class Row:
     status: str = ""
     direction: str = ""
     trend: str = ""  # "better", "worse" or "" (unchanged, or a figure that is neither)
+    card: str | None = None  # the headline card's shorter line, where the table's says more
 
 
 @dataclass
@@ -153,7 +161,7 @@ class SupervisionPack:
         return f"{arrow} {self.labels('direction_' + trend)}", trend
 
     def anchor(self, figure: str) -> Anchor | None:
-        """The benchmark of the site's country for `figure` ("outcome", "retention_4m"), if any."""
+        """The trial benchmark of the site's country defined as `figure` is, if any."""
         return ANCHORS.get(self.params.country, {}).get(figure)
 
     def meaning(self, key: str) -> str:
@@ -180,11 +188,18 @@ class SupervisionPack:
         def goal_text(goal: float | None, fmt=pct) -> str:
             return f"{L('goal')} {fmt(goal)}" if goal is not None else f"{L('goal')}: {L('no_goal')}"
 
-        outcome_anchor = self.anchor("outcome")
-        benchmark = (f"{L('anchor')}: {L(outcome_anchor.short)} ({L(outcome_anchor.usual)})"
-                     if outcome_anchor else "")
-        retention_anchor = self.anchor("retention_4m")
         rapid = f"{L('anchor')}: {L('anchor_rapid')} ({L('source_ips25_15')})"
+        none = L("bench_none")  # outcome_rate, outcome_ever_rate and the retentions carry none
+
+        def trial(key: str) -> tuple[str, str]:
+            """(table line, card line) of an 18-month figure: its cohort, and the trial defined
+            the same way when the site's country has one (the sentence says what it counted)."""
+            cohort = L.count("of_cohort_18m", f["outcome_within_18m_cohort"])
+            a = self.anchor(key)
+            if a is None:
+                return joined(cohort, none), cohort
+            return (joined(cohort, f"{L('anchor')}: {L(a.note)}"),
+                    joined(cohort, f"{L('anchor')}: {L(a.short)} ({L(a.usual)})"))
 
         def joined(*parts: str) -> str:
             return " · ".join(p for p in parts if p)
@@ -197,18 +212,26 @@ class SupervisionPack:
         caseload = f["caseload_by_consultant"]
         in_month = f["caseload_in_month"]
         gender = " · ".join(f"{L.enum('gender', k)} {num(v)}" for k, v in f["gender"].items())
-        caseload_max = f"{L.count('anchor_caseload', P.caseload_max)} ({L('source_ips25_1')})"
+        # the site's own maximum is its goal; IPS-25's 20 is IPS-25's (shown when they differ)
+        caseload_max = joined(L.count("site_goal_caseload", P.caseload_max),
+                              f"{L('anchor')}: {L.count('anchor_caseload', IPS25_CASELOAD)} "
+                              f"({L('source_ips25_1')})")
+        lc_low, lc_mid, lc_high = LEARNING_COMMUNITY
+        quarter = f["employment_rate_3m"]
+        quarter_status = "" if quarter is None else ("ok" if quarter >= lc_low else "warn")
+        within_line, within_card = trial("outcome_within_18m")
+        job_line, job_card = trial("job_within_18m")
         review_line = ""
         if f["fidelity_total"] is not None:
             band = L("band_" + f["fidelity_band"])
             review_line = f"{band} · {L('fidelity_date')} {L.date(f['fidelity_date'])}"
         rows = [
-            Row("outcome_rate", pct(f["outcome_rate"]), joined(goal_text(g.outcome_rate), benchmark),
+            Row("outcome_rate", pct(f["outcome_rate"]), joined(goal_text(g.outcome_rate), none),
                 vs_goal(f["outcome_rate"], g.outcome_rate)),
             Row("outcome_in_month", num(f["outcome_in_month"]),
                 f"{L('caseload_in_month')}: {num(in_month)}"),
-            Row("outcome_ever_rate", pct(f["outcome_ever_rate"]),
-                joined(goal_text(g.outcome_rate), benchmark), vs_goal(f["outcome_ever_rate"], g.outcome_rate)),
+            Row("outcome_ever_rate", pct(f["outcome_ever_rate"]), joined(goal_text(g.outcome_rate), none),
+                vs_goal(f["outcome_ever_rate"], g.outcome_rate)),
             Row("active_caseload", num(f["active_caseload"]),
                 L.count("consultants_count", sum(1 for k in caseload if k != metrics.UNASSIGNED))),
             Row("caseload_in_month", num(in_month)),
@@ -239,11 +262,9 @@ class SupervisionPack:
                 f"{L('anchor')}: {L('anchor_employer')} ({L('source_ips25_17')}) · {met}",
                 "ok" if per_week and reaching == len(per_week) else "warn",
                 *self._direction("employer_contacts_per_week", mean_week, prev_mean)),
-            Row("retention_4m", pct(f["retention_4m"]),
-                joined(goal_text(g.retention_4m),
-                       f"{L('anchor')}: {L(retention_anchor.short)}" if retention_anchor else ""),
+            Row("retention_4m", pct(f["retention_4m"]), joined(goal_text(g.retention_4m), none),
                 vs_goal(f["retention_4m"], g.retention_4m)),
-            Row("retention_90d", pct(f["retention_90d"]), L("anchor_international_90d")),
+            Row("retention_90d", pct(f["retention_90d"]), none),
             Row("overdue_actions", num(f["overdue_actions"]), L("anchor_overdue"),
                 "warn" if f["overdue_actions"] else "ok"),
             Row("without_consent", num(len(f["without_consent"])), L("anchor_consent"),
@@ -259,6 +280,16 @@ class SupervisionPack:
             Row("phase_counts", num(sum(f["phase_counts"].values())),
                 " · ".join(f"{L.enum('phase', k)} {num(v)}" for k, v in f["phase_counts"].items())
                 if phases.has_history(self.data) else L("phases_from_import")),
+            Row("outcome_within_18m", pct(f["outcome_within_18m"]), within_line,
+                self._vs_anchor("outcome_within_18m"), card=within_card),
+            Row("job_within_18m", pct(f["job_within_18m"]), job_line,
+                self._vs_anchor("job_within_18m"), card=job_card),
+            Row("employment_rate_3m", pct(quarter),
+                joined(L.count("of_caseload_3m", f["caseload_3m"]),
+                       f"{L('anchor')}: {L('bench_learning_community')}"),
+                quarter_status,
+                card=joined(L.count("of_caseload_3m", f["caseload_3m"]),
+                            L("bench_learning_community_short"))),
         ]
         for r in rows:
             if not r.direction and r.key in f:
@@ -266,8 +297,21 @@ class SupervisionPack:
         self._rows = {r.key: r for r in rows}
         return self._rows
 
-    HEADLINE_KEYS = ("outcome_rate", "outcome_ever_rate", "active_caseload", "over_caseload_max",
-                     "rapid_search_share", "employer_contacts_per_week", "retention_4m", "fidelity_total")
+    def _vs_anchor(self, key: str) -> str:
+        """"ok" at or above the country's trial level for an 18-month figure, "warn" below it,
+        "" without a value or without a trial defined the same way."""
+        a, value = self.anchor(key), self.figures[key]
+        if a is None or value is None:
+            return ""
+        return "ok" if value >= a.value else "warn"
+
+    @property
+    def headline_keys(self) -> tuple[str, ...]:
+        """The cards: the month's share, the 18-month figure of the country's trial, the quarter's
+        employment rate, then caseload, rapid search, employer contacts and fidelity."""
+        trial = TRIAL_FIGURE.get(self.params.country, "outcome_within_18m")
+        return ("outcome_rate", trial, "employment_rate_3m", "active_caseload", "over_caseload_max",
+                "rapid_search_share", "employer_contacts_per_week", "fidelity_total")
 
     def headlines(self) -> Html:
         """The figures a supervisor reads first as cards, then every figure in one table.
@@ -280,9 +324,10 @@ class SupervisionPack:
         since = L("since_last_month")
         number = {key: i for i, key in enumerate(rows, start=1)}
         cards = [{"label": L(k), "value": rows[k].value, "meaning": self.meaning(k), "note": number[k],
-                  "detail": rows[k].context, "status": rows[k].status, "trend": rows[k].trend,
-                  "direction": rows[k].direction and f"{rows[k].direction} {since}"} for k in self.HEADLINE_KEYS]
-        anchor = self.anchor("outcome")
+                  "detail": rows[k].context if rows[k].card is None else rows[k].card,
+                  "status": rows[k].status, "trend": rows[k].trend,
+                  "direction": rows[k].direction and f"{rows[k].direction} {since}"} for k in self.headline_keys]
+        anchor = self.anchor(TRIAL_FIGURE.get(self.params.country, ""))
         return Html(render(
             "pack/headlines.html.j2", heading=L("headlines"), cards=cards,
             anchor=L(anchor.note) if anchor else "",
@@ -300,11 +345,10 @@ class SupervisionPack:
         return Chart(fig, f"{name}-{self.params.site}", self.labels("chart_missing"))
 
     def outcome_chart(self) -> Chart:
+        # the monthly share carries no benchmark: no published figure counts a month's caseload
         series = metrics.outcome_rate_series(self.data, self.params, self.month)
-        anchor = self.anchor("outcome")
-        return self._chart(charts.outcome_trend(series, self.params.goals.outcome_rate,
-                                                anchor.value if anchor else None, self.labels,
-                                                self.labels(anchor.short) if anchor else ""), "outcome")
+        return self._chart(charts.outcome_trend(series, self.params.goals.outcome_rate, self.labels),
+                           "outcome")
 
     def caseload_chart(self) -> Chart:
         c = self.data.consultants

@@ -53,6 +53,23 @@ COUNTED = {
         "sv": ("Högst # deltagare per arbetsspecialist på heltid",
                "Högst # deltagare per arbetsspecialist på heltid"),
         "en": ("At most # candidate per full-time consultant", "At most # candidates per full-time consultant")}),
+    "site_goal_caseload": (lambda k: {}, {
+        "da": ("Stedets mål: højst # borger pr. fuldtidskonsulent",
+               "Stedets mål: højst # borgere pr. fuldtidskonsulent"),
+        "sv": ("Verksamhetens mål: högst # deltagare per arbetsspecialist på heltid",
+               "Verksamhetens mål: högst # deltagare per arbetsspecialist på heltid"),
+        "en": ("The site's goal: at most # candidate per full-time consultant",
+               "The site's goal: at most # candidates per full-time consultant")}),
+    "of_cohort_18m": (lambda k: {}, {
+        "da": ("af # borger, hvis 18 måneder fra start er gået", "af # borgere, hvis 18 måneder fra start er gået"),
+        "sv": ("av # deltagare vars 18 månader från start har gått",
+               "av # deltagare vars 18 månader från start har gått"),
+        "en": ("of # candidate whose 18 months from intake are over",
+               "of # candidates whose 18 months from intake are over")}),
+    "of_caseload_3m": (lambda k: {}, {
+        "da": ("af # borger i forløb i de tre måneder", "af # borgere i forløb i de tre måneder"),
+        "sv": ("av # deltagare inskriven under de tre månaderna", "av # deltagare inskrivna under de tre månaderna"),
+        "en": ("of # candidate enrolled in the three months", "of # candidates enrolled in the three months")}),
     "estimate_basis": (lambda k: {}, {
         "da": ("bygger på # registrering", "bygger på # registreringer"),
         "sv": ("bygger på # registrering", "bygger på # registreringar"),

@@ -71,9 +71,11 @@ def test_every_section_and_chart_renders_in_the_language(pack):
 def test_headline_rows_cover_every_figure_with_goal_anchor_and_direction(pack):
     rows = pack.rows()
     # days_in_phase is per candidate: the "for this supervision" list shows it, not the table
-    assert set(rows) == set(KEYS) - {"site", "month", "as_of", "fidelity_band", "fidelity_date", "days_in_phase"}
+    assert set(rows) == set(KEYS) - {"site", "month", "as_of", "fidelity_band", "fidelity_date", "days_in_phase",
+                                  "outcome_within_18m_cohort", "caseload_3m"}
     L = pack.labels
-    assert L("anchor_dk_outcome_short") in rows["outcome_rate"].context  # the test site is Danish
+    assert L("anchor_dk_outcome") in rows["outcome_within_18m"].context  # the test site is Danish
+    assert L("anchor_dk_outcome_short") not in rows["outcome_rate"].context  # defined otherwise
     assert L("goal") in rows["outcome_rate"].context and rows["outcome_rate"].status == "warn"  # 1/3 < 0.5
     assert rows["fidelity_total"].value == "101" and rows["fidelity_total"].status == "ok"
     assert L("band_good") in rows["fidelity_total"].context
@@ -225,7 +227,7 @@ def test_every_figure_has_its_meaning_on_hover_and_as_a_printed_footnote(pack):
         assert f'title="{meaning}"'.replace("'", "&#39;") in html.replace("&#x27;", "&#39;"), key
     notes = re.findall(r'<li value="(\d+)">', html)
     assert notes == [str(i) for i in range(1, len(rows) + 1)]  # one numbered footnote per figure
-    assert html.count('class="ips-fn-ref"') == len(rows) + len(pack.HEADLINE_KEYS)  # table rows + cards
+    assert html.count('class="ips-fn-ref"') == len(rows) + len(pack.headline_keys)  # table rows + cards
     # the two outcome rates say how they differ
     assert pack.meaning("outcome_rate") != pack.meaning("outcome_ever_rate")
 
@@ -284,41 +286,48 @@ def _tables(data) -> dict:
     return out
 
 
-def test_goal_and_benchmark_lines_can_be_told_apart():
-    # goal 60 % and Projekt Inklusion 59.9 % nearly coincide: different colour and dash, both in the
-    # legend by name, their labels on opposite sides (goal above at the right, benchmark below at the left)
+def test_the_monthly_outcome_chart_shows_the_sites_goal_and_no_benchmark():
+    # the month's share is defined as no published figure is: the trial's 59.9 % must not stand
+    # beside it, only the site's own goal
     pack = SupervisionPack.from_data(small_site(), make_params(language="da", goals={"outcome_rate": 0.6}), MARCH)
     fig = pack.outcome_chart().fig
-    L = pack.labels
-    legend = {t.name: t.line for t in fig.data if t.mode == "lines" and t.x == (None,)}
-    goal, anchor = legend["Stedets mål 60,0\u00a0%"], legend[L("anchor_dk_outcome_short")]
-    assert (goal.dash, anchor.dash) == ("dash", "dot") and goal.color != anchor.color
-    notes = {a.text: (a.xanchor, a.yanchor, a.x) for a in fig.layout.annotations}
-    assert notes["Stedets mål 60,0\u00a0%"][1] == "bottom" and notes[L("anchor_dk_outcome_short")][1] == "top"
-    assert notes["Stedets mål 60,0\u00a0%"][2] != notes[L("anchor_dk_outcome_short")][2]  # opposite ends
-    # a goal below the benchmark swaps the sides, so the labels never sit between the two lines
-    low = SupervisionPack.from_data(small_site(), make_params(goals={"outcome_rate": 0.3}), MARCH)
-    notes = {a.text: a.yanchor for a in low.outcome_chart().fig.layout.annotations}
-    assert notes[low.labels("anchor_dk_outcome_short")] == "bottom"
+    names = {t.name for t in fig.data}
+    assert "Stedets mål 60,0\u00a0%" in names
+    assert not any("Inklusion" in str(n) or "59,9" in str(n) for n in names)
+    assert all("Inklusion" not in a.text for a in fig.layout.annotations)
 
 
-@pytest.mark.parametrize("country,lang", [("SE", "sv"), ("SE", "da"), ("DK", "sv")])
-def test_benchmarks_fit_the_country_and_name_their_source(country, lang):
+@pytest.mark.parametrize("country,lang", [("SE", "sv"), ("SE", "da"), ("DK", "sv"), ("DK", "da")])
+def test_benchmarks_stand_only_beside_the_figure_defined_the_same_way(country, lang):
     pack = SupervisionPack.from_data(small_site(), make_params(language=lang, country=country,
                                                                goals={"outcome_rate": 0.4, "retention_4m": 0.8}), MARCH)
-    page = html_of(pack)
-    L = pack.labels
-    fig = pack.outcome_chart().fig
-    names = {t.name for t in fig.data}
+    page, rows, L = html_of(pack), pack.rows(), pack.labels
+    none = L("bench_none")
+    # the month's share, the share ever, and the retentions carry no benchmark, only their goal
+    for key in ("outcome_rate", "outcome_ever_rate", "retention_4m", "retention_90d"):
+        assert none in rows[key].context, key
+        assert f"{L('anchor')}:" not in rows[key].context, key
+    assert "Aalborg" not in page
+    # the learning community's levels beside the 3-month employment rate, in every country
+    assert L("bench_learning_community") in rows["employment_rate_3m"].context
     if country == "SE":
-        for danish in ("Inklusion", "Aalborg", "(DK)"):
-            assert danish not in page and danish not in str(names), danish
-        assert L("anchor_se_outcome_short") in names and "Bejerholm" in page  # the Swedish trial, by name
-        assert L("anchor_se_outcome_short") in pack.rows()["outcome_rate"].context
-        assert L("anchor") not in pack.rows()["retention_4m"].context  # no Swedish figure to anchor it
+        for danish in ("Inklusion", "(DK)", "59,9", "59.9"):
+            assert danish not in page, danish
+        assert L("anchor_se_outcome") in rows["job_within_18m"].context and "Bejerholm" in page
+        assert none in rows["outcome_within_18m"].context  # no Swedish trial counted job or education
     else:
-        assert L("anchor_dk_outcome_short") in names and "Malmö" not in page
-        assert "Aalborg" in pack.rows()["retention_4m"].context
+        assert L("anchor_dk_outcome") in rows["outcome_within_18m"].context and "Malmö" not in page
+        assert none in rows["job_within_18m"].context
+    # the trial's sentence says who, over what time and what counted
+    trial = L("anchor_se_outcome" if country == "SE" else "anchor_dk_outcome")
+    assert "18" in trial and ("46" in trial or "59" in trial)
+
+
+def test_caseload_maximum_is_labelled_the_sites_goal_and_ips25s_twenty_as_ipss(pack):
+    p = SupervisionPack.from_data(small_site(), make_params(language="da", caseload_max=15), MARCH)
+    context, L = p.rows()["caseload_by_consultant"].context, p.labels
+    assert L.count("site_goal_caseload", 15) in context
+    assert f"{L.count('anchor_caseload', 20)} ({L('source_ips25_1')})" in context
 
 
 def test_rapid_search_share_is_shown_against_the_sites_goal(pack):
