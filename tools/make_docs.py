@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from ips_nb.data.readers import HASH_COLUMN  # noqa: E402
 from ips_nb.data.schema import (BOOL_ALIASES, DATE_ORDER, OUTCOME_KINDS, TABLE_ORDER,  # noqa: E402
-                                TABLES, Column, Table)
+                                TABLES, Column, Table, file_columns)
 from ips_nb.data.validate import DATE_FORMATS, REQUIRED_TABLES  # noqa: E402
 
 OUT = ROOT / "docs" / "exchange-format.md"
@@ -53,9 +53,9 @@ TABLE_NOTES = {
               "with `discharged` on the `discharge_date` (a warning when it does not).",
     "goals": "The candidate's own goals for work or education.",
     "actions": "Agreed next steps, each with an owner and a due date; open ones appear on the "
-               "weekly conference agenda. Actions added on the agenda dashboard are exported "
-               "too; a re-import of the site keeps them unless the source carries the same "
-               "`action_id`.",
+               "weekly conference agenda. Actions added (or marked done) on the agenda dashboard "
+               "are exported too, with `origin` `conference`; a re-import of the site keeps "
+               "them unless the file carries the same `action_id`.",
     "contacts": "Every contact with a candidate: meetings, employer contacts made for them, "
                 "interviews, benefits counselling.",
     "employer_contacts": "The consultants' contacts with employers (job development), with or "
@@ -67,9 +67,10 @@ TABLE_NOTES = {
     "supervision": "Supervision sessions held at the site.",
     "conferences": "The weekly treatment-team conference: one row per candidate discussed. A row "
                    "without `candidate_id` only records that the conference took place. Rows "
-                   "recorded on the agenda dashboard are exported with their `decision` and "
-                   "`recorded_by`; a re-import of the site keeps what was recorded there unless "
-                   "the source carries the same row (same site, date and candidate).",
+                   "recorded on the agenda dashboard are exported with their `decision`, "
+                   "`recorded_by` and `origin` `conference`; a re-import of the site keeps what "
+                   "was recorded there unless the file carries the same row (same site, date "
+                   "and candidate).",
 }
 
 # Notes for columns, where the name alone does not say enough. A note declared on the Column in
@@ -127,6 +128,10 @@ COLUMN_NOTES = {
     ("conferences", "decision"): "what the conference decided for the candidate (at most 500 "
                                  "characters; never a CPR number)",
     ("conferences", "recorded_by"): "who recorded the decision",
+    ("conferences", "origin"): "`conference`: recorded on the agenda dashboard (see *What the "
+                               "conference recorded* above)",
+    ("actions", "origin"): "`conference`: added or marked done on the agenda dashboard (see "
+                           "*What the conference recorded* above)",
 }
 
 INTRO = """\
@@ -186,6 +191,18 @@ Files or sheets with other names are ignored (with a warning).
 - **Only job and education are the outcome.** Placements of kind {outcome_kinds} count as the IPS
   outcome (ordinary work or ordinary education). Internships and work trials are recorded and
   counted on their own; they never count as outcome.
+- **What the conference recorded.** `conferences` and `actions` have a column `origin`:
+  `conference` for a row recorded on the agenda dashboard, `source` (or empty, or no such column)
+  for a row of the site's own system. `ips-nb export` writes it and the importer keeps it, so an
+  export imported again and then the site's source imported again loses no decision and no
+  action. An import replaces a site's `source` rows; a `conference` row the file does not carry
+  is kept (an action: the same `action_id`; a decision: the same site, date and candidate
+  replace it, and the file's row then counts). **Editing an export by hand:** a row you change
+  and leave as `conference` stays the conference's, with your change; a row you set to `source`
+  is handed to the source system, and the next import of a source without it removes it.
+  Deleting a `conference` row from the file does not delete it from the database (set it to
+  `source` and import the source without it); `conference` written on a row of the source makes
+  it the conference's, kept by later imports that lack it.
 - **Every problem at once.** `ips-nb validate` and `ips-nb import` list every problem as file (or
   sheet), row as the spreadsheet shows it (the header is row 1), column, value and a plain
   message. Identity numbers in messages are masked.
@@ -259,7 +276,7 @@ def _table(table: Table) -> list[str]:
         lines += [TABLE_NOTES[table.name], ""]
     lines += ["| column | required | kind | values | notes |", "| --- | --- | --- | --- | --- |"]
     order = _order_rules(table)
-    for col in table.columns:
+    for col in file_columns(table.name):  # the declared columns, then `origin` (schema)
         note = getattr(col, "description", None) or COLUMN_NOTES.get((table.name, col.name), "")
         if col.name in order:
             note = "; ".join(x for x in (note, order[col.name]) if x)
@@ -274,7 +291,7 @@ def _check_notes() -> None:
     """A hand-written note must belong to a table and column the schema declares."""
     stale = [t for t in TABLE_NOTES if t not in TABLES]
     stale += [f"{t}.{c}" for t, c in COLUMN_NOTES
-              if t not in TABLES or c not in TABLES[t].column_names]
+              if t not in TABLES or c not in {col.name for col in file_columns(t)}]
     if stale:
         raise SystemExit(f"tools/make_docs.py: notes for what the schema no longer has: {', '.join(stale)}")
 

@@ -6,6 +6,9 @@ site has no rows of it), dates as ISO dates (real date cells in .xlsx), and cand
 with `cpr_key`, the short fingerprint of the key that made it, so the export is only re-imported
 where that key is. The hash is pseudonymous, not anonymous: treat an export like the database it
 came from. CSV files are UTF-8 with a byte-order mark, so Excel shows æ, ø, å, ä and ö right.
+`conferences` and `actions` carry `origin` ('source' or 'conference'): a row recorded at the
+conference comes back as the conference's, so a later import of the site's own source keeps it
+(store.replace_sites) instead of deleting it as a row the source no longer has.
 
 A text that a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a
 carriage return: a goal, an employer, a name) never becomes one: in .xlsx every text is a string
@@ -29,7 +32,7 @@ import sqlalchemy as sa
 
 from ips_nb.data import store
 from ips_nb.data.readers import EXCEL_SUFFIXES, FORMULA_START
-from ips_nb.data.schema import HASH_COLUMN, HASH_KEY_COLUMN, TABLE_ORDER, TABLES
+from ips_nb.data.schema import HASH_COLUMN, HASH_KEY_COLUMN, TABLE_ORDER, TABLES, file_columns
 
 
 class ExportError(Exception):
@@ -37,8 +40,11 @@ class ExportError(Exception):
 
 
 def export_columns(table: str) -> list[str]:
+    """A table's columns in a file: `cpr_hash` and `cpr_key` for `cpr`, and `origin` last where
+    the store keeps it (schema.file_columns), so what the conference recorded stays its own
+    through an export re-imported."""
     names = []
-    for c in TABLES[table].columns:
+    for c in file_columns(table):
         names += [HASH_COLUMN, HASH_KEY_COLUMN] if c.kind == "cpr" else [c.name]
     return names
 

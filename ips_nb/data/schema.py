@@ -174,13 +174,18 @@ HASH_COLUMN = "cpr_hash"
 HASH_KEY_COLUMN = "cpr_key"
 
 
-# Rows of `conferences` and `actions` carry, in the store only (never in a file), where they came
-# from: 'source' (an import) or 'conference' (recorded on the agenda dashboard, data.conference).
-# A re-import of the site keeps the 'conference' rows unless the source now carries the same row
-# (conferences: the same site, date and candidate; actions: the same action_id).
+# Rows of `conferences` and `actions` carry where they came from: 'source' (an import of the
+# site's own system) or 'conference' (recorded on the agenda dashboard, data.conference). A
+# re-import of the site keeps the 'conference' rows unless the source now carries the same row
+# (conferences: the same site, date and candidate; actions: the same action_id). `ips-nb export`
+# writes the column and the importer reads it back (empty or absent = 'source'), so export →
+# import → import of the source loses nothing the conference recorded. It is not one of the
+# tables' declared columns because a report never reads it (store.readable_columns): a file
+# column only, beside the declared ones (file_columns).
 ORIGIN_COLUMN = "origin"
 ORIGIN_TABLES = ("conferences", "actions")
 ORIGINS = ("source", "conference")
+ORIGIN = Column(ORIGIN_COLUMN, "enum", choices=ORIGINS, default="source")
 
 # The conference writes' limits on free text (data.conference); a text that looks like a CPR
 # number or personnummer is refused whatever its length.
@@ -204,3 +209,10 @@ def stored_columns(table: str) -> list[str]:
     if "site" not in names:
         names.insert(0, "site")
     return names
+
+
+def file_columns(table: str) -> tuple[Column, ...]:
+    """The columns a file of this table may carry: the declared ones, then `origin` where the
+    store keeps it (ORIGIN_TABLES), which export writes and import reads."""
+    extra = (ORIGIN,) if table in ORIGIN_TABLES else ()
+    return TABLES[table].columns + extra

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from ips_nb.data.location import DEFAULT_DB, absolute_db_url, db_url  # noqa: F401 - store's API too
-from ips_nb.data.schema import (AUDIT_TABLE, KEY_COLUMNS, KEY_TABLE, ORIGIN_COLUMN, ORIGIN_TABLES,
-                                 TABLES, TABLE_ORDER, stored_columns)
+from ips_nb.data.schema import (AUDIT_TABLE, KEY_COLUMNS, KEY_TABLE, ORIGIN, ORIGIN_COLUMN,
+                                 ORIGIN_TABLES, ORIGINS, TABLES, TABLE_ORDER, stored_columns)
 
 if TYPE_CHECKING:  # pandas is imported where frames are made: the coordinator of a run never needs it
     import pandas as pd
@@ -565,6 +565,9 @@ def to_rows(frames: dict[str, pd.DataFrame], key: bytes) -> dict[str, list[dict]
             if "site" not in row:
                 via = "candidates" if table.site_via == "candidate_id" else "consultants"
                 row["site"] = sites[via][str(rec[table.site_via])]
+            if name in ORIGIN_TABLES:  # a file's `origin` (an export re-imported), else the source's
+                origin = rec.get(ORIGIN_COLUMN)
+                row[ORIGIN_COLUMN] = origin if origin in ORIGINS else ORIGIN.default
             rows.append(row)
         out[name] = rows
     return out

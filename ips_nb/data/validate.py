@@ -22,7 +22,7 @@ from ips_nb.data.params import ParamsError, load_params
 from ips_nb.data.problems import Problem, mask_identity, problem
 from ips_nb.data.readers import Source
 from ips_nb.data.schema import (BOOL_ALIASES, DATE_ORDER, HASH_COLUMN, HASH_KEY_COLUMN,
-                                TABLE_ORDER, TABLES, Column)
+                                TABLE_ORDER, TABLES, Column, file_columns)
 
 
 # Without these two a SOURCE describes no site; every other table may be absent. An absent table
@@ -193,8 +193,8 @@ class _Checker:
     def columns(self, name: str) -> set[str]:
         raw = self.source.tables[name]
         table = TABLES[name]
-        known = set(table.column_names) | ({HASH_COLUMN, HASH_KEY_COLUMN} if name == "candidates"
-                                           else set())
+        known = {c.name for c in file_columns(name)} | (
+            {HASH_COLUMN, HASH_KEY_COLUMN} if name == "candidates" else set())
         present = {c for c in raw.header if c}
         for col in table.required:
             if col not in present:
@@ -208,11 +208,10 @@ class _Checker:
     # -- cells
     def parse(self, name: str) -> None:
         raw = self.source.tables[name]
-        table = TABLES[name]
         present = self.columns(name)
-        cols = [c for c in table.columns if c.name in present]
+        cols = [c for c in file_columns(name) if c.name in present]  # `origin` too (schema)
         rows = []
-        absent = {c.name: c.default for c in table.columns
+        absent = {c.name: c.default for c in file_columns(name)
                   if c.name not in present and c.default is not None}
         for number, cells in raw.rows:
             values: dict[str, object] = dict(absent)  # a column left out: its default
@@ -569,7 +568,8 @@ class _Checker:
     def frames(self) -> dict[str, pd.DataFrame]:
         out = {}
         for name, rows in self.rows.items():
-            columns = TABLES[name].column_names + (["cpr_hash"] if name == "candidates" else [])
+            columns = [c.name for c in file_columns(name)] + (
+                ["cpr_hash"] if name == "candidates" else [])
             out[name] = pd.DataFrame([[r.values.get(c) for c in columns] for r in rows],
                                      columns=columns, dtype="object")
         return out

@@ -194,20 +194,19 @@ def test_export_carries_decisions_and_new_actions_and_imports_again(engine, db_u
     counts = export(db_url, tmp_path / "out", ["north"])
     assert counts["actions"] == 3
     conferences = pd.read_csv(tmp_path / "out" / "conferences.csv", dtype=str, encoding="utf-8-sig")
-    assert {"decision", "recorded_by"} <= set(conferences.columns)
-    assert "origin" not in conferences.columns
+    assert {"decision", "recorded_by", "origin"} <= set(conferences.columns)
     row = conferences[conferences["date"] == DAY.isoformat()].iloc[0]
-    assert (row["decision"], row["recorded_by"]) == ("Keep going", "anna")
+    assert (row["decision"], row["recorded_by"], row["origin"]) == ("Keep going", "anna", "conference")
     actions = pd.read_csv(tmp_path / "out" / "actions.csv", dtype=str, encoding="utf-8-sig")
     assert saved.key in set(actions["action_id"])
-    before = {t: sorted(map(str, (tuple(v for k, v in r.items() if k != "origin")
-                                  for r in rows(engine, t)))) for t in ("conferences", "actions")}
+    before = {t: sorted(map(str, (tuple(r.values()) for r in rows(engine, t))))
+              for t in ("conferences", "actions")}
     outcome = import_source(tmp_path / "out", db_url, params)
     assert outcome.status == 0, [str(p) for p in outcome.problems]
-    assert outcome.kept == {}  # the export carried our rows: they come back as the source's
-    after = {t: sorted(map(str, (tuple(v for k, v in r.items() if k != "origin")
-                                 for r in rows(engine, t)))) for t in ("conferences", "actions")}
-    assert after == before
+    assert outcome.kept == {}  # the export carried our rows: they come back, still ours
+    after = {t: sorted(map(str, (tuple(r.values()) for r in rows(engine, t))))
+             for t in ("conferences", "actions")}
+    assert after == before  # origin included (test_import_origin: the source after it)
 
 
 def test_the_next_agenda_shows_what_was_recorded(engine):
