@@ -134,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         cli_data = None
     if cli_data is not None:
         cli_data.register(sub)
+    from ips_nb import cli_audit
+    cli_audit.register(sub)
     return parser
 
 
@@ -206,25 +208,31 @@ def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: s
     from datetime import datetime, timezone
 
     from ips_nb.batch.runner import Progress, RunConfig, run_jobs, start_workers
+    from ips_nb.data.location import HiddenPassword, redact
     from ips_nb.data.store import absolute_db_url, db_url
 
-    url = absolute_db_url(db_url(db))
-    engine = existing_database(db_url(db))  # before absolute: the message can say the default is relative
+    try:
+        given = db_url(db)
+    except HiddenPassword as exc:
+        raise UsageError(str(exc)) from None
+    url = absolute_db_url(given)
+    engine = existing_database(given)  # before absolute: the message can say the default is relative
     try:
         _check_out(out)
         todo = jobs_to_run()
         cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
-        start_workers(place, max(1, min(jobs, len(todo))), verbose)
+        start_workers(place, max(1, min(jobs, len(todo))), verbose, db_url=url)
     except BaseException:
         engine.dispose()
         raise
     started = datetime.now(timezone.utc)
     progress = Progress(len(todo))
     first_done = threading.Event()
-    fingerprint = _fingerprint_meanwhile(engine, after=first_done)  # the data this run reads
+    fingerprint = _fingerprint_meanwhile(engine, after=first_done, url=url)  # the data this run reads
 
     def report(result) -> None:  # noqa: ANN001 - a runner Result
         first_done.set()
+        result.reason = redact(result.reason, url)  # a driver's message may quote the URL
         progress(result)
 
     try:
@@ -235,13 +243,15 @@ def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: s
     return cfg, results, fp, started
 
 
-def _fingerprint_meanwhile(engine, after: threading.Event) -> Callable[[], str | None]:  # noqa: ANN001
+def _fingerprint_meanwhile(engine, after: threading.Event,  # noqa: ANN001
+                           url: str | None = None) -> Callable[[], str | None]:
     """Hash the data (`engine`'s) in a thread while the notebooks run, starting once `after` is
     set (the first report is done: at 100 sites the hash takes ~0.5 s of CPU, which the first
     notebooks should not share). The function returned waits for the hash and closes the engine.
     Data that cannot be read for it (the notebooks have run by then) costs only the hash: the
     record says null, and one line on stderr says why."""
     from ips_nb.batch.place import ignoring_signals
+    from ips_nb.data.location import redact
     from ips_nb.data.store import fingerprint
 
     done: dict[str, str] = {}
@@ -251,7 +261,7 @@ def _fingerprint_meanwhile(engine, after: threading.Event) -> Callable[[], str |
         try:
             done["fp"] = fingerprint(engine)
         except Exception as exc:  # noqa: BLE001 - said by result()
-            done["error"] = " ".join(str(exc).split())[:300]
+            done["error"] = redact(" ".join(str(exc).split()), url)[:300]
 
     thread = threading.Thread(target=_take, name="ips-nb-fingerprint", daemon=True)
     thread.start()
@@ -360,6 +370,7 @@ def _cmd_month(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from ips_nb.batch.month import month_jobs
+    from ips_nb.data.location import hide_password
     from ips_nb.data.store import db_url
 
     from .demo import build_demo_db
@@ -367,7 +378,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     today = args.today or date.today()
     url = db_url(args.db)
     sites = build_demo_db(url, today)
-    print(f"Demo database with {len(sites)} sites: {url}")
+    print(f"Demo database with {len(sites)} sites: {hide_password(url)}")
     # one run, as a coordinator's month: the packs of the last complete month, this week's agendas
     # and the overview share one pool of workers and one zygote
     month, week = months(None, today)[0], weeks(None, today)[0]
@@ -413,16 +424,21 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    from ips_nb.data.location import redact
+
+    def said(text: str) -> str:  # no message names the database's password
+        return redact(text, getattr(args, "db", None), os.environ.get("IPS_NB_DB"))
+
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"ips-nb: {exc}", file=sys.stderr)
+        print(said(f"ips-nb: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("ips-nb: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a coordinator gets one line, never a traceback
-        print(f"ips-nb: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        print(said(f"ips-nb: {type(exc).__name__}: {exc}".splitlines()[0]), file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -5,8 +5,9 @@ Each write is one transaction that holds the store's write lock from its first s
 save and an import, queue instead of interleaving. Inside it:
 
 - the free text is checked first, and a refused text is never stored, logged or echoed: a text
-  that looks like a CPR number or personnummer (10 or 12 digits, with or without a dash, space
-  or +; problems._IDENTITY) is refused, and so is a text longer than its cap
+  that holds a CPR number or personnummer in any form the identity detector knows (idscan: dots,
+  slashes, any dash or space, zero-width characters, full-width digits, the serial a few words
+  after the date) is refused, and so is a text longer than its cap
   (schema.DECISION_MAX, schema.DESCRIPTION_MAX), an owner outside the schema's choices, or a
   day not typed as YYYY-MM-DD or not in the calendar. Each field's check is in FIELD_CHECKS, and
   field_refusal(field, value) asks one of them without writing: the dashboard shows the reason
@@ -19,12 +20,12 @@ save and an import, queue instead of interleaving. Inside it:
   lost silently;
 - the change is written, with origin 'conference' (kept by a re-import, see
   store.replace_sites), and one row is appended to the audit table (who, when in UTC, site,
-  table, row key, what, the row before and after as JSON). Nothing updates or deletes an audit
-  row; the database refuses it (a trigger on SQLite and PostgreSQL).
+  table, row key, what, the row before and after as JSON), chained by hash to the row before it
+  (data.audit, which owns the table; `ips-nb audit verify` checks the chain). Nothing updates or
+  deletes an audit row; the database refuses it (triggers on SQLite and PostgreSQL).
 """
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -33,8 +34,7 @@ from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 
-from ips_nb.data import store
-from ips_nb.data.problems import _IDENTITY
+from ips_nb.data import audit, idscan, store
 from ips_nb.data.schema import ACTION_OWNERS, DECISION_MAX, DESCRIPTION_MAX, ORIGIN_COLUMN
 
 USER_MAX = 100
@@ -76,7 +76,9 @@ _DAY_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")  # the one way a day is typed: YY
 
 
 def looks_like_identity(text: str) -> bool:
-    return bool(_IDENTITY.search(text))
+    """Whether a typed text holds a CPR number or personnummer: the one detector the importer
+    and `ips-nb redact` use, so a form one of them catches the others catch too."""
+    return idscan.contains_identity(text)
 
 
 def check_text(field: str, value: object, limit: int, *, required: bool = True) -> str | None:
@@ -154,48 +156,6 @@ def _user(user: object) -> str:
     return check_text("user", user, USER_MAX)
 
 
-# --- the audit table ----------------------------------------------------------------------------
-
-_SQLITE_GUARD = ("CREATE TRIGGER IF NOT EXISTS audit_no_{what} BEFORE {WHAT} ON audit "
-                 "BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END")
-_PG_GUARD = [
-    "CREATE OR REPLACE FUNCTION ips_nb_audit_append_only() RETURNS trigger AS $$ BEGIN "
-    "RAISE EXCEPTION 'the audit is append-only'; END $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit "
-    "FOR EACH ROW EXECUTE FUNCTION ips_nb_audit_append_only()",
-    "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit "
-    "FOR EACH STATEMENT EXECUTE FUNCTION ips_nb_audit_append_only()",
-]
-
-
-def _ensure_audit(conn: sa.Connection) -> None:
-    """Within the write transaction: make the audit table and its append-only guard once."""
-    if sa.inspect(conn).has_table(store.AUDIT.name):
-        return
-    store.AUDIT_METADATA.create_all(conn)
-    if conn.dialect.name == "sqlite":
-        for what in ("update", "delete"):
-            conn.exec_driver_sql(_SQLITE_GUARD.format(what=what, WHAT=what.upper()))
-    elif conn.dialect.name == "postgresql":
-        for sql in _PG_GUARD:
-            conn.exec_driver_sql(sql)
-
-
-def _plain(row: dict | None) -> str | None:
-    if row is None:
-        return None
-    return json.dumps({k: (v.isoformat() if isinstance(v, (date, datetime)) else v)
-                       for k, v in row.items()}, sort_keys=True, ensure_ascii=False)
-
-
-def _audit(conn: sa.Connection, user: str, site: str, table: str, key: str, candidate_id: str,
-           action: str, before: dict | None, after: dict | None) -> None:
-    conn.execute(store.AUDIT.insert(), {
-        "at": datetime.now(timezone.utc).replace(tzinfo=None), "user": user, "site": site,
-        "table": table, "row_key": key, "candidate_id": candidate_id, "action": action,
-        "before": _plain(before), "after": _plain(after)})
-
-
 # --- versions -----------------------------------------------------------------------------------
 
 def _version(conn: sa.Connection, site: str, candidate_id: str) -> tuple[int, str | None, datetime | None]:
@@ -229,7 +189,7 @@ def _candidate(conn: sa.Connection, site: str, candidate_id: str) -> sa.Row:
 
 
 def _begin(conn: sa.Connection, site: str, candidate_id: str, expected_version: int) -> sa.Row:
-    _ensure_audit(conn)
+    audit.ensure(conn)
     cand = _candidate(conn, site, candidate_id)
     version, user, at = _version(conn, site, candidate_id)
     if expected_version != version:
@@ -268,7 +228,7 @@ def record_decision(engine: sa.Engine, site: str, candidate_id: str, day: object
             conn.execute(t.update().where(where).values(**values))
         after = _row(conn, t, where)
         key = f"{day.isoformat()}/{candidate_id}"
-        _audit(conn, user, site, "conferences", key, str(candidate_id),
+        audit.append(conn, user, site, "conferences", key, str(candidate_id),
                "insert" if before is None else "update", before, after)
     return Saved(key, expected_version + 1)
 
@@ -293,7 +253,7 @@ def add_action(engine: sa.Engine, site: str, candidate_id: str, description: str
                "created_date": made, "done_date": None,
                ORIGIN_COLUMN: CONFERENCE}
         conn.execute(t.insert(), row)
-        _audit(conn, user, site, "actions", action_id, str(candidate_id), "insert", None,
+        audit.append(conn, user, site, "actions", action_id, str(candidate_id), "insert", None,
                _row(conn, t, t.c.action_id == action_id))
     return Saved(action_id, expected_version + 1)
 
@@ -319,16 +279,11 @@ def mark_done(engine: sa.Engine, site: str, action_id: str, done_date: object, u
         # a source's action marked done here becomes ours: a re-import keeps it unless the
         # source carries the action again (then the source's word counts)
         conn.execute(t.update().where(where).values(done_date=done, **{ORIGIN_COLUMN: CONFERENCE}))
-        _audit(conn, user, site, "actions", str(action_id), before["candidate_id"], "update",
+        audit.append(conn, user, site, "actions", str(action_id), before["candidate_id"], "update",
                before, _row(conn, t, where))
     return Saved(str(action_id), expected_version + 1)
 
 
 def audit_rows(engine: sa.Engine, site: str) -> list[dict]:
-    """The site's audit, oldest first (empty before the first conference write)."""
-    with store.snapshot(engine) as conn:
-        if not sa.inspect(conn).has_table(store.AUDIT.name):
-            return []
-        a = store.AUDIT
-        return [dict(r) for r in conn.execute(sa.select(a).where(a.c.site == site)
-                                              .order_by(a.c.id)).mappings()]
+    """The site's audit, oldest first (empty before the first conference write): data.audit.rows."""
+    return audit.rows(engine, site)

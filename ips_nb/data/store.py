@@ -67,9 +67,10 @@ KEY = sa.Table(KEY_TABLE, KEY_METADATA,
                sa.Column(KEY_COLUMNS[1], sa.String(64), nullable=False))
 _LOCK = 4711  # PostgreSQL advisory lock: one writer at a time
 
-# The append-only audit of the conference writes (schema.AUDIT_TABLE), apart from the exchange
-# tables like the key: no import, replace or export walks it. Made by the first conference write
-# (data.conference), not by an import.
+# The append-only, hash-chained audit of the conference writes (schema.AUDIT_TABLE), apart from
+# the exchange tables like the key: no import, replace or export walks it. Made by the first
+# conference write or `ips-nb audit prepare` (data.audit, which owns it), not by an import. The
+# last four columns came with the chain (an older table gets them from data.audit.ensure).
 AUDIT_METADATA = sa.MetaData()
 AUDIT = sa.Table(AUDIT_TABLE, AUDIT_METADATA,
                  sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -81,7 +82,19 @@ AUDIT = sa.Table(AUDIT_TABLE, AUDIT_METADATA,
                  sa.Column("candidate_id", sa.String, nullable=True, index=True),
                  sa.Column("action", sa.String, nullable=False),
                  sa.Column("before", sa.Text, nullable=True),
-                 sa.Column("after", sa.Text, nullable=True))
+                 sa.Column("after", sa.Text, nullable=True),
+                 sa.Column("prev_hash", sa.String(64), nullable=True),  # NULL: not chained yet
+                 sa.Column("content_hash", sa.String(64), nullable=True),
+                 sa.Column("hash", sa.String(64), nullable=True),
+                 sa.Column("redacted_at", sa.DateTime, nullable=True))  # UTC; see data.audit.redact
+# The audit's head, one row written with each audit row: so a trail emptied, dropped or cut at
+# its end shows in `ips-nb audit verify`.
+AUDIT_HEAD = sa.Table(f"{AUDIT_TABLE}_head", AUDIT_METADATA,
+                      sa.Column("slot", sa.Integer, sa.CheckConstraint("slot = 1"), primary_key=True,
+                                autoincrement=False),
+                      sa.Column("row_count", sa.Integer, nullable=False),
+                      sa.Column("last_id", sa.Integer, nullable=False),
+                      sa.Column("last_hash", sa.String(64), nullable=False))
 
 # Columns a database made by an earlier version may lack in a table it has: added by the next
 # import (create_schema), read as empty until then.
