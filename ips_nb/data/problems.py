@@ -1,14 +1,19 @@
 """What is wrong with an input, as a person can act on it: file, row, column, value, message.
 
 Below both the readers and the validator (each reports problems; neither imports the other's
-work for it). Identity numbers are masked in everything a Problem carries.
+work for it). Identity numbers are masked in everything a Problem carries: every form the
+identity detector (`idscan`) knows, and on top of it anything shaped like one whatever its date.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
-_IDENTITY = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+ ]?\d{4}(?!\d)")  # any digits: mask too much, never too little
+from ips_nb.data import idscan
+
+# Any 6 or 8 digits + 4, real date or not: a message masks too much, never too little.
+_IDENTITY = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+ ]?\d{4}(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,16 @@ class Problem:
 
 
 def mask(text: str) -> str:
-    """Hide the serial part of anything that looks like a CPR number or personnummer."""
-    return _IDENTITY.sub(lambda m: m.group(1) + "-****", text)
+    """Hide the serial part of anything that looks like a CPR number or personnummer: what the
+    detector finds, however written, becomes its date digits and '-****' ('010190-****')."""
+    parts, at = [], 0
+    for start, end in idscan.find(text):
+        digits = [str(d) for c in unicodedata.normalize("NFKC", text[start:end])
+                  if (d := unicodedata.decimal(c, None)) is not None]
+        parts += [text[at:start], "".join(digits[:-4]), "-****"]
+        at = end
+    parts.append(text[at:])
+    return _IDENTITY.sub(lambda m: m.group(1) + "-****", "".join(parts))
 
 
 def mask_identity(value: str) -> str:
