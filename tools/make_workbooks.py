@@ -29,7 +29,7 @@ def notebook(about: str, parameters: str, cells: list[str]) -> nbformat.Notebook
 
 # The note each workbook opens with (visible in JupyterLab, left out of the report pages).
 COMMON_PARAMETERS = """\
-| `db_url` | the database; `None` means `$IPS_NB_DB`, else `sqlite:///data/ips.db` |
+| `db_url` | the database; `None` means `$IPS_NB_DB`, else `sqlite:///data/ips.db`; a URL whose password is hidden as `***` (as `ips-nb run` writes it here) means `$IPS_NB_DB`, which must hold the same URL with its password |
 | `params_dir` | the folder of site parameter files; `None` means `$IPS_NB_PARAMS`, else `params/` |
 | `json_path` | where to write the JSON; `None` writes none (a run by hand) |"""
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 from ips_nb import __version__
 from ips_nb.batch.place import (Interrupted, Place, close_place, kill, leave_fork_server, open_place, sweep,
                                 workers_context)
+from ips_nb.data.location import hide_password, redact
 from ips_nb.data.params import ParamsError, SiteParams, load_params
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
@@ -379,7 +380,9 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
     tmp_dir = final_dir / f".tmp-{job.stem}-{os.getpid()}"
     nb_tmp, json_tmp, html_tmp = (tmp_dir / f"{job.stem}{ext}" for ext in (".ipynb", ".json", ".html"))
     pdf_tmp = [tmp_dir / f"{job.stem}.pdf"] if cfg.pdf and job.kind == "agenda" else []
-    parameters = {"site": job.site, KINDS[job.kind]: job.period, "db_url": cfg.db_url,
+    # the notebook keeps the URL without its password; its kernel finds the whole URL in $IPS_NB_DB
+    kernel_database(cfg.db_url)
+    parameters = {"site": job.site, KINDS[job.kind]: job.period, "db_url": hide_password(cfg.db_url),
                   "params_dir": str(Path(cfg.params_dir).resolve()), "json_path": str(json_tmp)}
     if job.kind == OVERVIEW:
         del parameters["site"]
@@ -462,11 +465,26 @@ class _deadline:
 
 # --- the worker side -------------------------------------------------------------------------
 
-def _worker_init(verbose: bool, scratch: str, sockets: str, zygote: tuple[str, int] | None = None) -> None:
+def kernel_database(url: str | None) -> None:
+    """Put a database URL that holds a password in $IPS_NB_DB of this process, for the kernels it
+    starts from now on: their notebooks name it without the password (location.db_url).
+
+    A kernel's environment is in no notebook papermill writes, nor in any log; only the same
+    user (and root) can read it from /proc, as they can the command's own.
+    """
+    if url and hide_password(url) != url:
+        os.environ["IPS_NB_DB"] = url
+
+
+def _worker_init(verbose: bool, scratch: str, sockets: str, zygote: tuple[str, int] | None = None,
+                 db_url: str | None = None) -> None:
     """Runs once per worker: ignore Ctrl-C (the coordinator decides), silence, warm the imports.
 
     `zygote` is the run's zygote (socket path, pid); without one kernels are launched as usual.
+    `db_url` is the run's database, for the kernels' environment (kernel_database) before the
+    first kernel starts.
     """
+    kernel_database(db_url)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from multiprocessing import get_start_method, parent_process
 
@@ -633,20 +651,21 @@ def _overview_params(cfg: RunConfig) -> SiteParams:
     return SimpleNamespace(language=cfg.lang)  # type: ignore[return-value]
 
 
-def _new_pool(place: Place, size: int, verbose: bool) -> ProcessPoolExecutor:
-    """A pool of `size` workers for this run, each told where the zygote listens."""
+def _new_pool(place: Place, size: int, verbose: bool, db_url: str | None = None) -> ProcessPoolExecutor:
+    """A pool of `size` workers for this run, each told where the zygote listens and which
+    database its kernels read (sent down the pool's pipe: on no command line, in no file)."""
     return ProcessPoolExecutor(max_workers=size, mp_context=workers_context(place), initializer=_worker_init,
-                               initargs=(verbose, place.scratch, place.sockets, place.zygote_address()))
+                               initargs=(verbose, place.scratch, place.sockets, place.zygote_address(), db_url))
 
 
 def _ready() -> None:
     """A worker's first task when started early: nothing, but submitting it starts the process."""
 
 
-def start_workers(place: Place, workers: int, verbose: bool = False) -> None:
+def start_workers(place: Place, workers: int, verbose: bool = False, db_url: str | None = None) -> None:
     """Start the run's first `workers` workers now (they import papermill while the coordinator
     goes on); run_jobs takes them for its first round if it needs that many."""
-    place.pool, place.pool_size = _new_pool(place, workers, verbose), workers
+    place.pool, place.pool_size = _new_pool(place, workers, verbose, db_url), workers
     for _ in range(workers):  # one submit per worker starts it (none is idle yet)
         place.pool.submit(_ready)
 
@@ -686,7 +705,7 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
             if early is not None and run.pool_size != size:  # fewer jobs than expected (bad params)
                 early.shutdown(wait=True, cancel_futures=True)
                 early = None
-            pool = early or _new_pool(run, size, cfg.verbose)
+            pool = early or _new_pool(run, size, cfg.verbose, cfg.db_url)
             last = len(todo) - size  # the final jobs need no kernel after them
             try:
                 futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
@@ -694,7 +713,7 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
             except BrokenProcessPool:  # an early worker died before its first job: start afresh
                 pool.shutdown(wait=True, cancel_futures=True)
                 sweep(scratch, keep=zygote.pid if zygote else None)  # kernels it had asked for
-                pool = _new_pool(run, size, cfg.verbose)
+                pool = _new_pool(run, size, cfg.verbose, cfg.db_url)
                 futures = {pool.submit(_work, job, cfg, params[job.site], i < last, scratch): job
                            for i, job in enumerate(todo)}
             dead: dict[int, tuple[BaseProcess, bool]] | None = None  # its workers, seen when it broke
@@ -930,16 +949,6 @@ class Progress:
             self.bar.close()
 
 
-def _safe_url(url: str) -> str:
-    """A database URL without its password, fit for a file others read."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an odd URL is recorded without its credentials part
-        return re.sub(r"//[^@/]*@", "//***@", url)
-
-
 def write_run_record(out_dir: str, command: list[str], cfg: RunConfig, results: list[Result],
                      fingerprint: str | None, started: datetime | None = None) -> Path:
     """reports/runs/<stamp>.json: what ran, on which data, how each site-period ended.
@@ -950,8 +959,9 @@ def write_run_record(out_dir: str, command: list[str], cfg: RunConfig, results: 
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     path = Path(out_dir) / "runs" / f"{stamp}.json"
     stopped = stop_signal(results)
-    record = {"command": command, "version": __version__, "db_fingerprint": fingerprint,
-              "parameters": {"db_url": _safe_url(cfg.db_url), "params_dir": cfg.params_dir, "out_dir": cfg.out_dir,
+    record = {"command": [redact(arg, cfg.db_url) for arg in command], "version": __version__,
+              "db_fingerprint": fingerprint,
+              "parameters": {"db_url": hide_password(cfg.db_url), "params_dir": cfg.params_dir, "out_dir": cfg.out_dir,
                              "timeout": cfg.timeout},
               "params_dir": cfg.params_dir,
               "started": started.isoformat() if started else None, "finished": now.isoformat(),
@@ -959,7 +969,7 @@ def write_run_record(out_dir: str, command: list[str], cfg: RunConfig, results: 
               "interrupted": signal.Signals(stopped).name if stopped else None,
               "counts": {s: sum(r.status == s for r in results) for s in ("ok", "failed", INTERRUPTED)},
               "results": [{**asdict(r.job), "status": r.status, "seconds": round(r.seconds, 2),
-                           "reason": r.reason} for r in results]}
+                           "reason": redact(r.reason, cfg.db_url)} for r in results]}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(path, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
