@@ -261,8 +261,8 @@ def build_agenda(data: SiteData, params: SiteParams, week: Week, team: str | Non
     left_out = {cid for section in raw.values() for cid in section} - consented
 
     rows = everyone.set_index("candidate_id", drop=False)
-    # With a history: the phase on as_of of those enrolled then; otherwise the recorded phase.
-    phase_then = phases.phase_on(data, as_of) if phases.has_history(data) else pd.Series(dtype=object)
+    # Everyone listed, new referrals included, in their phase on as_of (never today's phase).
+    phase_then = phases.phase_of_everyone(data, as_of)
     decided = latest_decisions(data.conferences, dates.conference)
     sections = []
     for key in SECTIONS:

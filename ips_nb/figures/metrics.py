@@ -405,21 +405,6 @@ def equal_opportunities(data: SiteData, month: Month) -> dict[str, dict[str, int
     return {"caseload": split(c), "outcome": split(c[c["candidate_id"].isin(ids)])}
 
 
-def phase_since(data: SiteData, as_of: date) -> pd.Series:
-    """Estimated day each candidate entered the recorded phase (index: candidate_id).
-
-    The records keep no phase history, so the latest known turning point stands for it: the intake,
-    or a placement's start or end on or before `as_of`, whichever is latest.
-    """
-    c = data.candidates.set_index("candidate_id")["intake_date"]
-    p = data.placements
-    marks = pd.concat([p[["candidate_id", "start_date"]].rename(columns={"start_date": "d"}),
-                       p[["candidate_id", "end_date"]].rename(columns={"end_date": "d"})])
-    marks = marks[marks["d"] <= _ts(as_of)].groupby("candidate_id")["d"].max()
-    later = lookup(pd.Series(c.index, index=c.index), marks)
-    return c.where(later.isna() | (c >= later), later)
-
-
 def supervision_list(data: SiteData, as_of: date) -> list[dict]:
     """Enrolled candidates the supervisor should raise: waiting for a first employer contact beyond
     30 days, in a pre-placement phase over 90 days, with overdue actions, or without consent.
@@ -430,17 +415,16 @@ def supervision_list(data: SiteData, as_of: date) -> list[dict]:
     """
     c = data.candidates[enrolled_on(data.candidates, as_of)]
     waiting = set(waiting_for_employer_contact(data, as_of))
-    history = phases.has_history(data)
     phase_then = phases.phase_on(data, as_of)
-    days_then = phases.days_in_phase(data, as_of) if history else {}
-    since = {} if history else phase_since(data, as_of)
+    # one number, one source: the days the JSON's days_in_phase gives (from the intake at a site
+    # without a phase history), never an estimate of the page's own
+    days_then = phases.days_in_phase(data, as_of)
     od = data.actions[overdue_actions(data.actions, as_of)]["candidate_id"].value_counts()
     consent = consented_by(c, as_of)
     rows = []
     for (_, r), ok in zip(c.iterrows(), consent):
         cid = str(r["candidate_id"])
-        # With a phase history the days are exact; without one they are estimated from placements.
-        days = days_then[cid] if history else (_ts(as_of) - since.get(cid, r["intake_date"])).days
+        days = days_then[cid]
         phase = phase_then.get(cid, r["phase"])
         reasons = []
         if cid in waiting:

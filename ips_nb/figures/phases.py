@@ -10,6 +10,8 @@ history up to that day:
 - `phase_counts`: `{phase: n}` over the active caseload (the pack's `phase_counts`).
 - `days_in_phase`: `{candidate_id: n}` over the active caseload: days from the day that phase
   began to `as_of`; from the intake where the history has no row by then.
+- `phase_of_everyone`: the same for every candidate of the site, referrals not yet taken in
+  included (`referral` with no row by then): the agenda's `phase`.
 - `has_history`: whether the site sent a phase history at all. Where it did not, `phase_on` and
   `phase_counts` use `candidates.phase` as it was at the import (today's phase, for every
   month), and the page must say so; `days_in_phase` then counts from the intake.
@@ -90,6 +92,29 @@ def phase_on(data: SiteData, as_of: date) -> pd.Series:
     phase = phase.astype(object).where(phase.notna(), DEFAULT_PHASE)
     return pd.Series(phase.to_numpy(dtype=object), index=active.index.astype(object),
                      name="phase", dtype=object)
+
+
+def phase_of_everyone(data: SiteData, as_of: date) -> pd.Series:
+    """candidate_id → phase on `as_of` for every candidate of the site, new referrals and those
+    not yet taken in included (an agenda lists them too).
+
+    With a history: the latest row with `from_date <= as_of`; with no row by then, `referral`
+    for a candidate not taken in by `as_of` and `engagement` for one taken in. Never today's
+    phase. Without any history at the site: `candidates.phase` as imported, empty counting as
+    `engagement` (the settled reading for such sites).
+    """
+    c = data.candidates
+    ids = c["candidate_id"].astype(str)
+    if not has_history(data):
+        recorded = c["phase"].astype(object)
+        phase = recorded.where(recorded.notna(), DEFAULT_PHASE)
+    else:
+        recorded = _history_on(data, as_of)["phase"].reindex(ids.to_numpy())
+        taken_in = (c["intake_date"] <= _ts(as_of)).fillna(False).astype(bool).to_numpy()
+        fallback = pd.Series(["engagement" if t else "referral" for t in taken_in], index=recorded.index)
+        phase = recorded.astype(object).where(recorded.notna(), fallback)
+    return pd.Series(phase.to_numpy(dtype=object), index=ids.to_numpy(dtype=object), name="phase",
+                     dtype=object)
 
 
 def phase_counts(data: SiteData, as_of: date) -> dict[str, int]:

@@ -495,7 +495,7 @@ class SupervisionPack:
         return Html(render(
             "pack/for_this_supervision.html.j2", heading=L("for_this_supervision"), note=L("list_note"),
             header=[L("case"), L("consultant"), L("phase"), L("reasons"),
-                    L("days_in_phase" if history else "days_in_phase_estimate")], rows=rows,
+                    L("days_in_phase")], rows=rows,
             empty=L("list_empty"), history_note=None if history else L("phases_from_import")))
 
     def save(self, path: str | Path | None) -> None:

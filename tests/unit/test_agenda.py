@@ -276,8 +276,9 @@ def test_entry_fields_and_active_goals_in_set_date_order_without_cpr():
 def test_missing_optional_fields_are_null():
     a = agenda([cand("c1")], actions=[{"candidate_id": "c1", "due_date": day(1)}])
     e = entry(a, "to_discuss", "c1")
+    # an empty recorded phase at a site without a phase history reads `engagement` (settled reading)
     assert (e["initials"], e["consultant_id"], e["clinician_id"], e["phase"], e["goals"]) == (
-        None, None, None, None, [])
+        None, None, None, "engagement", [])
 
 
 # -- who is in scope --------------------------------------------------------------------------
@@ -427,3 +428,27 @@ def test_last_decision_is_the_latest_recorded_one_up_to_the_conference_day():
     # the reasons still read as_of: a decision on the conference day does not clear c4's clock
     assert "not_discussed_28d" in reasons_of(a)["c4"]
     assert json.loads(json.dumps(a)) == a
+
+
+def test_new_referrals_and_people_not_yet_taken_in_show_their_phase_on_as_of():
+    """Today's phase never reaches a past week's agenda, new referrals included: r1 referred 3
+    days ago, now in job search (recorded later), was a referral; r2 has a history row on day(2)
+    (engagement) but no intake yet; r3 was taken in without a row by then (engagement)."""
+    people = [
+        {"candidate_id": "r1", "referral_date": day(3), "consent_date": day(3), "phase": "job_search"},
+        {"candidate_id": "r2", "referral_date": day(4), "consent_date": day(4), "phase": "job_search"},
+        {"candidate_id": "r3", "referral_date": day(4), "intake_date": day(2), "consent_date": day(4),
+         "phase": "employed"},
+        {"candidate_id": "c1", "referral_date": day(100), "intake_date": day(90), "consent_date": day(90),
+         "phase": "employed"}]
+    history = [{"candidate_id": "r1", "phase": "job_search", "from_date": day(-3)},   # after as_of
+               {"candidate_id": "r2", "phase": "engagement", "from_date": day(2)},
+               {"candidate_id": "c1", "phase": "job_search", "from_date": day(80)}]
+    a = agenda(people, phases=history)
+    shown = {e["candidate_id"]: e["phase"] for s in a["sections"] for e in s["candidates"]}
+    assert shown == {"r1": "referral", "r2": "engagement", "r3": "engagement"}
+    # without a phase history at the site, the recorded phase; an empty one reads engagement
+    people[0]["phase"] = None
+    b = agenda(people)
+    shown = {e["candidate_id"]: e["phase"] for s in b["sections"] for e in s["candidates"]}
+    assert shown["r1"] == "engagement" and shown["r2"] == "job_search"

@@ -476,7 +476,7 @@ def test_supervision_sessions_in_month():
 # -- beside the figures: the pack's charts and the supervisor's list ------------------------------
 
 from ips_nb.figures.metrics import (candidates_by_phase, discharges_series, equal_opportunities,  # noqa: E402
-                            phase_since, supervision_cadence, supervision_list)
+                            supervision_cadence, supervision_list)
 
 
 def test_candidates_by_phase_over_active_caseload():
@@ -514,22 +514,26 @@ def test_equal_opportunities_caseload_and_outcomes():
     assert f["gender"] == {"female": 2, "male": 1, "unknown": 1} and f["age_18_29"] == 2
 
 
-def test_phase_since_latest_turning_point_up_to_as_of():
-    # a: intake only; b: job started after intake; c: placement ended after as_of counts its start only
+def test_supervision_list_days_are_the_jsons_days_in_phase_without_a_history():
+    # no phase history at the site: both the list and the JSON count from the intake (one number,
+    # one source); b's job start on 15 Jan does not make the page estimate a shorter stretch.
+    # b: intake 2025-06-01 -> 303 days on 2026-03-31; assessment, so a stall over 90 days
     data = site_data(
-        candidates=[enrolled("a"), enrolled("b"), enrolled("c")],
-        placements=[{"candidate_id": "b", "kind": "job", "start_date": "2026-01-15"},
-                    {"candidate_id": "c", "kind": "internship", "start_date": "2025-12-01",
-                     "end_date": "2026-04-10"}])
-    since = phase_since(data, MARCH.as_of)
-    assert [since[c].date().isoformat() for c in "abc"] == ["2025-06-01", "2026-01-15", "2025-12-01"]
+        candidates=[enrolled("b", phase="assessment", consent_date="2025-06-01")],
+        placements=[{"candidate_id": "b", "kind": "internship", "start_date": "2026-01-15"}])
+    f = supervision_figures(data, make_params(), MARCH)
+    rows = supervision_list(data, MARCH.as_of)
+    assert f["days_in_phase"] == {"b": 303}
+    assert [(r["candidate_id"], r["days_in_phase"], r["reasons"]) for r in rows] == [
+        ("b", 303, ["waiting_employer_contact", "same_phase_90d"])]
 
 
 def test_supervision_list_reasons_and_privacy():
     # w: 89 days since intake, no employer contact -> waiting only (89 is not > 90)
     # s: assessment since 1 Oct 2025 (181 days) -> same_phase_90d
     # e: employed since 15 Jan -> nothing (in a job is not a stall) -> not listed
-    # o: job search since an internship ended 1 Feb (58 days) -> not a stall; one overdue action
+    # o: job search since intake 1 Dec 2025 (120 days; no history, so from the intake) -> a stall,
+    #    and one overdue action
     # n: no consent -> listed by case id only, initials withheld
     # x: discharged -> not listed
     ec = "employer_contact"
@@ -555,7 +559,7 @@ def test_supervision_list_reasons_and_privacy():
     rows = supervision_list(data, MARCH.as_of)
     assert [(r["candidate_id"], r["initials"], r["reasons"]) for r in rows] == [
         ("n", None, ["no_consent"]),
-        ("o", "OD", ["overdue_actions"]),
+        ("o", "OD", ["same_phase_90d", "overdue_actions"]),
         ("s", "SB", ["same_phase_90d"]),
         ("w", "WA", ["waiting_employer_contact"])]
     assert rows[1]["overdue_actions"] == 1 and rows[2]["days_in_phase"] == 181 and rows[3]["days_in_phase"] == 89
