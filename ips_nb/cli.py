@@ -66,6 +66,13 @@ def _run_options(p: argparse.ArgumentParser, per_site: bool = True) -> None:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (default: cores)")
     p.add_argument("--timeout", type=float, default=600, help="seconds a notebook may run (default 600)")
     p.add_argument("--verbose", action="store_true", help="show papermill's and the kernel's log lines")
+    _group_option(p)
+
+
+def _group_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--group-readable", action="store_true",
+                   help="let the owner's group read what is written (files 0640, folders 0750; "
+                        "default owner only, 0600/0700; also IPS_NB_GROUP_READABLE=1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--today", type=date.fromisoformat, help="reference date YYYY-MM-DD (default today)")
     demo.add_argument("--out", default="reports", help="output folder (default reports/)")
     demo.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
+    _group_option(demo)
     demo.set_defaults(func=_cmd_demo)
 
     run = sub.add_parser("run", help="Run a workbook for sites and periods and write reports/.")
@@ -293,8 +301,10 @@ def _check_out(out: str) -> None:
     """Refuse an output folder that cannot be written before any job starts (not one failure per job)."""
     import tempfile
 
+    from ips_nb.data.modes import make_folder
+
     try:
-        Path(out).mkdir(parents=True, exist_ok=True)
+        make_folder(out)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".ips-nb-probe-"):
             pass
     except OSError as exc:
@@ -424,6 +434,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    if getattr(args, "group_readable", False):  # for every process of the run (data.modes)
+        from ips_nb.data.modes import GROUP_ENV
+
+        os.environ[GROUP_ENV] = "1"
     from ips_nb.data.location import redact
 
     def said(text: str) -> str:  # no message names the database's password

@@ -44,6 +44,7 @@ from ips_nb import __version__
 from ips_nb.batch.place import (Interrupted, Place, close_place, kill, leave_fork_server, open_place, sweep,
                                 workers_context)
 from ips_nb.data.location import hide_password, redact
+from ips_nb.data.modes import make_folder, open_new, set_mode
 from ips_nb.data.params import ParamsError, SiteParams, load_params
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
@@ -213,9 +214,10 @@ def _fsync(path: Path) -> None:
 
 
 def _write_synced(path: Path, data: bytes) -> None:
-    """Write a new file and sync it; on any error no part of it is left."""
+    """Write a new file (owner-only, or group-readable: data.modes) and sync it; on any error no
+    part of it is left."""
     try:
-        with open(path, "wb") as f:
+        with os.fdopen(open_new(path), "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -323,8 +325,7 @@ def _keep_failed(job: Job, cfg: RunConfig, nb: NotebookNode | None) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat's validation notes about old notebooks
             data = nbformat.writes(nb).encode("utf-8")
-        folder = _final_dir(job, cfg)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(_final_dir(job, cfg))
         _write_atomic(folder / f"{job.stem}.failed.ipynb", data)
     except Exception:  # noqa: BLE001 - see above
         pass
@@ -394,7 +395,7 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
     writing = final_dir / nb_tmp.name  # the file being made, for a full disk's reason
     outputs: list[str] = []
     try:
-        tmp_dir.mkdir(parents=True, exist_ok=True)
+        make_folder(tmp_dir)  # and the report's folders, each new one owner-only (data.modes)
         with _deadline(cfg.timeout):
             nb = pm.execute_notebook(str(workbooks_dir(cfg) / f"{job.kind}.ipynb"), str(nb_tmp),
                                      parameters=parameters, kernel_name="python3", progress_bar=False,
@@ -418,6 +419,7 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
         made = [nb_tmp, json_tmp, html_tmp, *pdf_tmp]
         for tmp in made:  # all on the disk before any replaces a good file
             writing = final_dir / tmp.name
+            set_mode(tmp)  # papermill, the workbook and Chromium wrote them by the umask
             _fsync(tmp)
         for tmp in made:
             writing = final_dir / tmp.name
@@ -971,7 +973,7 @@ def write_run_record(out_dir: str, command: list[str], cfg: RunConfig, results: 
               "results": [{**asdict(r.job), "status": r.status, "seconds": round(r.seconds, 2),
                            "reason": redact(r.reason, cfg.db_url)} for r in results]}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         _write_atomic(path, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
     except OSError as exc:
         if exc.errno in _FULL:

@@ -238,12 +238,19 @@ def open_existing(url: str | None = None) -> sa.Engine:
 
 def connect(url: str | None = None) -> sa.Engine:
     """An engine for the URL; an SQLite file's folder is created so a fresh clone just works."""
+    from ips_nb.data.modes import create_sqlite_file, make_folder
+
     url = db_url(url)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        make_folder(Path(url.removeprefix("sqlite:///")).parent)
     if url.startswith("sqlite"):
         # a concurrent writer waits up to 30 s for the lock instead of failing at once
-        return sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        path = sqlite_file(url)
+        if path is not None and not sa.engine.make_url(url).query.get("uri"):
+            # a new file gets the owner-only mode (data.modes), not SQLite's by the umask
+            sa.event.listen(engine, "do_connect", lambda *_: None if path.exists() else create_sqlite_file(path))
+        return engine
     return sa.create_engine(url)
 
 

@@ -17,6 +17,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from ips_nb.data.modes import make_folder, write_file
 from ips_nb.data.params import ParamsError, SiteParams, load_params
 from ips_nb.pages.labels import LANGS, Labels
 from ips_nb.pages.render import render
@@ -144,9 +145,10 @@ def _when(stamp: object) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace the page whole, owner-only or group-readable as every report (data.modes)."""
+    make_folder(path.parent)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    write_file(tmp, text.encode("utf-8"))
     tmp.replace(path)
 
 
