@@ -6,6 +6,12 @@ import. What passes comes out as clean exchange-format frames for `store.write_s
 
 No message ever holds an identity number in full: CPR/personnummer values are masked
 (`010190-****`) wherever they would appear.
+
+Free text is scanned for identity numbers too (idscan, the detector the conference writes use):
+clinicians type them into notes. A number found in a free-text column is replaced by the marker
+in the site's language ("[CPR fjernet]") and the replacement is a warning naming file, row and
+column; the rest of the row imports. An id, a reference or a site holding one is an error
+instead: masking it would break every row that points at it.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ips_nb.data import identity
+from ips_nb.data import identity, idscan
 from ips_nb.data.params import ParamsError, load_params
 from ips_nb.data.problems import Problem, mask_identity, problem
 from ips_nb.data.readers import Source
@@ -171,6 +177,7 @@ class _Checker:
         self.rows: dict[str, list[Row]] = {}
         self.index: dict[str, dict[str, Row]] = {}  # table → id → first row with it
         self.country: dict[str, str | None] = {}  # site → DK/SE (None: no usable parameters)
+        self.language: dict[str, str] = {}  # site → da/sv/en, from its parameters
 
     def add(self, table: str, row: int | None, column: str | None, value: object, message: str,
             level: str = "error") -> None:
@@ -304,9 +311,39 @@ class _Checker:
                              "not a site id: lower-case letters a-z, digits, - and _, at most 64")
                     continue
                 try:
-                    self.country[site] = load_params(self.params_dir, site).country
+                    site_params = load_params(self.params_dir, site)
+                    self.country[site] = site_params.country
+                    self.language[site] = site_params.language
                 except (ParamsError, OSError) as exc:
                     self.add(name, row.number, "site", site, str(exc))
+
+    # -- identity numbers typed into text
+    def identity_in_text(self, name: str) -> None:
+        """Mask identity numbers in free text (a warning each); refuse them in ids and sites."""
+        free = set(free_text_columns(name))
+        for col in TABLES[name].columns:
+            if col.kind != "str":
+                continue
+            for row in self.rows.get(name, []):
+                value = row.values.get(col.name)
+                if not isinstance(value, str):
+                    continue
+                if col.name not in free:
+                    if idscan.contains_identity(value):
+                        self.add(name, row.number, col.name, None,
+                                 "holds a CPR number or personnummer: an id or site cannot be "
+                                 "masked without breaking the rows that point at it, so give "
+                                 "this one an id that is not a person's number")
+                    continue
+                marker = idscan.marker_for(self.language.get(row.site or "")
+                                           or _LANGUAGE_BY_COUNTRY.get(self.country.get(row.site or "")))
+                masked, found = idscan.redact(value, marker)
+                if found:
+                    row.values[col.name] = masked
+                    self.add(name, row.number, col.name, None,
+                             f"held {found} CPR number(s) or personnummer; stored with "
+                             f"{marker} in its place, so the number never reaches the database",
+                             level="warning")
 
     # -- values that depend on each other
     def date_order(self, name: str) -> None:
@@ -549,6 +586,8 @@ class _Checker:
         for name in TABLE_ORDER:
             self.references(name)
             self.date_order(name)
+        for name in TABLE_ORDER:
+            self.identity_in_text(name)
         self.fidelity()
         self.phases()
         self.identities()
@@ -573,6 +612,18 @@ class _Checker:
             out[name] = pd.DataFrame([[r.values.get(c) for c in columns] for r in rows],
                                      columns=columns, dtype="object")
         return out
+
+
+_LANGUAGE_BY_COUNTRY = {"DK": "da", "SE": "sv"}
+
+
+def free_text_columns(table: str) -> list[str]:
+    """A table's columns of free text (names, notes, places): text columns that are neither its
+    id, a reference to another table's id, nor `site`. These are where a person may type an
+    identity number, so the importer and `ips-nb redact` mask it there."""
+    t = TABLES[table]
+    return [c.name for c in t.columns
+            if c.kind == "str" and c.name not in (t.key, "site") and not c.ref]
 
 
 def canonical_identity(text: str, country: str) -> str:
