@@ -1,4 +1,4 @@
-"""The data commands of `ips-nb`: validate, import, export and rekey.
+"""The data commands of `ips-nb`: validate, import, export, rekey and redact.
 
 Problems go to stderr, one a line (`error: candidates.csv, row 5, column referral_date, value
 '31-02-2024': not a real date: there is no such day`); the summary goes to stdout. Exit status:
@@ -84,6 +84,20 @@ def register(subparsers) -> None:
                    help="the key to make them with from now on (made when it does not exist)")
     database(p)
     p.set_defaults(func=cmd_rekey)
+
+    p = subparsers.add_parser(
+        "redact", help="Mask CPR numbers and personnummer already stored in free text, in the "
+                       "tables and the audit trail.",
+        description="Find CPR numbers and personnummer in the database's free-text columns "
+                    "(names, notes, decisions...) and in the audit trail, and put the site's "
+                    "marker ('[CPR fjernet]', '[personnummer borttaget]') in their place, in one "
+                    "transaction; the audit's redaction is itself audited and keeps the trail "
+                    "verifiable. Prints how many per table and column, never the numbers. "
+                    "Running it again changes nothing.")
+    common(p)
+    p.add_argument("--user", help="who redacts, as the audit records it (default the "
+                                  "operating-system user)")
+    p.set_defaults(func=cmd_redact)
 
 
 def _report(problems) -> None:
@@ -185,3 +199,38 @@ def cmd_rekey(args: argparse.Namespace) -> int:
           "and keep the old key no longer than your backups of the old database")
     return EXIT_OK
 
+
+@_guarded
+def cmd_redact(args: argparse.Namespace) -> int:
+    """Mask stored identity numbers in the tables and the audit; 0 done, 2 no database."""
+    import getpass
+
+    from ips_nb.data import redact, store
+    from ips_nb.data.audit import AuditError
+
+    try:
+        engine = store.open_existing(db_url(args.db))
+    except store.StoreError as exc:
+        print(f"ips-nb redact: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        done = redact.redact(engine, args.user or getpass.getuser(), redact.site_markers(args.params))
+    except AuditError as exc:
+        print(f"ips-nb redact: {exc}; nothing was changed", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        engine.dispose()
+    for (table, column), n in sorted(done.masked.items()):
+        print(f"redact: {table}.{column}: {n} identity number(s) masked in "
+              f"{done.rows[(table, column)]} row(s)")
+    for (table, column), n in sorted(done.left.items()):
+        print(f"ips-nb redact: {table}.{column}: {n} row(s) hold an identity number in an id, a "
+              "reference or the site, which rows point at and so cannot be masked: re-import "
+              "with other ids", file=sys.stderr)
+    trail = done.audit
+    audited = (f"{trail.replacements} in {len(trail.rows)} audit row(s), the redaction recorded "
+               f"as audit row(s) {', '.join(map(str, trail.appended))}"
+               if trail and trail.rows else "0 in the audit trail")
+    print(f"redact: {done.total} identity number(s) masked in the tables, {audited}"
+          + ("; nothing changed" if not done.total and not (trail and trail.rows) else ""))
+    return EXIT_OK
