@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from ips_nb.data.readers import HASH_COLUMN  # noqa: E402
 from ips_nb.data.schema import (BOOL_ALIASES, DATE_ORDER, OUTCOME_KINDS, TABLE_ORDER,  # noqa: E402
                                 TABLES, Column, Table, file_columns)
-from ips_nb.data.validate import DATE_FORMATS, REQUIRED_TABLES  # noqa: E402
+from ips_nb.data.validate import DATE_FORMATS, REQUIRED_TABLES, free_text_columns  # noqa: E402
 
 OUT = ROOT / "docs" / "exchange-format.md"
 
@@ -113,7 +113,7 @@ COLUMN_NOTES = {
     ("employer_contacts", "face_to_face"): "a meeting in person (used for the fidelity estimate)",
     ("placements", "employer"): "employer or place of education",
     ("placements", "end_date"): "empty = still going on",
-    ("placements", "end_reason"): "free text",
+    ("placements", "end_reason"): "why it ended",
     ("fidelity", "review_date"): "the day of the review; all 25 rows of a review share it",
     ("fidelity", "item"): "IPS-25 item number",
     ("fidelity", "score"): "the review team's score for the item",
@@ -203,6 +203,16 @@ Files or sheets with other names are ignored (with a warning).
   Deleting a `conference` row from the file does not delete it from the database (set it to
   `source` and import the source without it); `conference` written on a row of the source makes
   it the conference's, kept by later imports that lack it.
+- **Identity numbers in free text are masked.** Clinicians type numbers into notes, so every
+  free-text column (marked *free text* below) is searched for CPR numbers and personnummer,
+  however written: with dots, slashes, spaces or any dash, zero-width characters,
+  full-width digits, or the serial a few words after the date ("fødselsdato 010190 løbenr
+  1234"). A number found is replaced by the marker in the site's language (`[CPR fjernet]`,
+  `[personnummer borttaget]`, `[ID number removed]`) and each replacement is a warning naming
+  file, row and column, never the number; the rest of the row imports. An id, a reference or a
+  `site` holding one is an error: rows point at it, so it cannot be masked. Phone numbers,
+  dates, amounts and addresses are left as they are. What a database stored before this is
+  masked by `ips-nb redact` (see [running.md](running.md)).
 - **Every problem at once.** `ips-nb validate` and `ips-nb import` list every problem as file (or
   sheet), row as the spreadsheet shows it (the header is row 1), column, value and a plain
   message. Identity numbers in messages are masked.
@@ -278,6 +288,8 @@ def _table(table: Table) -> list[str]:
     order = _order_rules(table)
     for col in file_columns(table.name):  # the declared columns, then `origin` (schema)
         note = getattr(col, "description", None) or COLUMN_NOTES.get((table.name, col.name), "")
+        if col.name in free_text_columns(table.name):
+            note = "; ".join(x for x in (note, "*free text*: identity numbers masked") if x)
         if col.name in order:
             note = "; ".join(x for x in (note, order[col.name]) if x)
         lines.append(f"| `{col.name}` | {'yes' if col.required else ''} | {KIND_WORDS.get(col.kind, col.kind)} "
