@@ -2,7 +2,9 @@
 
 Figures that leave a team suppress small counts (docs/figures.md): a count of 1–4 candidates is
 shown as "<5", and a rate is withheld when its numerator or denominator is such a count. Zero stays 0 (it
-discloses nobody). Staff figures (consultants over the caseload maximum, employer contacts a week,
+discloses nobody). A count from which a "<5" could be worked out by a sum of the same site's
+counts (the month's caseload is the active caseload plus the month's discharges, and the
+genders listed plus the others) is hidden too (figures.suppression), and so is a rate built on it. Staff figures (consultants over the caseload maximum, employer contacts a week,
 supervision sessions) and the fidelity total are about the service, not candidates, and are shown.
 No candidate id, initials or list of candidates ever enters the roll-up.
 """
@@ -21,10 +23,11 @@ from ips_nb.pages.render import render
 from ips_nb.figures.metrics import days_to_employer_contact, outcome_placements, supervision_figures
 from ips_nb.data.params import ParamsError, SiteParams, load_params, site_ids
 from ips_nb.figures.periods import Month
+from ips_nb.figures.suppression import SMALL, Sum, protect, small  # noqa: F401 - SMALL, small: this module's API too
 from ips_nb.data.store import SiteData, connect, load_site, sites_in_db
 
-SMALL = 5
 SUPPRESSED = "<5"
+HIDDEN = "hidden"  # a count of 5 or more hidden so that a "<5" beside it cannot be worked out
 COUNT_KEYS = ("active_caseload", "caseload_in_month", "referrals", "intakes", "discharges",
               "job_starts", "education_starts", "other_placement_starts", "outcome_in_month",
               "waiting_for_employer_contact", "overdue_actions", "without_consent", "female", "male",
@@ -34,9 +37,18 @@ SERVICE_KEYS = ("median_days_to_employer_contact", "over_caseload_max", "employe
                 "fidelity_total", "fidelity_band", "supervision_sessions")
 
 
-def small(n: int) -> bool:
-    """A count that could point at a person: 1–4."""
-    return 0 < n < SMALL
+# The sums between one site's counts that a reader could subtract. The month's caseload is those
+# still enrolled at its end plus those discharged in it (a discharge on the first day, or on the
+# intake day, makes it one off at most; taken as exact, to be safe), and the women plus the men
+# plus the others. Some counts are part of another: those without consent, or waiting for an
+# employer contact, of the active caseload; the month's outcomes, intakes and those aged 18–29
+# of the month's caseload. What the page does not show of each sum is a cell of its own (`*_rest`).
+RELATIONS = [Sum("caseload_in_month", ("active_caseload", "discharges")),
+             Sum("caseload_in_month", ("female", "male", "gender_rest"))]
+SUBSETS = {"without_consent": "active_caseload", "waiting_for_employer_contact": "active_caseload",
+           "outcome_in_month": "caseload_in_month", "intakes": "caseload_in_month",
+           "age_18_29": "caseload_in_month"}
+RATE_OF_COUNTS = {"outcome_rate": ("outcome_in_month", "caseload_in_month")}
 
 
 def shown_count(n: int) -> int | str:
@@ -89,8 +101,11 @@ def site_row(data: SiteData, params: SiteParams, month: Month) -> dict:
     reached = int(days_to_employer_contact(data, month.as_of).notna().sum())
     per_week = f["employer_contacts_per_week"]
     row = {"site": params.site, "name": params.name, "goal_outcome_rate": params.goals.outcome_rate}
-    row.update({k: shown_count(v) for k, v in counts.items()})
+    row.update(protected_counts(counts))
     row.update({k: shown_rate(f[k], *parts[k]) for k in RATE_KEYS})
+    for rate_key, used in RATE_OF_COUNTS.items():  # a rate and one of its counts give the other
+        if any(row[k] == HIDDEN for k in used):
+            row[rate_key] = SUPPRESSED
     row.update({
         "median_days_to_employer_contact": (SUPPRESSED if small(reached) else f["median_days_to_employer_contact"]),
         "over_caseload_max": len(f["over_caseload_max"]),
@@ -98,6 +113,20 @@ def site_row(data: SiteData, params: SiteParams, month: Month) -> dict:
         "fidelity_total": f["fidelity_total"], "fidelity_band": f["fidelity_band"],
         "supervision_sessions": f["supervision_sessions"]})
     return row
+
+
+def protected_counts(counts: dict[str, int]) -> dict[str, int | str]:
+    """The counts as the roll-up shows them: "<5" for 1–4, HIDDEN for a count from which one of
+    those could be worked out (RELATIONS), the others as they are."""
+    values = {**counts, "gender_rest": counts["caseload_in_month"] - counts["female"] - counts["male"]}
+    relations = list(RELATIONS)
+    for part, whole in SUBSETS.items():
+        rest = counts[whole] - counts[part]
+        if rest >= 0:  # an intake discharged on its day is in no caseload: then no reader's sum holds
+            values[f"{part}_rest"] = rest
+            relations.append(Sum(whole, (part, f"{part}_rest")))
+    suppressed, hidden = protect(values, relations, set(counts))
+    return {k: SUPPRESSED if k in suppressed else HIDDEN if k in hidden else int(v) for k, v in counts.items()}
 
 
 def _loadable(params_dir: str | Path, sites: list[str]) -> tuple[dict[str, SiteParams], list[str]]:
@@ -151,7 +180,8 @@ class Overview:
             if self.left_out else None
         return Html(render("overview/head.html.j2", lang=L.lang, title=L("overview_title"),
                            period=L.month_name(self.month.year, self.month.month), as_of_label=L("as_of"),
-                           as_of=L.date(self.month.as_of), note=L("overview_note"), left_out=left_out))
+                           as_of=L.date(self.month.as_of), note=L("overview_note"),
+                           note_hidden=L("overview_note_hidden"), left_out=left_out))
 
     def _cell(self, key: str, value: object) -> str:
         L = self.labels
@@ -159,6 +189,8 @@ class Overview:
             return L("not_available")
         if value == SUPPRESSED:
             return SUPPRESSED if key not in RATE_KEYS else L("withheld")
+        if value == HIDDEN:
+            return L("hidden_count")
         if key in RATE_KEYS or key == "goal_outcome_rate":
             return L.percent(value)
         if key == "fidelity_band":
