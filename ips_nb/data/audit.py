@@ -123,10 +123,25 @@ def plain(row: Mapping | None) -> str | None:
 # --- the table, its guards, its head ------------------------------------------------------------
 
 def _tables(conn: sa.Connection) -> set[str]:
-    return set(sa.inspect(conn).get_table_names())
+    """Which of the audit's two tables exist, in one small query (each write asks; SQLAlchemy's
+    inspector took ~4 ms a time)."""
+    names = (store.AUDIT.name, store.AUDIT_HEAD.name)
+    if conn.dialect.name == "sqlite":
+        return set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        f"AND name IN {names}").scalars())
+    if conn.dialect.name == "postgresql":
+        found = conn.exec_driver_sql(f"SELECT to_regclass('{names[0]}'), to_regclass('{names[1]}')").one()
+        return {n for n, there in zip(names, found) if there is not None}
+    return set(sa.inspect(conn).get_table_names()) & set(names)
 
 
 def _columns(conn: sa.Connection) -> set[str]:
+    if conn.dialect.name == "sqlite":
+        return set(conn.exec_driver_sql("SELECT name FROM pragma_table_info('audit')").scalars())
+    if conn.dialect.name == "postgresql":
+        return set(conn.exec_driver_sql("SELECT attname FROM pg_attribute WHERE attrelid = "
+                                        "'audit'::regclass AND attnum > 0 AND NOT attisdropped")
+                   .scalars())
     return {c["name"] for c in sa.inspect(conn).get_columns(store.AUDIT.name)}
 
 
