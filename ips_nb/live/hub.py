@@ -15,7 +15,8 @@ region's own `jupyterhub_config.py`, which then sets its own authenticator (LDAP
     c.JupyterHub.authenticator_class = "ldap"
 
 For the demo the authenticator is JupyterHub's own shared password (`use_shared_password`, from
-$IPS_NB_HUB_PASSWORD; no hub without it).
+$IPS_NB_HUB_PASSWORD; no hub without it), with failed logins slowed down per user name and per
+address (ips_nb.live.login). A region's LDAP or OAuth login is throttled by its directory.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ MIN_PASSWORD = 8  # JupyterHub's SharedPasswordAuthenticator refuses shorter one
 # after FILL_DELAY seconds (warming is imports, not a whole dashboard as in `ips-nb serve`).
 WARM_POOL = 2
 FILL_DELAY = 2.0
+LOGIN_LOCK = 30.0  # seconds a name (an address) is locked after too many failed logins; doubles after
 
 
 class HubError(ValueError):
@@ -132,20 +134,30 @@ def configure(c, *, params_dir: str | Path = "params", access: str | Path | None
     }]
 
 
-def use_shared_password(c, password: str | None) -> None:  # noqa: ANN001
-    """The demo's login: JupyterHub's SharedPasswordAuthenticator, one password for every listed user."""
+def use_shared_password(c, password: str | None, *, lock: float = LOGIN_LOCK) -> None:  # noqa: ANN001
+    """The demo's login: JupyterHub's SharedPasswordAuthenticator, one password for every listed
+    user, with failed attempts slowed down (ips_nb.live.login): `lock` seconds, doubling."""
+    from ips_nb.live.login import ThrottledSharedPasswordAuthenticator
+
     if not password or len(password) < MIN_PASSWORD:
         raise HubError(f"set {PASSWORD_ENV} to the hub's password (at least {MIN_PASSWORD} characters); "
                        "no hub starts without one")
-    c.JupyterHub.authenticator_class = "shared-password"
-    c.SharedPasswordAuthenticator.user_password = password
+    c.JupyterHub.authenticator_class = ThrottledSharedPasswordAuthenticator
+    c.ThrottledSharedPasswordAuthenticator.user_password = password
+    c.ThrottledSharedPasswordAuthenticator.lock_seconds = lock
 
 
 def configure_from_env(c) -> None:  # noqa: ANN001
     """What `ips_nb/live/jupyterhub_config.py` does: `configure` from IPS_NB_HUB_* variables
     (set by `ips-nb hub`), and the shared password from $IPS_NB_HUB_PASSWORD."""
     e = os.environ
-    use_shared_password(c, e.get(PASSWORD_ENV))  # first: without it nothing is set up, not even data/hub/
+    # first: without it nothing is set up, not even data/hub/
+    use_shared_password(c, e.get(PASSWORD_ENV), lock=float(e.get("IPS_NB_HUB_LOGIN_LOCK") or LOGIN_LOCK))
+    # A TLS proxy in front of the hub: its address is skipped in X-Forwarded-For (the log's and
+    # the login throttle's client address), as JupyterHub's trusted_downstream_ips does.
+    trusted = [a.strip() for a in e.get("IPS_NB_HUB_TRUSTED_PROXIES", "").split(",") if a.strip()]
+    if trusted:
+        c.JupyterHub.trusted_downstream_ips = trusted
     configure(c, params_dir=e.get("IPS_NB_HUB_PARAMS", "params"), access=e.get("IPS_NB_HUB_ACCESS") or None,
               db=e.get("IPS_NB_HUB_DB") or None, reports=e.get("IPS_NB_HUB_REPORTS", "reports"),
               ip=e.get("IPS_NB_HUB_IP", "127.0.0.1"), port=int(e.get("IPS_NB_HUB_PORT", "8000")),
@@ -171,6 +183,8 @@ class HubOptions:
     cull_idle: int = CULL_IDLE
     cull_interval: int = CULL_INTERVAL
     today: date | None = None
+    login_lock: float = LOGIN_LOCK
+    trusted_proxies: tuple[str, ...] = ()
 
     def env(self, password: str) -> dict[str, str]:
         env = dict(os.environ, IPS_NB_HUB_PORT=str(self.port), IPS_NB_HUB_IP=self.ip,
@@ -179,7 +193,8 @@ class HubOptions:
                    IPS_NB_HUB_REPORTS=str(Path(self.reports).resolve()),
                    IPS_NB_HUB_STATE=str(Path(self.state_dir).resolve()),
                    IPS_NB_HUB_WARM_POOL=str(self.warm_pool), IPS_NB_HUB_CULL_IDLE=str(self.cull_idle),
-                   IPS_NB_HUB_CULL_INTERVAL=str(self.cull_interval))
+                   IPS_NB_HUB_CULL_INTERVAL=str(self.cull_interval), IPS_NB_HUB_LOGIN_LOCK=str(self.login_lock),
+                   IPS_NB_HUB_TRUSTED_PROXIES=",".join(self.trusted_proxies))
         env[PASSWORD_ENV] = password
         env.pop("IPS_NB_HUB_ACCESS", None)
         env.pop("IPS_NB_HUB_TODAY", None)

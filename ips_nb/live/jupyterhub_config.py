@@ -4,7 +4,9 @@ This is what `ips-nb hub` runs. Its settings come from the environment (`ips-nb 
 from its options): IPS_NB_HUB_PARAMS (the folder of site parameters and access.yaml),
 IPS_NB_HUB_ACCESS, IPS_NB_HUB_DB, IPS_NB_HUB_REPORTS, IPS_NB_HUB_IP, IPS_NB_HUB_PORT,
 IPS_NB_HUB_STATE (the hub's own database and cookie secret), and the demo login's password
-IPS_NB_HUB_PASSWORD (required). A region with its own login writes its own config file instead:
+IPS_NB_HUB_PASSWORD (required), IPS_NB_HUB_LOGIN_LOCK (seconds a user name or address is locked
+after too many failed logins, doubling; default 30) and IPS_NB_HUB_TRUSTED_PROXIES (comma-separated
+addresses of a TLS proxy in front of the hub, skipped in X-Forwarded-For). A region with its own login writes its own config file instead:
 `from ips_nb.live.hub import configure`, then its authenticator (docs/deployment.md).
 """
 from ips_nb.live.hub import configure_from_env

@@ -26,6 +26,8 @@ from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Float, Integer, Unicode
 
+from ips_nb.live.secrecy import kernel_env
+
 KERNEL_NAME = "python3"  # the dashboards' kernelspec (tools/make_dashboards.py)
 
 
@@ -69,7 +71,7 @@ class DashboardKernels(AsyncMappingKernelManager):
         if self._closing:
             raise RuntimeError("the server is stopping")
         kernel_id = await AsyncMappingKernelManager.start_kernel(
-            self, kernel_name=KERNEL_NAME, path="", env=dict(os.environ))
+            self, kernel_name=KERNEL_NAME, path="", env=kernel_env(os.environ))
         self._warm_ids.add(kernel_id)
         try:
             await self.run_code(kernel_id, self.warm_code)
@@ -111,7 +113,9 @@ class DashboardKernels(AsyncMappingKernelManager):
 
     async def start_kernel(self, *, kernel_name: str | None = None, path: str | None = None,  # type: ignore[override]
                            env: dict | None = None, **kwargs: object) -> str:
-        """A warm kernel given this request's environment, else a new kernel started with it."""
+        """A warm kernel given this request's environment, else a new kernel started with it.
+        Either way without the server's secrets (ips_nb.live.secrecy: the hub's API token, ...)."""
+        env = kernel_env(os.environ if env is None else env)
         if self.warm_pool > 0 and not self._closing and kernel_name in (None, KERNEL_NAME) and not kwargs.get("kernel_id"):
             kernel_id = await self._take_warm()
             self._fill(delay=self.fill_delay)

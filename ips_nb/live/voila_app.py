@@ -44,6 +44,7 @@ from ips_nb.data.params import ParamsError, load_params
 from ips_nb.figures.periods import Month, Week
 from ips_nb.live.access import AccessWatch
 from ips_nb.live.guard import guarded
+from ips_nb.live.secrecy import hide_in_logs
 from ips_nb.live.wording import KIND_LABELS, live_labels, page_info
 from ips_nb.pages.render import render
 
@@ -308,6 +309,7 @@ class IpsVoila(Voila):
             self.voila_configuration.prelaunch_hook = prelaunch
         else:
             token = os.environ.pop("IPS_NB_SERVE_TOKEN", "")  # kernels inherit the environment: not this
+            hide_in_logs(token)  # nor the log: a 404 with ?token= printed it (ips_nb.live.secrecy)
             if token:
                 self.token = token
 
@@ -331,6 +333,7 @@ class IpsVoila(Voila):
         if self.hub:
             hub_auth = self.identity_provider.hub_auth
             hub_auth.api_token  # noqa: B018 - read now: the kernels inherit the environment, not this token
+            hide_in_logs(hub_auth.api_token)
             env.pop("JUPYTERHUB_API_TOKEN", None)
             params_dir = env.get("IPS_NB_SERVE_PARAMS_DIR", "params")
             settings.update(ips_allowed_hosts=None, ips_params_dir=params_dir,

@@ -92,6 +92,18 @@ COUNTED = {
                "# tillfällen hölls (regeln kräver minst 12); 3 med behandlare; 2 för sent."),
         "en": ("# session held (the rule asks for at least 12); 3 with clinicians; 2 late.",
                "# sessions held (the rule asks for at least 12); 3 with clinicians; 2 late.")}),
+    "login_locked_seconds": (lambda k: {}, {
+        "da": ("Der har været for mange mislykkede login. Prøv igen om # sekund.",
+               "Der har været for mange mislykkede login. Prøv igen om # sekunder."),
+        "sv": ("Det har varit för många misslyckade inloggningar. Försök igen om # sekund.",
+               "Det har varit för många misslyckade inloggningar. Försök igen om # sekunder."),
+        "en": ("Too many failed logins. Try again in # second.", "Too many failed logins. Try again in # seconds.")}),
+    "login_locked_minutes": (lambda k: {}, {
+        "da": ("Der har været for mange mislykkede login. Prøv igen om # minut.",
+               "Der har været for mange mislykkede login. Prøv igen om # minutter."),
+        "sv": ("Det har varit för många misslyckade inloggningar. Försök igen om # minut.",
+               "Det har varit för många misslyckade inloggningar. Försök igen om # minuter."),
+        "en": ("Too many failed logins. Try again in # minute.", "Too many failed logins. Try again in # minutes.")}),
 }
 
 # Uncounted labels with a placeholder, and why no plural is needed.
