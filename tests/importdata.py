@@ -108,6 +108,16 @@ VALID: dict[str, list[list[str]]] = {
         ["north", "2024-02-13", "", "", "Team Nord"],
         ["south", "2024-02-07", "c4", "k3", ""],
     ],
+    "followups": [
+        ["candidate_id", "date", "status", "hours_per_week"],
+        ["c3", "2024-12-20", "education", ""],
+    ],
+    "surveys": [
+        ["candidate_id", "date", "instrument", "item", "score", "occasion"],
+        ["c1", "2024-03-01", "experience", "1", "4", "intake"],
+        ["c1", "2024-03-01", "experience", "2", "5", "intake"],
+        ["c4", "2024-02-01", "mansa", "1", "6", "intake"],
+    ],
 }
 
 # Rows of each table when the valid SOURCE is imported (the header does not count).

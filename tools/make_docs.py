@@ -71,6 +71,14 @@ TABLE_NOTES = {
                    "`recorded_by` and `origin` `conference`; a re-import of the site keeps what "
                    "was recorded there unless the file carries the same row (same site, date "
                    "and candidate).",
+    "followups": "What a candidate said when called after the course ended (Aalborg calls four "
+                 "months after discharge): one row per call. The goal `in_work_after_discharge` "
+                 "reads them (docs/goals.md). A follow-up dated before the candidate's discharge "
+                 "is a warning. Free text never.",
+    "surveys": "Answers to a questionnaire: one row per answered item. `mansa` is MANSA's 12 "
+               "life-satisfaction items, each scored 1–7; `experience` is the site's own "
+               "questions on the support (up to 9), each scored 1–5. One candidate's rows of one "
+               "instrument on one date are one response. Scores only, free text never.",
 }
 
 # Notes for columns, where the name alone does not say enough. A note declared on the Column in
@@ -130,6 +138,17 @@ COLUMN_NOTES = {
     ("conferences", "recorded_by"): "who recorded the decision",
     ("conferences", "origin"): "`conference`: recorded on the agenda dashboard (see *What the "
                                "conference recorded* above)",
+    ("candidates", "in_work_at_intake"): "already employed when taken in (IPS Grow counts its "
+                                         "employment rate over those out of work)",
+    ("followups", "date"): "the day of the call",
+    ("followups", "status"): "what the candidate said: in a `job`, in `education`, `neither`, or "
+                             "`no_answer` (not reached)",
+    ("followups", "hours_per_week"): "hours a week in that job or education, if said",
+    ("surveys", "date"): "the day the questionnaire was answered",
+    ("surveys", "instrument"): "`mansa` or `experience`",
+    ("surveys", "item"): "the question's number: 1–12 for `mansa`, 1–9 for `experience`",
+    ("surveys", "score"): "the answer: 1–7 for `mansa`, 1–5 for `experience`",
+    ("surveys", "occasion"): "when it was asked: at `intake`, `in_work`, at `discharge`, or `other`",
     ("actions", "origin"): "`conference`: added or marked done on the agenda dashboard (see "
                            "*What the conference recorded* above)",
 }

@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ips_nb.data.goals_spec import LEGACY, Goal, GoalError, Group, legacy_goals, parse_goal, parse_group
 from ips_nb.data.problems import excerpt
 
 WEEKDAYS = {"monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5,
@@ -49,10 +50,25 @@ class Goals(BaseModel):
                 "(the share you aim to reach within 30 days, e.g. 0.8) instead"]
 
 
-class SiteParams(BaseModel):
-    """What one site decides: its language, conference day, caseload ceiling, teams and goals."""
+class Surveys(BaseModel):
+    """Which questionnaire the site asks its candidates (the agenda's `survey_due` reason)."""
 
     model_config = ConfigDict(extra="forbid")
+    instrument: Literal["mansa", "experience"]
+
+
+FULL_TIME_HOURS = {"DK": 37.0, "SE": 40.0}
+
+
+class SiteParams(BaseModel):
+    """What one site decides: its language, conference day, caseload ceiling, teams and goals.
+
+    `goals` in the file is a list of goals (docs/goals.md) or the older mapping; either way
+    `goal_list` holds them as `Goal`s in the file's order, and `goals` the mapping the figures
+    table compares with (from a list: its goals on those figures over the whole site, undated).
+    """
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
     site: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
     language: Literal["da", "sv", "en"]
@@ -61,7 +77,41 @@ class SiteParams(BaseModel):
     caseload_max: int = Field(20, ge=1, le=100)
     teams: list[str] = Field(default_factory=list)
     goals: Goals = Field(default_factory=Goals)
+    groups: dict[str, Any] = Field(default_factory=dict)
+    goal_list: list[Any] = Field(default_factory=list)
+    # the hours of a full-time week an hours threshold is a share of (default: 37 DK, 40 SE)
+    full_time_hours: float | None = Field(None, gt=0, le=60)
+    surveys: Surveys | None = None
     labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _goals(cls, data: object) -> object:
+        """Groups and goals checked here, so a bad goal is a bad parameters file (exit 2)."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "goal_list" in data:
+            raise GoalError("goal_list: not a parameter (write the goals under goals:)")
+        raw_groups = data.get("groups") or {}
+        if not isinstance(raw_groups, dict):
+            raise GoalError("groups: must be a mapping of group names to conditions")
+        groups = {str(name): parse_group(str(name), cond) for name, cond in raw_groups.items()}
+        data["groups"] = groups
+        goals = data.get("goals")
+        if isinstance(goals, list):
+            parsed = [parse_goal(i, g, set(groups)) for i, g in enumerate(goals, start=1)]
+            data["goal_list"] = parsed
+            data["goals"] = {g.measure: g.target for g in parsed
+                             if g.measure in LEGACY and g.group is None and not g.settings}
+        elif isinstance(goals, dict):
+            data["goal_list"] = legacy_goals(goals)
+        return data
+
+    @property
+    def full_time(self) -> float:
+        """The site's full-time week in hours: its own `full_time_hours`, else its country's."""
+        return self.full_time_hours or FULL_TIME_HOURS[self.country]
 
     @field_validator("labels")
     @classmethod
@@ -148,6 +198,17 @@ def default_params_dir() -> Path:
     return Path("params")
 
 
+def _problem(e: dict) -> str:
+    """One validation error as the file's reader can act on it: where, what, and what was given."""
+    error = (e.get("ctx") or {}).get("error")
+    if isinstance(error, GoalError):  # says where itself (goals[2].months: ...)
+        return str(error)
+    where = ".".join(map(str, e["loc"])) or "(file)"
+    got = (f" (got {excerpt(repr(e['input']))})"
+           if e["type"] != "missing" and not isinstance(e["input"], dict) else "")
+    return f"{where}: {e['msg']}{got}"
+
+
 def load_params(params_dir: str | Path | None, site: str) -> SiteParams:
     """Load `<dir>/<site>.yaml` on top of `<dir>/defaults.yaml` (when present) and validate it."""
     params_dir = Path(params_dir) if params_dir else default_params_dir()
@@ -162,10 +223,7 @@ def load_params(params_dir: str | Path | None, site: str) -> SiteParams:
     try:
         params = SiteParams.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}"
-            + (f" (got {excerpt(repr(e['input']))})" if e["type"] != "missing" and not isinstance(e["input"], dict) else "")
-            for e in exc.errors())
+        problems = "; ".join(_problem(e) for e in exc.errors())
         raise ParamsError(f"{path}: {problems}") from None
     if params.site != site:
         raise ParamsError(f"{path}: site is {params.site!r} but the file is named for {site!r}")

@@ -29,6 +29,14 @@ ACTION_OWNERS = ("consultant", "clinician", "candidate", "other")
 CONTACT_KINDS = ("meeting", "employer_contact", "interview", "benefits_counselling", "other")
 PLACEMENT_KINDS = ("job", "education", "internship", "work_trial")
 OUTCOME_KINDS = ("job", "education")
+# What a candidate said when called after discharge (Aalborg calls 4 months on), and the surveys
+# a site may ask: MANSA's 12 life-satisfaction items scored 1–7, or the site's own questions on
+# the support ("experience"), up to 9 items scored 1–5 (the validator checks each instrument's
+# own ranges; the columns' bounds are the widest).
+FOLLOWUP_STATUSES = ("job", "education", "neither", "no_answer")
+SURVEY_INSTRUMENTS = ("mansa", "experience")
+SURVEY_RANGES = {"mansa": (12, 7), "experience": (9, 5)}  # instrument -> (items, highest score)
+SURVEY_OCCASIONS = ("intake", "in_work", "discharge", "other")
 BOOL_ALIASES = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
                 "ja": True, "nej": False, "sand": True, "falsk": False}
 
@@ -96,6 +104,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("consent_date", "date"), C("intake_date", "date"),
         C("phase", "enum", choices=PHASES, aliases=PHASE_ALIASES), C("discharge_date", "date"),
         C("discharge_reason", "enum", choices=DISCHARGE_REASONS),
+        C("in_work_at_intake", "bool"),
     ), key="candidate_id"),
     Table("phases", (
         C("candidate_id", required=True, ref="candidates"),
@@ -147,6 +156,18 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("candidate_id", ref="candidates"), C("consultant_id", ref="consultants"), C("team"),
         C("decision"), C("recorded_by"),
     )),
+    Table("followups", (
+        C("candidate_id", required=True, ref="candidates"), C("date", "date", required=True),
+        C("status", "enum", required=True, choices=FOLLOWUP_STATUSES),
+        C("hours_per_week", "float", low=0, high=80),
+    ), site_via="candidate_id", order=("candidate_id", "date")),
+    Table("surveys", (
+        C("candidate_id", required=True, ref="candidates"), C("date", "date", required=True),
+        C("instrument", "enum", required=True, choices=SURVEY_INSTRUMENTS),
+        C("item", "int", required=True, low=1, high=12),
+        C("score", "int", required=True, low=1, high=7),
+        C("occasion", "enum", choices=SURVEY_OCCASIONS),
+    ), site_via="candidate_id", order=("candidate_id", "date", "instrument", "item")),
 )}
 
 # Tables in the order a loader must write them (referenced tables first).

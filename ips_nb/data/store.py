@@ -56,7 +56,7 @@ METADATA = _metadata()
 # empty (a site without rows of it) instead of refusing the database, and the next import makes
 # it. `phases` came after the first databases were written: without it a site has no phase
 # history, which the figures say (figures.phases.has_history).
-LATER_TABLES = frozenset({"phases"})
+LATER_TABLES = frozenset({"phases", "followups", "surveys"})
 
 # The store's own bookkeeping, apart from the exchange tables (so nothing that walks those tables
 # meets it): the fingerprint of the key behind every cpr_hash, in one row (schema.KEY_TABLE).
@@ -99,7 +99,7 @@ AUDIT_HEAD = sa.Table(f"{AUDIT_TABLE}_head", AUDIT_METADATA,
 # Columns a database made by an earlier version may lack in a table it has: added by the next
 # import (create_schema), read as empty until then.
 LATER_COLUMNS = {"conferences": ("decision", "recorded_by", ORIGIN_COLUMN),
-                 "actions": (ORIGIN_COLUMN,)}
+                 "actions": (ORIGIN_COLUMN,), "candidates": ("in_work_at_intake",)}
 
 
 class StoreError(Exception):
@@ -383,6 +383,8 @@ class SiteData:
     fidelity: pd.DataFrame
     supervision: pd.DataFrame
     conferences: pd.DataFrame
+    followups: pd.DataFrame
+    surveys: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from ips_nb.data.params import SiteParams
-from ips_nb.figures import outcomes, phases
+from ips_nb.figures import goals, outcomes, phases
 from ips_nb.figures.periods import Month
 from ips_nb.data.schema import OUTCOME_KINDS
 from ips_nb.data.store import SiteData
@@ -325,7 +325,7 @@ def supervision_figures(data: SiteData, params: SiteParams, month: Month) -> dic
     born = in_month["birth_year"].dropna()
     age = as_of.year - born
 
-    return {
+    figures = {
         "site": params.site,
         "month": str(month),
         "as_of": as_of.isoformat(),
@@ -363,6 +363,9 @@ def supervision_figures(data: SiteData, params: SiteParams, month: Month) -> dic
         # stand beside a trial's or the learning community's number.
         **outcomes.outcome_figures(data, month),
     }
+    # the site's goals, in its file's order; the older form compares with the figures above
+    figures["goals"] = goals.measure_goals(data, params, month, figures)
+    return figures
 
 
 # -- beside the figures: what the pack's charts and lists need -----------------------------------
