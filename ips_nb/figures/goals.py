@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ips_nb.data.goals_spec import COUNT, LEGACY, Goal, Group
+from ips_nb.data.goals_spec import COUNT, Goal, Group
 from ips_nb.data.params import SiteParams
 from ips_nb.data.store import SiteData
 from ips_nb.figures import metrics, outcomes
@@ -265,11 +265,11 @@ def deadline(goal: Goal) -> date | None:
     return None
 
 
-def measure_goal(goal: Goal, data: SiteData, params: SiteParams, month: Month,
-                 figures: dict | None = None) -> dict:
-    """One goal as the JSON's `goals` list carries it (docs/goals.md)."""
+def measure_goal(goal: Goal, data: SiteData, params: SiteParams, month: Month, figures: dict) -> dict:
+    """One goal as the JSON's `goals` list carries it (docs/goals.md); `figures` are the pack's
+    (an older-form goal compares with the figure of its name)."""
     if goal.legacy:  # the older mapping form: compared with the pack's figure of that name
-        value = (figures or metrics.supervision_figures(data, params, month))[goal.measure]
+        value = figures[goal.measure]
         return {"measure": goal.measure, "group": None, "target": goal.target, "value": value,
                 "numerator": None, "denominator": None,
                 "met": None if value is None else value >= goal.target}
@@ -285,10 +285,10 @@ def measure_goal(goal: Goal, data: SiteData, params: SiteParams, month: Month,
             **_settings_json(goal), **extra}
 
 
-def measure_goals(data: SiteData, params: SiteParams, month: Month, figures: dict | None = None) -> list[dict]:
+def measure_goals(data: SiteData, params: SiteParams, month: Month, figures: dict) -> list[dict]:
     """Every goal of the site, in the order of its parameters file."""
     return [measure_goal(g, data, params, month, figures) for g in params.goal_list]
 
 
-__all__ = ["LEGACY", "MIN_RESPONSES", "deadline", "follow_up", "measure_goal", "measure_goals",
+__all__ = ["MIN_RESPONSES", "deadline", "follow_up", "measure_goal", "measure_goals",
            "members", "restrict", "survey_window"]

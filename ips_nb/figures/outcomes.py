@@ -18,7 +18,6 @@ from datetime import date
 import pandas as pd
 
 from ips_nb.data.store import SiteData
-# metrics imports this module for its JSON; names are looked up at call time, so either may load first
 from ips_nb.figures import metrics
 from ips_nb.figures.periods import Month
 

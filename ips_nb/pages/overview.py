@@ -20,7 +20,8 @@ import pandas as pd
 from ips_nb.pages.fragments import Html
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.render import render
-from ips_nb.figures.metrics import days_to_employer_contact, outcome_placements, supervision_figures
+from ips_nb.figures.metrics import days_to_employer_contact, outcome_placements
+from ips_nb.figures.pack_figures import supervision_figures
 from ips_nb.data.params import ParamsError, SiteParams, load_params, site_ids
 from ips_nb.figures.periods import Month
 from ips_nb.figures.suppression import SMALL, Sum, protect, small  # noqa: F401 - SMALL, small: this module's API too

@@ -20,9 +20,10 @@ from ips_nb.figures import metrics
 from ips_nb.figures import phases
 from ips_nb.figures.fidelity import fidelity_estimates, moved_items
 from ips_nb.pages.fragments import Chart, Html
+from ips_nb.pages.goals import goals_section
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.render import render
-from ips_nb.figures.metrics import supervision_figures
+from ips_nb.figures.pack_figures import supervision_figures
 from ips_nb.data.params import SiteParams, load_params
 from ips_nb.figures.periods import Month
 from ips_nb.data.store import SiteData, read_site
@@ -339,6 +340,10 @@ class SupervisionPack:
             meanings_heading=L("meanings_heading"),
             meanings=[{"note": number[r.key], "label": L(r.key), "meaning": self.meaning(r.key)}
                       for r in rows.values()]))
+
+    def goals(self) -> Html:
+        """The site's goals, worded, measured and judged: right after the headline figures."""
+        return goals_section(self.params, self.figures["goals"], self.as_of, self.labels)
 
     # -- charts ----------------------------------------------------------------------------
     def _chart(self, fig, name: str) -> Chart:

@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from ips_nb.data.goals_spec import GoalError
 from ips_nb.figures.goals import measure_goals, members, restrict
-from ips_nb.figures.metrics import supervision_figures
+from ips_nb.figures.pack_figures import supervision_figures
 from ips_nb.figures.periods import Month
 
 MARCH = Month(2026, 3)
@@ -20,7 +20,8 @@ MARCH = Month(2026, 3)
 
 def measured(goals: list[dict], month: Month = MARCH, groups: dict | None = None, **tables) -> list[dict]:
     params = make_params(goals=goals, groups=groups or {})
-    return measure_goals(site_data(**tables), params, month)
+    data = site_data(**tables)
+    return measure_goals(data, params, month, supervision_figures(data, params, month))
 
 
 def one(goal: dict, **kw) -> dict:
@@ -261,9 +262,9 @@ def test_a_measure_over_a_group_equals_it_over_a_database_of_only_that_group(row
                 {"measure": "active_caseload", "target": 5}]
     data = site_data(candidates=cands, placements=placements)
     params = make_params(goals=[dict(m, group="young") for m in measures], groups=groups)
-    over_group = measure_goals(data, params, MARCH)
+    over_group = measure_goals(data, params, MARCH, {})
     from ips_nb.data.goals_spec import Group
     only = restrict(data, members(data, Group("young", ages=(18, 29))))
-    alone = measure_goals(only, make_params(goals=measures), MARCH)
+    alone = measure_goals(only, make_params(goals=measures), MARCH, {})
     assert [{k: v for k, v in g.items() if k != "group"} for g in over_group] == \
         [{k: v for k, v in g.items() if k != "group"} for g in alone]

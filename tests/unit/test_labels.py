@@ -70,6 +70,21 @@ COUNTED = {
         "da": ("af # borger i forløb i de tre måneder", "af # borgere i forløb i de tre måneder"),
         "sv": ("av # deltagare inskriven under de tre månaderna", "av # deltagare inskrivna under de tre månaderna"),
         "en": ("of # candidate enrolled in the three months", "of # candidates enrolled in the three months")}),
+    "goal_n_of_m": (lambda k: {"k": "3"}, {
+        "da": ("3 af # borger", "3 af # borgere"), "sv": ("3 av # deltagare", "3 av # deltagare"),
+        "en": ("3 of # candidate", "3 of # candidates")}),
+    "goal_n_of_m_responses": (lambda k: {"k": "3"}, {
+        "da": ("3 af # svar", "3 af # svar"), "sv": ("3 av # svar", "3 av # svar"),
+        "en": ("3 of # response", "3 of # responses")}),
+    "goal_without_hours": (lambda k: {}, {
+        "da": ("# borger uden timetal talte ikke med", "# borgere uden timetal talte ikke med"),
+        "sv": ("# deltagare utan timantal räknades inte", "# deltagare utan timantal räknades inte"),
+        "en": ("# candidate without hours a week did not count",
+               "# candidates without hours a week did not count")}),
+    "goal_not_followed_up": (lambda k: {}, {
+        "da": ("# borger er ikke fulgt op", "# borgere er ikke fulgt op"),
+        "sv": ("# deltagare har inte följts upp", "# deltagare har inte följts upp"),
+        "en": ("# candidate was not followed up", "# candidates were not followed up")}),
     "estimate_basis": (lambda k: {}, {
         "da": ("bygger på # registrering", "bygger på # registreringer"),
         "sv": ("bygger på # registrering", "bygger på # registreringar"),
@@ -122,6 +137,26 @@ UNCOUNTED_WITH_A_NUMBER = {
     "unit_share": "a percentage, no noun",
     "fidelity_moved": "a date",
     "also_above": "a section's title",
+    "goal_source": "free text from the parameters",
+    "goal_measured_on": "a date",
+    "goal_deadline": "a date",
+    "goal_who_ages": "the ends of an age range: de 18–29-årige",
+    "goal_group_ages": "the ends of an age range",
+    "goal_who_places": "names of municipalities or teams",
+    "goal_hours": "a percentage of full time",
+    "goal_year": "a year",
+    "goal_range": "two dates",
+    "goal_outcome_within": "months with a fixed plural (18 måneder; a goal never says 1 month)",
+    "goal_outcome_on": "a date and phrases",
+    "goal_outcome_on_any": "phrases, no number of its own",
+    "goal_in_work_after_discharge": "months with a fixed plural (4 måneder)",
+    "goal_outcome_started_in": "a period and phrases",
+    "goal_intakes_in": "a period and a group",
+    "goal_active_caseload": "a group, no number",
+    "goal_employment_rate_3m": "phrases, no number",
+    "goal_rapid_search_share": "a phrase, no number",
+    "goal_fidelity_total_by": "a date",
+    "goal_survey_share": "a score and a question's number, no noun to agree",
 }
 
 

@@ -12,8 +12,8 @@ import pytest
 from factory import KEYS, fidelity_rows, make_params, site_data
 
 from ips_nb.figures.metrics import (enrolled_during, enrolled_on, fidelity_band, fidelity_reviews,
-                            first_employer_contact, ongoing_on, outcome_rate_series, rate,
-                            supervision_figures)
+                            first_employer_contact, ongoing_on, outcome_rate_series, rate)
+from ips_nb.figures.pack_figures import supervision_figures
 from ips_nb.figures.periods import Month
 
 MARCH = Month(2026, 3)

@@ -90,7 +90,7 @@ def test_the_older_rapid_search_days_loads_with_one_warning_and_changes_no_figur
 
     from factory import make_params, site_data
 
-    from ips_nb.figures.metrics import supervision_figures
+    from ips_nb.figures.pack_figures import supervision_figures
     from ips_nb.figures.periods import Month
 
     _write(tmp_path, "old.yaml", SITE_YAML.format(site="old") + "goals: {rapid_search_days: 10}\n")
