@@ -80,7 +80,7 @@ def _kernel_environ(kernel: psutil.Process) -> dict[str, str]:
 
 
 def test_a_dashboard_kernel_never_sees_the_hubs_secrets(hub, browser):
-    base, proc, _ = hub
+    base, proc, log = hub
     token = _service(proc).environ()["JUPYTERHUB_API_TOKEN"]  # what the hub gave its service
     assert len(token) >= 16
     page, _, _ = _login(browser, base, "sup-odense")
@@ -95,6 +95,7 @@ def test_a_dashboard_kernel_never_sees_the_hubs_secrets(hub, browser):
             assert "IPS_NB_HUB_PASSWORD" not in env and PASSWORD not in "".join(env.values())
             assert env["IPS_NB_SERVE_DB_URL"]  # what the kernel does need: where the data is
     page.context.close()
+    assert token not in log.read_text()  # nor in the log of the hub, its proxy and the service
 
 
 class _Browserless:
