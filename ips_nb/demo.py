@@ -29,8 +29,9 @@ from stdnum.dk import cpr as dk_cpr
 from ips_nb.data import store
 from ips_nb.data.identity import se_check_digit
 from ips_nb.data.params import SiteParams, load_params
+from ips_nb.figures.outcomes import add_months
 from ips_nb.figures.periods import Month, Week, agenda_as_of, conference_date
-from ips_nb.data.schema import OUTCOME_KINDS, TABLES
+from ips_nb.data.schema import OUTCOME_KINDS, SURVEY_RANGES, TABLES
 
 DEMO_SITES: tuple[str, ...] = ("aarhus", "odense", "jonkoping", "malmo")
 PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
@@ -975,6 +976,67 @@ def _fidelity_rows(ctx: Ctx) -> list[dict]:
     return rows
 
 
+# --------------------------------------------------------------------------- follow-ups and surveys
+# Drawn from a generator of their own, after everything else, so adding them changed no row of
+# the other tables.
+
+FOLLOW_UP_MONTHS = 4  # the demo's sites call those who left for work 4 months on, as Aalborg does
+
+
+def _answers_rng(ctx: Ctx) -> random.Random:
+    return random.Random(f"{ctx.rng.random()}:{ctx.site.site}:answers")
+
+
+def _followup_rows(ctx: Ctx, plans: list[Plan], rng: random.Random) -> list[dict]:
+    """A call about 4 months after discharge to most who left in work or education: most are
+    still in it, some are not, a few do not answer; about one in ten is never called."""
+    rows = []
+    for p in plans:
+        if p.discharge is None or p.reason not in ("employed", "education") or rng.random() < 0.1:
+            continue
+        due = add_months(p.discharge, FOLLOW_UP_MONTHS)
+        day = due + timedelta(rng.randint(-12, 20))
+        if day > ctx.today:
+            continue
+        kind = "job" if p.reason == "employed" else "education"
+        status = rng.choices([kind, "neither", "no_answer"], weights=[8, 1.5, 0.5])[0]
+        hours = rng.choice(HOURS[kind]) if status == kind else None
+        rows.append({"candidate_id": p.cid, "date": day, "status": status, "hours_per_week": hours})
+    return rows
+
+
+SURVEY_ITEMS = {"experience": 3, "mansa": 12}  # the demo asks three experience questions
+
+
+def _response(rng: random.Random, cid: str, day: date, instrument: str, occasion: str,
+              lift: float) -> list[dict]:
+    top = SURVEY_RANGES[instrument][1]
+    base = 3.6 if instrument == "experience" else 4.2
+    return [{"candidate_id": cid, "date": day, "instrument": instrument, "item": item,
+             "score": max(1, min(top, round(rng.gauss(base + lift, 0.9)))), "occasion": occasion}
+            for item in range(1, SURVEY_ITEMS[instrument] + 1)]
+
+
+def _survey_rows(ctx: Ctx, plans: list[Plan], rng: random.Random) -> list[dict]:
+    """The site's questionnaire (its `surveys` parameter): at intake, about three weeks in, and
+    again about two months into a job or education; some never answer."""
+    if ctx.site.surveys is None:
+        return []
+    instrument = ctx.site.surveys.instrument
+    rows = []
+    for p in plans:
+        if p.intake is None or rng.random() < 0.15:
+            continue
+        day = p.intake + timedelta(rng.randint(14, 28))
+        if day <= ctx.today and (p.discharge is None or day < p.discharge):
+            rows += _response(rng, p.cid, day, instrument, "intake", 0.0)
+        for pl in p.outcomes()[:1]:
+            day = pl.start + timedelta(rng.randint(56, 75))
+            if day <= ctx.today and (p.discharge is None or day < p.discharge) and rng.random() < 0.8:
+                rows += _response(rng, p.cid, day, instrument, "in_work", 0.6)
+    return rows
+
+
 # --------------------------------------------------------------------------- assembly
 
 def _site_rows(ctx: Ctx, used: set[str]) -> dict[str, list[dict]]:
@@ -1000,7 +1062,13 @@ def _site_rows(ctx: Ctx, used: set[str]) -> dict[str, list[dict]]:
         "fidelity": _fidelity_rows(ctx),
         "supervision": _supervision_rows(ctx, len(consultants)),
         "conferences": _conference_rows(ctx, plans),
+        **_answer_rows(ctx, plans),
     }
+
+
+def _answer_rows(ctx: Ctx, plans: list[Plan]) -> dict[str, list[dict]]:
+    rng = _answers_rng(ctx)
+    return {"followups": _followup_rows(ctx, plans, rng), "surveys": _survey_rows(ctx, plans, rng)}
 
 
 def _names(params: list[SiteParams], seed: int) -> dict[str, dict]:

@@ -93,6 +93,7 @@ WORKBOOKS = {
          "pack = SupervisionPack.open(site=site, month=month, db_url=db_url, params_dir=params_dir)\n"
          "pack.head()",
          "pack.headlines()",
+         "pack.goals()",
          "pack.for_this_supervision()",
          "pack.charts_heading()",
          "pack.outcome_chart()",

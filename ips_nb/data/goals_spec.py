@@ -64,7 +64,7 @@ class Goal:
 
     position: int
     measure: str
-    target: float
+    target: float | int
     group: str | None = None
     source: str | None = None
     label: dict[str, str] = field(default_factory=dict)
@@ -145,13 +145,17 @@ def _setting(i: int, measure: str, key: str, v: object, raw: dict) -> object:
     raise GoalError(f"{_where(i, key)}: unknown setting")  # pragma: no cover - guarded by caller
 
 
-def _target(i: int, kind: str, v: object) -> float:
+def _target(i: int, kind: str, v: object) -> float | int:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise GoalError(f"{_where(i, 'target')}: {v!r} is not a number")
     low, high = {RATE: (0, 1), COUNT: (0, 100_000), SCORE: (25, 125)}[kind]
     if not low <= v <= high:
         hint = " (a share is written 0.6 for 60 %)" if kind == RATE and v > 1 else ""
         raise GoalError(f"{_where(i, 'target')}: {v!r} is outside {low}–{high}{hint}")
+    if kind != RATE:  # a count or a score is a whole number
+        if float(v) != int(v):
+            raise GoalError(f"{_where(i, 'target')}: {v!r} must be a whole number")
+        return int(v)
     return float(v)
 
 
@@ -195,7 +199,7 @@ def legacy_goals(mapping: dict[str, object]) -> list[Goal]:
     out = []
     for i, (key, value) in enumerate(((k, v) for k, v in mapping.items() if k in LEGACY and v is not None),
                                      start=1):
-        out.append(Goal(i, key, float(value), legacy=True))
+        out.append(Goal(i, key, value if LEGACY[key] == SCORE else float(value), legacy=True))
     return out
 
 
