@@ -27,7 +27,7 @@ from ips_nb.data import identity, idscan
 from ips_nb.data.params import ParamsError, load_params
 from ips_nb.data.problems import Problem, mask_identity, problem
 from ips_nb.data.readers import Source
-from ips_nb.data.schema import (BOOL_ALIASES, DATE_ORDER, HASH_COLUMN, HASH_KEY_COLUMN,
+from ips_nb.data.schema import (SURVEY_RANGES, BOOL_ALIASES, DATE_ORDER, HASH_COLUMN, HASH_KEY_COLUMN,
                                 TABLE_ORDER, TABLES, Column, file_columns)
 
 
@@ -367,6 +367,34 @@ class _Checker:
             else:
                 seen[key] = row.number
 
+    def surveys(self) -> None:
+        """Each instrument's own ranges: MANSA has 12 items scored 1–7, the experience
+        questions up to 9 scored 1–5 (the columns' declared bounds are the widest)."""
+        for row in self.rows.get("surveys", []):
+            items, top = SURVEY_RANGES.get(row.values.get("instrument"), (None, None))
+            item, score = row.values.get("item"), row.values.get("score")
+            if items is None:
+                continue
+            if isinstance(item, int) and item > items:
+                self.add("surveys", row.number, "item", item,
+                         f"{row.values['instrument']} has items 1 to {items}")
+            if isinstance(score, int) and score > top:
+                self.add("surveys", row.number, "score", score,
+                         f"{row.values['instrument']} is scored 1 to {top}")
+
+    def followups(self) -> None:
+        """A follow-up call dated before the candidate's discharge is a warning: it was made
+        during the course, so it says nothing of what came after."""
+        left = {str(r.values.get("candidate_id")): r.values.get("discharge_date")
+                for r in self.rows.get("candidates", [])}
+        for row in self.rows.get("followups", []):
+            day, gone = row.values.get("date"), left.get(str(row.values.get("candidate_id")))
+            if isinstance(day, date) and (gone is None or day < gone):
+                when = "before the discharge" + (f" ({gone.isoformat()})" if gone else
+                                                 " (the candidate is not discharged)")
+                self.add("followups", row.number, "date", day.isoformat(),
+                         f"the follow-up is dated {when}", level="warning")
+
     def phases(self) -> None:
         """The phase history against itself and the candidate's row.
 
@@ -589,6 +617,8 @@ class _Checker:
         for name in TABLE_ORDER:
             self.identity_in_text(name)
         self.fidelity()
+        self.surveys()
+        self.followups()
         self.phases()
         self.identities()
         self.database()
