@@ -2,7 +2,10 @@
 
 A site's rows in the SOURCE replace that site's rows in the database, in one transaction; other
 sites are untouched, and importing the same files twice gives the same database. Any error
-means nothing is written: not the database, not even a new SQLite file or a key file.
+means nothing is written: not the database, not even a new SQLite file or a key file. A first
+import into SQLite writes a hidden file beside the database and links it into place only once
+it is whole, so an import that fails half-way (a full disk, a kill) leaves no empty database
+that later runs would take for one without data; the key file it made goes too.
 
 The key that hashes CPR numbers: $IPS_NB_KEY, else the file named by $IPS_NB_KEY_FILE, else
 `.ips_nb_key` in the current folder, created (mode 0600) by the first import into a database
@@ -21,6 +24,7 @@ changes.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -267,17 +271,26 @@ def import_source(source: str | Path, url: str, params_dir: str | Path, *,
         return Outcome(2, checked.problems, checked.sites, checked.rows)
     problems = list(checked.problems)
     created = existing is None or not existing.present
+    made_key = choice.key is None and not key_file().exists()
     try:
         # the key validation accepted; none yet (a database without pseudonyms): made now
         key = choice.key or identity.load_key(key_file())
     except identity.KeyRefused as exc:
         return Outcome(2, problems + [problem(exc.where, None, None, None, exc.message)],
                        checked.sites, checked.rows)
-    engine = store.connect(url)
+    first = _FirstFile.of(url)
+    engine = store.connect(first.url if first else url)
     kept: dict[str, int] = {}
+    done = False
     try:
         _create_schema(engine)
         store.write_sites(engine, checked.frames, key, kept)
+        if first:
+            engine.dispose()
+            if not first.move_into_place():  # another first import made the database meanwhile:
+                done = True  # this one is validated and written again, against and into it
+                return import_source(source, url, params_dir, today=today)
+        done = True
     except store.KeyMismatch as exc:  # another import recorded another key meanwhile
         problems.append(mismatch(choice.label, key, exc.stored))
         return Outcome(2, problems, checked.sites, checked.rows)
@@ -288,14 +301,83 @@ def import_source(source: str | Path, url: str, params_dir: str | Path, *,
                                 f"again ({first_line(exc)})"))
         return Outcome(2, problems, checked.sites, checked.rows)
     except sa.exc.OperationalError as exc:
+        problems.append(problem(safe_url(url), None, None, None, _not_written(exc)))
+        return Outcome(2, problems, checked.sites, checked.rows)
+    except OSError as exc:  # the new file could not be put in place (a full disk, say)
         problems.append(problem(safe_url(url), None, None, None,
-                                "nothing was written: the database is busy or unreachable "
-                                f"({first_line(exc)}); try again"))
+                                f"nothing was written: {exc.strerror or exc}"))
         return Outcome(2, problems, checked.sites, checked.rows)
     finally:
         engine.dispose()
+        if first:
+            first.clear(keep_folder=done)
+        if not done and made_key and not (first and first.path.exists()):
+            key_file().unlink(missing_ok=True)  # no database records it: it would only mislead
     return Outcome(0, problems, checked.sites, checked.rows, written=True, created=created,
                    kept={name: n for name, n in kept.items() if n})
+
+
+def _not_written(exc: sa.exc.OperationalError) -> str:
+    """One line for a write SQLite or PostgreSQL gave up on: a full disk said as such."""
+    said = first_line(exc)
+    if "disk is full" in said or "No space left" in said:
+        return f"nothing was written: the disk is full ({said}); free some space and import again"
+    return f"nothing was written: the database is busy or unreachable ({said}); try again"
+
+
+@dataclass
+class _FirstFile:
+    """A first import's SQLite database, written under a hidden name beside where it belongs.
+
+    Linked into place only when whole (a hard link never replaces a file another first import
+    put there meanwhile); whatever happens, the hidden file and its journal go, and so does the
+    folder when this import made it and it is empty."""
+
+    path: Path  # where the database belongs
+    hidden: Path
+    url: str  # the hidden file's URL
+    folder_made: Path | None  # the outermost folder this import makes, if any
+
+    @classmethod
+    def of(cls, url: str) -> _FirstFile | None:
+        path = sqlite_path(url)
+        if path is None or path.exists() or sa.engine.make_url(url).query.get("uri"):
+            return None
+        path = path.absolute()
+        hidden = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.new")
+        made = None
+        for folder in path.parents:
+            if folder.exists():
+                break
+            made = folder
+        return cls(path, hidden, sa.engine.make_url(url).set(database=str(hidden))
+                   .render_as_string(hide_password=False), made)
+
+    def move_into_place(self) -> bool:
+        """True when the whole file is now the database; False when one was there first."""
+        try:
+            os.link(self.hidden, self.path)
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: a rename, unless one is there now
+            if self.path.exists():
+                return False
+            os.replace(self.hidden, self.path)
+        return True
+
+    def clear(self, *, keep_folder: bool) -> None:
+        for leftover in (self.hidden, *(self.hidden.with_name(self.hidden.name + end)
+                                        for end in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        if keep_folder or self.folder_made is None:
+            return
+        for folder in (self.path.parent, *self.path.parent.parents):
+            try:
+                folder.rmdir()  # only empty folders go: another's file keeps its folder
+            except OSError:
+                break
+            if folder == self.folder_made:
+                break
 
 
 # --- re-key -------------------------------------------------------------------------------------
