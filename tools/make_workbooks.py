@@ -103,6 +103,7 @@ WORKBOOKS = {
          "pack.phase_chart()",
          "pack.discharges_chart()",
          "pack.equal_chart()",
+         "pack.surveys()",
          "pack.fidelity()",
          "pack.fidelity_chart()",
          "pack.cadence()",

@@ -56,7 +56,11 @@ from ips_nb.data.store import SiteData
 
 SECTIONS = ("new_referrals", "to_discuss", "actions_due", "good_news")
 REASONS = ("overdue_action", "no_employer_contact_30d", "new_job_or_education",
-           "placement_ended", "no_contact_21d", "not_discussed_28d")
+           "placement_ended", "no_contact_21d", "not_discussed_28d", "survey_due")
+# survey_due: a questionnaire is due at intake (taken in 14–90 days ago) and in work (a job or
+# education started 56–90 days ago), only at a site whose parameters name one
+SURVEY_INTAKE_DAYS = (14, 90)
+SURVEY_IN_WORK_DAYS = (56, 90)
 DISCHARGED_TO_WORK = "discharged_to_work"  # good_news' reason for a discharge into job or education
 TO_WORK = ("employed", "education")        # the discharge reasons that are good news
 RECENT_DAYS = 14
@@ -135,9 +139,33 @@ def days_since(candidates: pd.DataFrame, events: pd.DataFrame, as_of: date) -> p
     return pd.Series(days.to_numpy(), index=candidates["candidate_id"].to_numpy())
 
 
-def discussion_reasons(data: SiteData, candidates: pd.DataFrame,
-                       dates: AgendaDates) -> dict[str, list[str]]:
-    """{candidate_id: reasons in REASONS order} for those of `candidates` enrolled on `as_of`."""
+def survey_due(data: SiteData, enrolled: pd.DataFrame, as_of: date, instrument: str) -> set[str]:
+    """Enrolled candidates owing the site's questionnaire: taken in 14 to 90 days before `as_of`
+    with no `intake` response of the instrument by then, or with a job or education that started
+    56 to 90 days before `as_of` and no `in_work` response dated on or after that start."""
+    s = data.surveys
+    s = s[(s["instrument"] == instrument) & (s["date"] <= pd.Timestamp(as_of))]
+    ids = set(enrolled["candidate_id"].astype(str))
+    lo, hi = SURVEY_INTAKE_DAYS
+    intake = enrolled[between(enrolled["intake_date"], as_of - timedelta(hi), as_of - timedelta(lo))]
+    answered = set(s.loc[s["occasion"] == "intake", "candidate_id"].astype(str))
+    due = set(intake["candidate_id"].astype(str)) - answered
+    lo, hi = SURVEY_IN_WORK_DAYS
+    o = outcome_placements(data.placements)
+    o = o[between(o["start_date"], as_of - timedelta(hi), as_of - timedelta(lo))
+          & o["candidate_id"].astype(str).isin(ids)]
+    in_work = s[s["occasion"] == "in_work"]
+    for cid, start in zip(o["candidate_id"].astype(str), o["start_date"]):
+        mine = in_work[in_work["candidate_id"].astype(str) == cid]
+        if not (mine["date"] >= start).any():
+            due.add(cid)
+    return due
+
+
+def discussion_reasons(data: SiteData, candidates: pd.DataFrame, dates: AgendaDates,
+                       survey: str | None = None) -> dict[str, list[str]]:
+    """{candidate_id: reasons in REASONS order} for those of `candidates` enrolled on `as_of`;
+    `survey` is the instrument the site asks (its `surveys` parameter), if any."""
     as_of = dates.as_of
     enrolled = candidates[enrolled_on(candidates, as_of)]
     a, p = data.actions, data.placements
@@ -150,6 +178,7 @@ def discussion_reasons(data: SiteData, candidates: pd.DataFrame,
         "placement_ended": set(p.loc[between(p["end_date"], dates.recent, as_of), "candidate_id"]),
         "no_contact_21d": _at_least(days_since(enrolled, data.contacts, as_of), NO_CONTACT_DAYS),
         "not_discussed_28d": _at_least(days_since(enrolled, data.conferences, as_of), NOT_DISCUSSED_DAYS),
+        "survey_due": survey_due(data, enrolled, as_of, survey) if survey else set(),
     }
     return {cid: [r for r in REASONS if cid in flagged[r]] for cid in enrolled["candidate_id"]}
 
@@ -244,7 +273,8 @@ def build_agenda(data: SiteData, params: SiteParams, week: Week, team: str | Non
     cands = scope(data, as_of, team, clinician=clinician, consultant=consultant)
     gone = discharged_to_work(data, dates, team, clinician=clinician, consultant=consultant)
     ids = set(cands["candidate_id"])
-    discuss = discussion_reasons(data, cands, dates)
+    discuss = discussion_reasons(data, cands, dates,
+                                 params.surveys.instrument if params.surveys else None)
     reasons = {**discuss, **{cid: [DISCHARGED_TO_WORK] for cid in gone["candidate_id"]}}
 
     a = data.actions

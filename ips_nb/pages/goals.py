@@ -117,7 +117,8 @@ def _status(goal: Goal, result: dict, as_of: date, L: Labels) -> tuple[str, str]
     due = deadline(goal)
     if result["value"] is None or (goal.measure == "survey_share" and result["denominator"] < MIN_RESPONSES):
         return L("goal_no_value"), ""
-    if due is not None and due > as_of:
+    # a count of intakes only grows: reached before the period ends, it is met
+    if due is not None and due > as_of and not (goal.measure == "intakes_in" and result["met"]):
         return f"{L('goal_so_far')} · {L('goal_deadline', date=L.date(due))}", "ips-progress"
     return (L("goal_met"), "ips-ok") if result["met"] else (L("goal_not_met"), "ips-warn")
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ips_nb.pages import charts
 
 from ips_nb.figures import metrics
-from ips_nb.figures import phases
+from ips_nb.figures import phases, surveys
 from ips_nb.figures.fidelity import fidelity_estimates, moved_items
 from ips_nb.pages.fragments import Chart, Html
 from ips_nb.pages.goals import goals_section
@@ -344,6 +344,37 @@ class SupervisionPack:
     def goals(self) -> Html:
         """The site's goals, worded, measured and judged: right after the headline figures."""
         return goals_section(self.params, self.figures["goals"], self.as_of, self.labels)
+
+    def surveys(self) -> Html:
+        """What the candidates answered in the 12 months to as_of; nothing for a site that asks
+        no questionnaire and has no answers. Fewer than 5 responses read "<5 svar"."""
+        L, as_of = self.labels, self.as_of
+        few = L("goal_few_responses")
+        tables = []
+        mansa = surveys.mansa_summary(self.data, as_of)
+        if mansa["by_occasion"]:
+            rows = [[L.enum("occasion", k), L.number(v["responses"]),
+                     few if v["mean"] is None else L.number(v["mean"], 2)]
+                    for k, v in mansa["by_occasion"].items()]
+            change = mansa["change"]
+            if change["candidates"]:
+                mean = change["mean"]
+                rows.append([L("mansa_change"), L.number(change["candidates"]),
+                             few if mean is None else f"{'+' if mean > 0 else ''}{L.number(mean, 2)}"])
+            tables.append({"heading": L("mansa_heading"), "rows": rows,
+                           "header": [L("survey_occasion"), L("survey_responses"), L("survey_mean")]})
+        experience = surveys.experience_summary(self.data, as_of)
+        if experience:
+            rows = [[L("survey_question", item=item), L.number(v["responses"]),
+                     few if v["mean"] is None else L.number(v["mean"], 2),
+                     few if v["agree"] is None else L.percent(v["agree"])] for item, v in experience.items()]
+            tables.append({"heading": L("experience_heading"), "rows": rows,
+                           "header": [L("survey_question", item="").strip(), L("survey_responses"),
+                                      L("survey_mean"), L("survey_agree")]})
+        if not tables and self.params.surveys is None:
+            return Html("")
+        return Html(render("pack/surveys.html.j2", heading=L("surveys_heading"), note=L("surveys_note"),
+                           tables=tables, empty=L("surveys_none")))
 
     # -- charts ----------------------------------------------------------------------------
     def _chart(self, fig, name: str) -> Chart:

@@ -186,7 +186,7 @@ def test_reasons_in_canonical_order_and_to_discuss_sorting():
         "overdue_action", "new_job_or_education", "not_discussed_28d"]
     assert entry(a, "to_discuss", "y")["reasons"] == ["overdue_action"]
     assert set(REASONS) == {"overdue_action", "no_employer_contact_30d", "new_job_or_education",
-                            "placement_ended", "no_contact_21d", "not_discussed_28d"}
+                            "placement_ended", "no_contact_21d", "not_discussed_28d", "survey_due"}
 
 
 # -- sections ---------------------------------------------------------------------------------
@@ -452,3 +452,36 @@ def test_new_referrals_and_people_not_yet_taken_in_show_their_phase_on_as_of():
     b = agenda(people)
     shown = {e["candidate_id"]: e["phase"] for s in b["sections"] for e in s["candidates"]}
     assert shown["r1"] == "engagement" and shown["r2"] == "job_search"
+
+
+def test_survey_due_at_intake_and_in_work_and_only_where_the_site_asks_one():
+    """as_of 17 Nov: taken in 14–90 days ago without an intake response, or a job/education
+    started 56–90 days ago without an in_work response since its start."""
+    def taken_in(cid, days):
+        return {"candidate_id": cid, "referral_date": day(days + 5), "intake_date": day(days),
+                "consent_date": day(days + 5)}
+    people = [taken_in("i14", 14), taken_in("i13", 13), taken_in("i90", 90), taken_in("i91", 91),
+              taken_in("ans", 30), taken_in("w56", 200), taken_in("w55", 200), taken_in("wok", 200),
+              taken_in("wold", 200)]
+    placements = [{"candidate_id": "w56", "kind": "job", "start_date": day(56)},
+                  {"candidate_id": "w55", "kind": "job", "start_date": day(55)},
+                  {"candidate_id": "wok", "kind": "education", "start_date": day(70)},
+                  {"candidate_id": "wold", "kind": "job", "start_date": day(80)}]
+    surveys = [{"candidate_id": "ans", "date": day(20), "instrument": "experience", "item": 1, "score": 4,
+                "occasion": "intake"},
+               {"candidate_id": "wok", "date": day(10), "instrument": "experience", "item": 1, "score": 4,
+                "occasion": "in_work"},
+               # before the job started: does not count as the in-work response
+               {"candidate_id": "wold", "date": day(81), "instrument": "experience", "item": 1, "score": 4,
+                "occasion": "in_work"},
+               # another instrument does not answer the site's
+               {"candidate_id": "i14", "date": day(5), "instrument": "mansa", "item": 1, "score": 4,
+                "occasion": "intake"}]
+    ids = [c["candidate_id"] for c in people]
+    asks = make_params(surveys={"instrument": "experience"})
+    a = agenda(people, params=asks, placements=placements, surveys=surveys)
+    due = {cid for cid, rs in reasons_of(a).items() if "survey_due" in rs}
+    assert due == {"i14", "i90", "w56", "wold"}
+    # a site that names no survey never gets the reason
+    b = agenda(people, placements=placements, surveys=surveys)
+    assert not any("survey_due" in rs for rs in reasons_of(b).values()), ids

@@ -268,3 +268,30 @@ def test_a_measure_over_a_group_equals_it_over_a_database_of_only_that_group(row
     alone = measure_goals(only, make_params(goals=measures), MARCH, {})
     assert [{k: v for k, v in g.items() if k != "group"} for g in over_group] == \
         [{k: v for k, v in g.items() if k != "group"} for g in alone]
+
+
+def test_the_page_words_each_goal_and_says_its_status_in_words():
+    from ips_nb.pages.goals import goals_section, wording
+    from ips_nb.pages.labels import Labels
+
+    goals = [{"measure": "outcome_on", "date": "2021-06-01", "group": "young", "target": 0.6},
+             {"measure": "outcome_started_in", "period": 2018, "min_hours_share": 0.25, "target": 0.3},
+             {"measure": "intakes_in", "period": 2026, "target": 1},
+             {"measure": "outcome_on", "date": "2026-12-01", "target": 0.5},
+             {"measure": "survey_share", "instrument": "experience", "item": 1, "min_score": 4, "target": 0.85}]
+    groups = {"young": {"ages": [18, 29]}}
+    da = make_params(language="da", goals=goals, groups=groups)
+    sv = make_params(language="sv", goals=goals, groups=groups)
+    assert wording(da.goal_list[0], da, Labels("da")) == \
+        "Andel af de 18–29-årige i job eller uddannelse den 1. jun. 2021"
+    assert wording(sv.goal_list[1], sv, Labels("sv")) == \
+        "Andel som började arbeta eller studera minst 25 % av heltid under 2018"
+    data = site_data(candidates=[{"candidate_id": "a", "intake_date": "2026-01-05", "birth_year": 2000}],
+                     placements=[{"candidate_id": "a", "kind": "job", "start_date": "2026-02-01"}])
+    results = measure_goals(data, da, MARCH, supervision_figures(data, da, MARCH))
+    html = str(goals_section(da, results, MARCH.as_of, Labels("da")))
+    L = Labels("da")
+    # 2021's goal judged (0 of 0 young enrolled then: no value); 2018 likewise; intakes met
+    # early (1 of 1 this year); the December goal in progress; the survey "<5 svar"
+    assert html.count(L("goal_met")) == 1 and L("goal_so_far") in html
+    assert html.count(L("goal_no_value")) == 3 and L("goal_few_responses").replace("<", "&lt;") in html

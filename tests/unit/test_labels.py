@@ -138,6 +138,7 @@ UNCOUNTED_WITH_A_NUMBER = {
     "fidelity_moved": "a date",
     "also_above": "a section's title",
     "goal_source": "free text from the parameters",
+    "survey_question": "a question's number, no noun to agree",
     "goal_measured_on": "a date",
     "goal_deadline": "a date",
     "goal_who_ages": "the ends of an age range: de 18–29-årige",
