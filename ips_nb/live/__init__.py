@@ -1,5 +1,6 @@
 """The live layer: the dashboards Voila serves (`dashboard`), the server around them (`serve`,
-`voila_app`, with `guard`: the Host and Origin checks, and `kernels`: owners, warm pool, culling),
+`voila_app`, with `guard`: the Host and Origin checks, `kernels`: owners, warm pool, culling,
+limits, and `revocation`: open pages ended and saves refused once access is lost),
 and a region's hub in front of them (`hub`: JupyterHub's configuration, `access`: who sees which
 site, `jupyterhub_config.py`: the file `jupyterhub -f` reads; `wording`: this layer's labels).
 

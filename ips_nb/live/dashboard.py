@@ -6,13 +6,22 @@ The site comes from the server (IPS_NB_SERVE_SITE) and never from the page or th
 only an unpinned (coordinator's) server offers a site chooser. So does the user (IPS_NB_SERVE_USER):
 the hub's logged-in user, or the operating-system user of a standalone `ips-nb serve`, set in the
 kernel's environment by the server, which a page cannot reach (it sends widget messages, not code). Errors show a short message in the
-site's language; the traceback goes to the server's log (the kernel's real stderr).
+site's language; the traceback goes to the server's log (the kernel's real stderr). So does a
+widget message from the page that fails (`quiet_tracebacks`): the page gets one sentence.
+
+The server may speak to the page through its kernel (ips_nb.live.kernels.dashboard_call):
+`notify` (an older page of this user was ended to stay within the limit) and `closed` (this page
+is being ended: access revoked, a newer page, unused for hours). Behind the hub a conference
+save first asks the server whether the user may still write for the site (`server_allows_write`).
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
+import urllib.request
+import weakref
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable
@@ -59,6 +68,10 @@ class Settings:
     # the server found the user may record the conference for the pinned site (conference mode);
     # never from the page. Writing needs a user too: every write names who made it.
     can_write: bool = False
+    # behind the hub: where the kernel asks, right before a save, whether the user still may,
+    # and the key that says which kernel asks (ips_nb.live.revocation); None standalone
+    write_check: str | None = None
+    kernel_key: str | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -73,7 +86,53 @@ class Settings:
                    params_dir=e.get("IPS_NB_SERVE_PARAMS_DIR") or "params",
                    lang=e.get("IPS_NB_SERVE_LANG") or "en",
                    user=e.get("IPS_NB_SERVE_USER") or None,
-                   can_write=e.get("IPS_NB_SERVE_CAN_WRITE") == "1")
+                   can_write=e.get("IPS_NB_SERVE_CAN_WRITE") == "1",
+                   write_check=e.get("IPS_NB_SERVE_WRITE_CHECK") or None,
+                   kernel_key=e.get("IPS_NB_SERVE_KERNEL_KEY") or None)
+
+    def __repr__(self) -> str:  # the kernel's key is not for printing
+        return f"Settings(site={self.site!r}, user={self.user!r}, lang={self.lang!r})"
+
+
+def server_allows_write(settings: Settings) -> bool:
+    """May this page's user still record the conference for its site, asked of the server now?
+
+    Standalone (no `write_check`): the operating-system user who started the server writes, as
+    before. Behind the hub the server answers from access.yaml and the hub as they are at this
+    moment; no answer (the server or hub unreachable, a wrong key) is a no."""
+    if not settings.write_check:
+        return True
+    from ips_nb.live.revocation import KEY_HEADER
+
+    request = urllib.request.Request(settings.write_check, headers={KEY_HEADER: settings.kernel_key or ""})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never a proxy
+    try:
+        with opener.open(request, timeout=10) as answer:
+            return json.loads(answer.read(1000)).get("may_write") is True
+    except Exception:  # noqa: BLE001 - no answer is no
+        _server_log(f"ips-nb: the write check did not answer:\n{traceback.format_exc()}")
+        return False
+
+
+def quiet_tracebacks(lang: str) -> None:
+    """In a dashboard's kernel: an error in handling what the page sent (a malformed widget
+    message, a callback that raises) goes to the server's log with its traceback; the page gets
+    one sentence in the site's language. ipywidgets reports such errors with the shell's
+    `showtraceback`, which sent the whole traceback, install paths and all, to the page."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # not in a kernel
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "_showtraceback"):
+        return
+    sentence = live_labels(lang)("widget_message_refused")
+
+    def showtraceback(*args: object, **kwargs: object) -> None:
+        _server_log(f"ips-nb dashboard: a message from the page failed:\n{traceback.format_exc()}")
+        shell._showtraceback(Exception, sentence, [sentence])
+
+    shell.showtraceback = showtraceback
 
 
 def site_choices(settings: Settings) -> list[str]:
@@ -144,6 +203,32 @@ def error_html(labels: Labels) -> str:
     return str(render("live/error.html.j2", message=labels("dashboard_error")))
 
 
+# What the server may have a page say, by the word it sends (n: the per-person limit).
+NOTICES: dict[str, Callable[[Labels, int], str]] = {
+    "ended_oldest": lambda L, n: L.count("page_ended_oldest", n)}
+CLOSINGS: dict[str, Callable[[Labels, int], str]] = {
+    "revoked": lambda L, n: L("page_closed_revoked"),
+    "newer_page": lambda L, n: L.count("page_closed_newer_page", n),
+    "idle": lambda L, n: L("page_closed_idle")}
+_BOARDS: "weakref.WeakSet[Dashboard]" = weakref.WeakSet()  # the dashboards this kernel shows
+_NOTICE: list[tuple[str, int]] = []  # what the server asked the page to be told (for boards to come)
+
+
+def notify(key: str, n: int) -> None:
+    """The server's word to this page (e.g. `ended_oldest`: an older page of the user was ended
+    to stay within the limit of n): shown above the choosers, in the site's language."""
+    _NOTICE[:] = [(key, n)]
+    for board in list(_BOARDS):
+        board.show_notice()
+
+
+def closed(reason: str, n: int = 0) -> None:
+    """The server is ending this page's kernel (`revoked`, `newer_page` with the limit n, `idle`):
+    the page says why in one sentence and nothing on it can be used any more."""
+    for board in list(_BOARDS):
+        board.close(reason, n)
+
+
 def _filter(**kw: object) -> W.Dropdown:
     """A dashboard filter: its label as wide as its words ("Behandler" is not cut to "Behand…")."""
     return W.Dropdown(style={"description_width": "initial"}, **kw)
@@ -169,6 +254,40 @@ class Dashboard:
         self.user.add_class("ips-user")
         self.body = W.VBox()  # the sections; hidden while an error is shown, so nothing stale stays
         self._quiet = False  # set while the choosers are being refilled: no refresh per option
+        self.notice = W.Label(layout=W.Layout(display="none"))  # what the server asked to say
+        self.notice.add_class("ips-notice")
+        self.closed = False
+        _BOARDS.add(self)
+        self.show_notice()
+
+    def show_notice(self) -> None:
+        for key, n in _NOTICE:
+            self.notice.value = NOTICES[key](self.labels, n)
+            self.notice.layout.display = ""
+
+    def close(self, reason: str, n: int = 0) -> None:
+        """This page is being ended by the server: why, instead of the sections; controls off."""
+        self.closed = True
+        self.error.value = str(render("live/error.html.j2", message=CLOSINGS[reason](self.labels, n)))
+        self.error.layout.display = ""
+        self.body.layout.display = "none"
+        for widget in self._inputs():
+            widget.disabled = True
+
+    def _inputs(self) -> list[W.Widget]:
+        """Everything on the page a person can change or press (the conference panel's too)."""
+        found: dict[int, W.Widget] = {}
+        todo: list = list(vars(self).values())
+        if getattr(self, "conference", None) is not None:
+            todo += list(vars(self.conference).values())
+        while todo:
+            w = todo.pop()
+            if isinstance(w, dict):
+                todo += list(w.values())
+            elif isinstance(w, W.Widget) and id(w) not in found:
+                found[id(w)] = w
+                todo += list(getattr(w, "children", ()))
+        return [w for w in found.values() if hasattr(w, "disabled")]
 
     # -- the parts every dashboard shares -----------------------------------------------------
     def _guard(self, work: Callable[[], None]) -> None:
@@ -188,6 +307,7 @@ class Dashboard:
         self.labels = live_labels(self.params.language, self.params.labels)
         if self.settings.user:
             self.user.value = self.labels("signed_in_as", user=self.settings.user)
+        self.show_notice()  # in the site's language now
         self._refill(self.consultant, consultant_options(self.data, self.labels), ALL, "consultant")
 
     def _refill(self, chooser: W.Dropdown, options: list, value: str, label: str) -> None:
@@ -260,7 +380,7 @@ class SupervisionDashboard(Dashboard):
         # Charts right under the head: the page draws its widgets in this order.
         self.body.children = [self.head, *self.charts.values(), self.candidates, self.headlines,
                               self.site_wide]
-        return W.VBox([self._controls(self.month), self.error, self.body])
+        return W.VBox([self._controls(self.month), self.notice, self.error, self.body])
 
 
 class AgendaDashboard(Dashboard):
@@ -323,7 +443,7 @@ class AgendaDashboard(Dashboard):
         self.body.children = [self.head, self.sections]
         if self.conference is not None:
             self.body.children = [self.head, self.conference.widget(), self.sections]
-        return W.VBox([self._controls(self.week, self.team, self.clinician), self.error, self.body])
+        return W.VBox([self._controls(self.week, self.team, self.clinician), self.notice, self.error, self.body])
 
     conference: "ConferencePanel | None" = None
 
@@ -588,6 +708,9 @@ class ConferencePanel:
             self._refused(first)
             return
         settings, site = self.board.settings, self._site()
+        if self.board.closed or not server_allows_write(settings):
+            self._say(self.words["access_lost"])
+            return
         version = self.versions.get(cid, 0)
         engine = self._engine()
         try:
@@ -671,6 +794,7 @@ def show(kind: str, settings: Settings | None = None) -> W.Widget:
     """The dashboard a served notebook displays; never raises (a message instead of a traceback)."""
     try:
         settings = settings or Settings.from_env()
+        quiet_tracebacks(settings.lang)
         board = SupervisionDashboard(settings) if kind == "supervision" else AgendaDashboard(settings)
         return board.widget()
     except Exception:  # noqa: BLE001

@@ -15,13 +15,26 @@
   that has no page connected and has been idle that long; idle time restarts when the last page
   disconnects, so a page's brief network loss does not lose its kernel. A page that closes
   normally ends its kernel at once (Voila's `beforeunload` call). Warm kernels are never culled.
+  A page still connected but unused for `connected_idle_timeout` seconds is ended too (a tab
+  left open over a weekend held its ~150 MB for good).
+- **Limits** (`open_page`). One person holds at most `per_user` page kernels: a newer page ends
+  their oldest first, and both pages say so in the site's language. The server holds at most
+  `max_kernels` page kernels besides its warm/preheated ones; a page beyond that is refused
+  (`ServerFull`, the page says the server is full). One person's page starts run one at a
+  time, so twenty quick reloads cannot start twenty kernels before the first is counted.
+- **Ending a kernel a page still uses** (`end`): revocation (ips_nb.live.revocation), the limit
+  and the connected-idle rule end kernels whatever the connections; the page is told why first
+  (one line run in the kernel, `dashboard.closed`), then the kernel is shut down at once.
 """
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
+from typing import Awaitable, Callable
 
+from jupyter_client.session import Session
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Float, Integer, Unicode
@@ -29,6 +42,17 @@ from traitlets import Float, Integer, Unicode
 from ips_nb.live.secrecy import kernel_env
 
 KERNEL_NAME = "python3"  # the dashboards' kernelspec (tools/make_dashboards.py)
+TELL_TIMEOUT = 2.0  # seconds a kernel about to end gets to show the page why (a busy one does not)
+
+
+class ServerFull(Exception):
+    """The server holds `max_kernels` page kernels: no room for one more page."""
+
+
+def dashboard_call(call: str) -> str:
+    """The line the server runs in a page's kernel to make its dashboard say something
+    (`call`: a call of ips_nb.live.dashboard's `notify` or `closed`)."""
+    return f"from ips_nb.live import dashboard as _d; _d.{call}; del _d"
 
 
 class DashboardKernels(AsyncMappingKernelManager):
@@ -40,10 +64,25 @@ class DashboardKernels(AsyncMappingKernelManager):
                         "dashboards' code over no rows (no site's data, no widget).")
     fill_delay = Float(8.0, config=True, help="Seconds to wait before refilling the warm pool: "
                        "a refill competes for the CPU with the page that took a kernel.")
+    per_user = Integer(3, config=True, help="Dashboard kernels one person may hold at once; a newer "
+                       "page ends their oldest, and says so. Each holds ~150 MB.")
+    max_kernels = Integer(30, config=True, help="Page kernels the whole server may hold (besides the "
+                          "warm or preheated pool); a page beyond them says the server is full. Size "
+                          "it to the memory: each holds ~150 MB.")
+    connected_idle_timeout = Integer(4 * 3600, config=True, help="Seconds a page may stay connected "
+                                     "without being used before its kernel is ended and the page "
+                                     "says so (0: never). Pages no longer connected are culled "
+                                     "after MappingKernelManager.cull_idle_timeout.")
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.owners: dict[str, str] = {}
+        self.sites: dict[str, str | None] = {}  # the site each page kernel shows (None: unpinned)
+        self._opened: dict[str, int] = {}  # page kernels in the order their pages opened
+        self._order = itertools.count()
+        self._one_at_a_time: dict[str, asyncio.Lock] = {}
+        self._starting = 0  # page kernels being started right now (counted against max_kernels)
+        self._telling: set[asyncio.Task] = set()
         self._warm: list[asyncio.Task] = []
         self._warm_ids: set[str] = set()
         self._waiting: set[asyncio.Task] = set()  # warm-ups still in their fill delay
@@ -99,8 +138,13 @@ class DashboardKernels(AsyncMappingKernelManager):
         return None
 
     async def run_code(self, kernel_id: str, code: str, timeout: float = 120) -> None:
-        """Execute `code` in a kernel as the server (not a page); raise if it fails."""
-        client = self.get_kernel(kernel_id).client()
+        """Execute `code` in a kernel as the server (not a page); raise if it fails.
+
+        The client has a session of its own: a kernel manager's clients share its session, whose id
+        is their shell socket's identity, and the kernel answers only one socket of an identity, so
+        this would hang while the page's notebook runs (Voila's client) on the same kernel."""
+        kernel = self.get_kernel(kernel_id)
+        client = kernel.client(session=Session(key=kernel.session.key, signature_scheme=kernel.session.signature_scheme))
         client.start_channels()
         try:
             await client.wait_for_ready(timeout=timeout)
@@ -136,8 +180,66 @@ class DashboardKernels(AsyncMappingKernelManager):
     def owner(self, kernel_id: str) -> str | None:
         return self.owners.get(kernel_id)
 
+    def page_kernels(self, owner: str | None = None) -> list[str]:
+        """The kernels pages hold (all, or `owner`'s), oldest page first."""
+        ids = [k for k in self._opened if owner is None or self.owners.get(k) == owner]
+        return sorted(ids, key=self._opened.__getitem__)
+
+    async def open_page(self, owner: str, site: str | None, start: Callable[[], Awaitable[str]]) -> tuple[str, int]:
+        """A page's kernel for `owner`, from `start()`: (its id, how many of the owner's older
+        pages were ended to stay within `per_user`). Raises ServerFull, ending nothing, when the
+        server already holds `max_kernels` page kernels that this page would not free one of."""
+        lock = self._one_at_a_time.setdefault(owner, asyncio.Lock())
+        async with lock:  # one person's pages start one at a time: every count below is exact
+            mine = self.page_kernels(owner)
+            oldest = mine[:max(0, len(mine) - self.per_user + 1)]
+            if len(self.page_kernels()) - len(oldest) + self._starting >= self.max_kernels:
+                self.log.warning("ips-nb: the server holds %d page kernels (max_kernels): %s's page refused",
+                                 len(self.page_kernels()) + self._starting, owner)
+                raise ServerFull()
+            for kernel_id in oldest:
+                await self.end(kernel_id, f"closed('newer_page', {self.per_user})",
+                               f"{owner} opened page {self.per_user + 1}")
+            self._starting += 1
+            try:
+                kernel_id = await start()
+            finally:
+                self._starting -= 1
+            self.owners[kernel_id], self.sites[kernel_id] = owner, site
+            self._opened[kernel_id] = next(self._order)
+        if oldest:  # the new page says why an older one went (not waited for: the page is loading)
+            # (the kernel is busy running the page's notebook first: wait for it, not for TELL_TIMEOUT)
+            task = asyncio.ensure_future(self.tell(kernel_id, f"notify('ended_oldest', {self.per_user})", timeout=120))
+            self._telling.add(task)  # held until done: the loop keeps only a weak reference
+            task.add_done_callback(self._telling.discard)
+        return kernel_id, len(oldest)
+
+    async def tell(self, kernel_id: str, call: str, timeout: float = TELL_TIMEOUT) -> bool:
+        """Make a page's dashboard say something (`call`, see `dashboard_call`); False if it did
+        not run in time (a busy or dead kernel): telling is a courtesy, never a condition."""
+        try:
+            await asyncio.wait_for(self.run_code(kernel_id, dashboard_call(call), timeout=timeout), timeout + 1)
+            return True
+        except Exception as exc:  # noqa: BLE001
+            self.log.info("ips-nb: kernel %s not told (%s)", kernel_id, type(exc).__name__)
+            return False
+
+    async def end(self, kernel_id: str, call: str, why: str) -> None:
+        """End a page's kernel now, connected or not: its page is told first (`call`, see
+        `dashboard_call`), then the kernel is shut down at once; `why` goes to the log."""
+        if kernel_id not in self._kernels or kernel_id not in self._opened:
+            return  # gone, or being ended already (the limit and the patrol may meet here)
+        self.log.warning("ips-nb: ending kernel %s of %s: %s", kernel_id, self.owners.get(kernel_id), why)
+        self._opened.pop(kernel_id, None)  # no longer counted, nor ended twice
+        if await self.tell(kernel_id, call):
+            await asyncio.sleep(0.3)  # the widgets' update on its way to the page before the socket closes
+        if kernel_id in self._kernels:  # not ended meanwhile (the page closed)
+            await self.shutdown_kernel(kernel_id, now=True)
+
     async def shutdown_kernel(self, kernel_id: str, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         self.owners.pop(kernel_id, None)
+        self.sites.pop(kernel_id, None)
+        self._opened.pop(kernel_id, None)
         self._warm_ids.discard(kernel_id)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
@@ -162,5 +264,12 @@ class DashboardKernels(AsyncMappingKernelManager):
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         if kernel_id in self._warm_ids:
+            return None
+        kernel = self._kernels.get(kernel_id)
+        if (kernel is not None and self.connected_idle_timeout > 0 and kernel_id in self._opened
+                and self._kernel_connections.get(kernel_id, 0) > 0
+                and (utcnow() - kernel.last_activity).total_seconds() > self.connected_idle_timeout):
+            await self.end(kernel_id, "closed('idle')", "connected but unused for "
+                           f"more than {self.connected_idle_timeout} s")
             return None
         return await super().cull_kernel_if_idle(kernel_id)

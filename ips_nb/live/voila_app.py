@@ -15,7 +15,9 @@ The site is part of the URL (`/services/ips/<site>/supervision`) and is checked 
 against the user who started that kernel: anything else answers 403. The site, the user and
 the periods reach the kernel from the server (its environment), never from the page, so
 `Settings.from_env` in the kernel can trust them. One server for every site; a small shared
-warm pool of kernels instead of one preheated kernel per site (ips_nb.live.kernels).
+warm pool of kernels instead of one preheated kernel per site (ips_nb.live.kernels). Access is
+checked again while a page is open: every few seconds, and by the kernel before each conference
+save (ips_nb.live.revocation); a person holds at most a few page kernels, the server a set total.
 
 Stock Voila also serves a folder tree, a contents API, files beside the notebooks and any
 notebook in its root; we keep only what a dashboard page needs (its page, kernels, static
@@ -34,7 +36,7 @@ from tornado.httputil import url_concat
 from jupyter_server.auth import Authorizer
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
-from traitlets import Bool
+from traitlets import Bool, Float
 from voila.app import Voila
 from voila.paths import collect_static_paths, collect_template_paths
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
@@ -44,6 +46,8 @@ from ips_nb.data.params import ParamsError, load_params
 from ips_nb.figures.periods import Month, Week
 from ips_nb.live.access import AccessWatch
 from ips_nb.live.guard import guarded
+from ips_nb.live.kernels import ServerFull
+from ips_nb.live.revocation import CHECK_PATH, AccessPatrol, WriteCheckHandler
 from ips_nb.live.secrecy import hide_in_logs
 from ips_nb.live.wording import KIND_LABELS, live_labels, page_info
 from ips_nb.pages.render import render
@@ -98,7 +102,7 @@ class PageHandler(JupyterHandler):
         raise tornado.web.HTTPError(403, "no token")  # standalone: the printed address carries it
 
     def write_error(self, status_code: int, **kwargs: object) -> None:
-        if status_code not in (403, 404):
+        if status_code not in (403, 404, 503):
             return super().write_error(status_code, **kwargs)
         hub = bool(self.settings.get("ips_hub"))
         lang = self.page_lang or self.settings.get("ips_lang", "en")
@@ -106,6 +110,8 @@ class PageHandler(JupyterHandler):
         L = live_labels(lang)
         if status_code == 404:
             message = L("not_found")
+        elif status_code == 503:
+            message = L("server_full")  # DashboardKernels.max_kernels page kernels held
         elif not hub and not user:
             message = L("token_needed")
         else:
@@ -138,22 +144,54 @@ class DashboardHandler(PageHandler, TornadoVoilaHandler):
         self.xsrf_token  # noqa: B018 - sets the cookie the page's closing call (kernel shutdown) sends back
         await super().get(path)
 
+    @property
+    def kernel_manager(self):  # noqa: ANN201 - Voila takes the page's (preheated) kernel through this
+        # Standalone, everyone with the token acts as the one operating-system user the server
+        # runs for (the kernels' Settings.user): that is the person the limit counts for.
+        return _RequestKernels(self.settings["kernel_manager"], {}, os.environ.get("IPS_NB_SERVE_USER") or "",
+                               os.environ.get("IPS_NB_SERVE_SITE") or None)
+
 
 class _RequestKernels:
-    """The kernel manager as one page request sees it: a kernel it starts gets the request's
-    server-side values in its environment and is recorded as the user's."""
+    """The kernel manager as one page request sees it: a kernel it starts (or a preheated one it
+    takes) gets the request's server-side values in its environment, is recorded as the user's
+    and counted against their limit and the server's (DashboardKernels.open_page)."""
 
-    def __init__(self, kernels: object, env: dict[str, str], owner: str) -> None:
-        self._kernels, self._env, self._owner = kernels, env, owner
+    def __init__(self, kernels: object, env: dict[str, str], owner: str, site: str | None,
+                 patrol: AccessPatrol | None = None, key: str = "") -> None:
+        self._kernels, self._env, self._owner, self._site = kernels, env, owner, site
+        self._patrol, self._key = patrol, key
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._kernels, name)
 
+    async def _open(self, start) -> str:  # noqa: ANN001 - () -> Awaitable[kernel id]
+        try:
+            kernel_id, _ = await self._kernels.open_page(self._owner, self._site, start)  # type: ignore[attr-defined]
+        except BaseException as exc:
+            if self._patrol:  # no kernel: its key opens nothing
+                self._patrol.forget(self._key)
+            if isinstance(exc, ServerFull):
+                raise tornado.web.HTTPError(503) from None  # the page says the server is full
+            raise
+        if self._patrol:
+            self._patrol.started(self._key, kernel_id)
+        return kernel_id
+
     async def start_kernel(self, **kwargs: object) -> str:
         kwargs["env"] = {**(kwargs.get("env") or {}), **self._env}  # type: ignore[dict-item]
-        kernel_id = await self._kernels.start_kernel(**kwargs)  # type: ignore[attr-defined]
-        self._kernels.owners[kernel_id] = self._owner  # type: ignore[attr-defined]
-        return kernel_id
+        return await self._open(lambda: self._kernels.start_kernel(**kwargs))  # type: ignore[attr-defined]
+
+    async def get_rendered_notebook(self, **kwargs: object) -> tuple:
+        """Standalone: a preheated kernel (already run for the server's own site and user)."""
+        taken: list[tuple] = []
+
+        async def start() -> str:
+            taken.append(await self._kernels.get_rendered_notebook(**kwargs))  # type: ignore[attr-defined]
+            return taken[0][2]
+
+        await self._open(start)
+        return taken[0]
 
 
 class HubDashboardHandler(PageHandler, TornadoVoilaHandler):
@@ -180,9 +218,16 @@ class HubDashboardHandler(PageHandler, TornadoVoilaHandler):
         fixed = os.environ.get("IPS_NB_SERVE_TODAY")  # a demo's anchor day; else the clock's, as the
         today = date.fromisoformat(fixed) if fixed else date.today()  # hub runs for months
         month, week = Month.latest_complete(today), Week.containing(today)
-        # Whoever may see a site's agenda (its users and the coordinators) may record its conference.
+        # Whoever may see a site's agenda (its users and the coordinators) may record its conference;
+        # the kernel asks again at each save (IPS_NB_SERVE_WRITE_CHECK, with its own key).
+        hub_auth = self.identity_provider.hub_auth
+        self._ips_key = self.settings["ips_patrol"].new_key(hub_auth.get_token(self) or "",
+                                                            hub_auth.get_session_id(self) or "")
+        self._ips_site = site
         self._ips_env = {"IPS_NB_SERVE_SITE": site, "IPS_NB_SERVE_USER": user.username,
                          "IPS_NB_SERVE_CAN_WRITE": "1",
+                         "IPS_NB_SERVE_WRITE_CHECK": self.settings["ips_write_check_url"],
+                         "IPS_NB_SERVE_KERNEL_KEY": self._ips_key,
                          "IPS_NB_SERVE_LANG": params.language, "IPS_NB_SERVE_MONTH": str(month),
                          "IPS_NB_SERVE_WEEK": str(week)}
         self._ips_page = page_info(params.language, params.name, month, week, params.labels)
@@ -194,7 +239,8 @@ class HubDashboardHandler(PageHandler, TornadoVoilaHandler):
         kernels = self.settings["kernel_manager"]
         if self._ips_env is None:
             return kernels
-        return _RequestKernels(kernels, self._ips_env, self.current_user.username)
+        return _RequestKernels(kernels, self._ips_env, self.current_user.username, self._ips_site,
+                               self.settings["ips_patrol"], self._ips_key)
 
 
 def prelaunch(handler: object, notebook: object, cwd: str) -> object:
@@ -260,14 +306,19 @@ class ReportsHandler(PageHandler, tornado.web.StaticFileHandler):
 
 
 class KernelOwnerAuthorizer(Authorizer):
-    """Behind the hub: a kernel (its model, websocket, shutdown) is its starter's alone."""
+    """Behind the hub: a kernel (its model, websocket, shutdown) is its starter's alone, and only
+    while access.yaml still lets them see its site (the patrol ends it within seconds anyway)."""
 
     def is_authorized(self, handler, user, action, resource) -> bool:  # noqa: ANN001
         if resource != "kernels":
             return True
         kernel_id = handler.path_kwargs.get("kernel_id") or (handler.path_args[0] if handler.path_args else None)
-        owner = handler.settings["kernel_manager"].owner(kernel_id) if kernel_id else None
+        kernels = handler.settings["kernel_manager"]
+        owner = kernels.owner(kernel_id) if kernel_id else None
         allowed = bool(owner) and user is not None and owner == user.username
+        site = kernels.sites.get(kernel_id) if allowed else None
+        if site:
+            allowed = handler.settings["ips_access"].current().may_see(user.username, _hub_groups(user), site)
         if not allowed:
             self.log.warning("ips-nb: %s may not %s kernel %s", getattr(user, "username", None), action, kernel_id)
         return allowed
@@ -298,6 +349,10 @@ class IpsVoila(Voila):
     """Voila with the `ips` template from our `templates/` folder and a short list of handlers."""
 
     hub = Bool(False, config=True, help="Run as the JupyterHub service behind `ips-nb hub`.")
+    access_check_interval = Float(3.0, config=True, help="Behind the hub: seconds between two checks "
+                                  "that every open page's user may still see its site (access.yaml "
+                                  "as it is now, the user's groups as the hub has them now); a page "
+                                  "whose user lost it is ended within about this much plus 3 s.")
 
     def initialize(self, argv: list[str] | None = None) -> None:
         super().initialize(argv)
@@ -336,10 +391,12 @@ class IpsVoila(Voila):
             hide_in_logs(hub_auth.api_token)
             env.pop("JUPYTERHUB_API_TOKEN", None)
             params_dir = env.get("IPS_NB_SERVE_PARAMS_DIR", "params")
-            settings.update(ips_allowed_hosts=None, ips_params_dir=params_dir,
-                            ips_access=AccessWatch(env.get("IPS_NB_SERVE_ACCESS") or Path(params_dir) / "access.yaml",
-                                                   params_dir, self.log),
-                            ips_reports_dir=env.get("IPS_NB_SERVE_REPORTS") or "reports")
+            access = AccessWatch(env.get("IPS_NB_SERVE_ACCESS") or Path(params_dir) / "access.yaml", params_dir, self.log)
+            self.patrol = AccessPatrol(self.kernel_manager, access, hub_auth, self.access_check_interval, self.log)
+            self.patrol.start()
+            settings.update(ips_allowed_hosts=None, ips_params_dir=params_dir, ips_access=access,
+                            ips_reports_dir=env.get("IPS_NB_SERVE_REPORTS") or "reports", ips_patrol=self.patrol,
+                            ips_write_check_url=f"http://127.0.0.1:{self.port}{self.server_url or '/'}{CHECK_PATH}")
         else:
             settings["ips_allowed_hosts"] = tuple(json.loads(env.get("IPS_NB_SERVE_ALLOW_HOSTS") or "[]"))
         return settings
@@ -361,7 +418,7 @@ class IpsVoila(Voila):
             reports = os.environ.get("IPS_NB_SERVE_REPORTS") or "reports"
             ours = [(url_path_join(base, path), cls, *more)
                     for path, cls, *more in self.identity_provider.get_handlers()]  # /logout, /oauth_callback
-            ours += [(base + SITE_PATH, HubDashboardHandler, voila_kwargs),
+            ours += [(base + SITE_PATH, HubDashboardHandler, voila_kwargs), (base + CHECK_PATH, WriteCheckHandler),
                      (base + "reports/(.*)", ReportsHandler, {"path": str(Path(reports).resolve())}),
                      (base.rstrip("/") + "/?", HubHomeHandler)]
         else:
@@ -369,6 +426,8 @@ class IpsVoila(Voila):
         return [(spec[0], guarded(spec[1]), *spec[2:]) for spec in kept + ours]
 
     def stop(self) -> None:
+        if getattr(self, "patrol", None) is not None:
+            self.patrol.stop()
         # Voila leaves its kernels to notice their parent is gone; end them with the server.
         try:
             self.ioloop.run_sync(lambda: self.kernel_manager.shutdown_all(now=True), timeout=30)

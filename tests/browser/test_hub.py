@@ -7,6 +7,7 @@ see Aarhus, sup-odense Odense, the coordinator everything, guest is admitted but
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import time
@@ -49,7 +50,7 @@ def _proxy_installed() -> bool:
 @pytest.fixture(scope="module")
 def hub(demo_db, params_dir, tmp_path_factory):
     """The hub on a free port; yields (base URL, process, log path)."""
-    from ips_nb.live.hub import HubOptions, launch_hub, wait_until_up
+    from ips_nb.live.hub import HubOptions
 
     need_system("configurable-http-proxy (node_modules/, `make setup` runs npm ci)", _proxy_installed())
     tmp = tmp_path_factory.mktemp("hub")
@@ -62,12 +63,22 @@ def hub(demo_db, params_dir, tmp_path_factory):
                          reports=str(reports), state_dir=str(tmp / "state"), warm_pool=WARM_POOL,
                          cull_idle=CULL_IDLE, cull_interval=2, today=DEMO_TODAY)
     log = tmp / "hub.log"
+    with running_hub(options, log) as proc:
+        yield options.url, proc, log
+
+
+@contextlib.contextmanager
+def running_hub(options, log):
+    """The hub `options` describe, started as `ips-nb hub` starts it: its process once it answers.
+    Afterwards it is stopped with every process it started (one that outlived it fails the test)."""
+    from ips_nb.live.hub import launch_hub, wait_until_up
+
     proc = launch_hub(options, password=PASSWORD, stdout=log.open("w"), stderr=subprocess.STDOUT)
     started: set[int] = set()
     try:
         if not wait_until_up(options.url, proc, timeout=120):
             raise RuntimeError(f"the hub did not start:\n{log.read_text()}")
-        yield options.url, proc, log
+        yield proc
     finally:
         started |= {p.pid for p in _tree(proc.pid)}
         stop_process(proc, 60)

@@ -119,6 +119,20 @@ COUNTED = {
         "sv": ("Det har varit för många misslyckade inloggningar. Försök igen om # minut.",
                "Det har varit för många misslyckade inloggningar. Försök igen om # minuter."),
         "en": ("Too many failed logins. Try again in # minute.", "Too many failed logins. Try again in # minutes.")}),
+    "page_ended_oldest": (lambda k: {}, {
+        "da": ("Din ældste åbne side er lukket: du kan have højst # side åben ad gangen.",
+               "Din ældste åbne side er lukket: du kan have højst # sider åbne ad gangen."),
+        "sv": ("Din äldsta öppna sida har stängts: du kan ha högst # sida öppen åt gången.",
+               "Din äldsta öppna sida har stängts: du kan ha högst # sidor öppna åt gången."),
+        "en": ("Your oldest open page was closed: you can have at most # page open at a time.",
+               "Your oldest open page was closed: you can have at most # pages open at a time.")}),
+    "page_closed_newer_page": (lambda k: {}, {
+        "da": ("Siden er lukket, fordi du har åbnet en ny: du kan have højst # side åben ad gangen.",
+               "Siden er lukket, fordi du har åbnet en ny: du kan have højst # sider åbne ad gangen."),
+        "sv": ("Sidan har stängts eftersom du öppnade en ny: du kan ha högst # sida öppen åt gången.",
+               "Sidan har stängts eftersom du öppnade en ny: du kan ha högst # sidor öppna åt gången."),
+        "en": ("This page was closed because you opened a new one: you can have at most # page open at a time.",
+               "This page was closed because you opened a new one: you can have at most # pages open at a time.")}),
 }
 
 # Uncounted labels with a placeholder, and why no plural is needed.
