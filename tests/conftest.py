@@ -15,6 +15,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 DEMO_TODAY = date(2026, 11, 23)
 
 
+def fill_disk(disk: Path, leave: int = 0) -> None:
+    """Fill the file system `disk` is on to the last byte, then free `leave` bytes of it."""
+    import errno
+
+    filler = disk / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        for chunk in (1 << 20, 1 << 12, 1):
+            try:
+                while True:
+                    f.write(b"\0" * chunk)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+    if leave:
+        os.truncate(filler, max(0, filler.stat().st_size - leave))
+
+
 def need_system(what: str, present: bool) -> None:
     """Skip a system test where the component is missing; under CI a missing one is a failure."""
     if present:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ips_nb.data.readers import HASH_COLUMN  # noqa: E402
+from ips_nb.data.readers import HASH_COLUMN, XLSX_LIMIT_ENV, XlsxLimits  # noqa: E402
 from ips_nb.data.schema import (BOOL_ALIASES, DATE_ORDER, OUTCOME_KINDS, TABLE_ORDER,  # noqa: E402
                                 TABLES, Column, Table, file_columns)
 from ips_nb.data.validate import DATE_FORMATS, REQUIRED_TABLES, free_text_columns  # noqa: E402
@@ -174,7 +174,9 @@ Files or sheets with other names are ignored (with a warning).
   database holds for those sites in that table are removed (you get a warning).
 - **What an import does.** A site's rows in the source replace all of that site's rows in the
   database; other sites are not touched. It is all or nothing: one error and nothing is written.
-  Importing the same files twice gives the same database.
+  Importing the same files twice gives the same database. A first import that fails half-way (a
+  full disk, a kill) leaves no database file and no key file behind, so a later `ips-nb run`
+  says there is no database instead of reporting on an empty one.
 - **Header row.** The first non-blank row holds the column names. Upper or lower case, spaces or
   hyphens for underscores and a trailing `*` are all fine (`Candidate ID*` is `candidate_id`).
   The order of the columns is free. A column marked required below must be there; a column the
@@ -197,8 +199,17 @@ Files or sheets with other names are ignored (with a warning).
 - **Sites.** Every site id in the source needs its parameter file `params/<site>.yaml`: the site's
   country decides how identity numbers are checked.
 - **CSV files.** UTF-8 (with or without a byte-order mark; Excel's "CSV UTF-8"). A file that is not
-  UTF-8 is read as Windows-1252 with a warning: check that æ, ø, å, ä and ö look right. The
+  UTF-8 is read as Windows-1252 with a warning: check that æ, ø, å, ä and ö look right. A file
+  that mixes the two (rows pasted from a UTF-8 file into a Windows-1252 one, which would be stored
+  as `Ã…rhus`) is refused, naming the rows of each kind: save the whole file as "CSV UTF-8". The
   separator may be a comma, a semicolon or a tab.
+- **Large workbooks.** Before an `.xlsx` is opened, its parts may unpack to at most {xlsx_mb} MB
+  in all, a part may be packed at most {xlsx_ratio} times (a real workbook packs 5 to 30 times, a
+  zip bomb about 1,000), a sheet may have at most {xlsx_rows} rows (a row numbered further down
+  counts as every row above it) and the workbook at most {xlsx_strings} shared strings. A
+  workbook over a limit is refused in one line that names the limit and what was found, before
+  anything is read; a region's real month is far below them. Each limit can be changed with an
+  environment variable: {xlsx_env}.
 - **CPR numbers and personnummer are pseudonymised.** The `cpr` column is checked against the
   site's country (Denmark: `DDMMYY-SSSS`; Sweden: `YYMMDD-NNNC` or with the century, check digit
   included, samordningsnummer accepted) and then **never stored**: the database keeps only a keyed
@@ -338,7 +349,12 @@ def render() -> str:
         required_tables=" and ".join(f"`{t}`" for t in REQUIRED_TABLES),
         date_formats=re.sub(r"[YMD][YMD.-]+[YMD]", lambda m: f"`{m.group()}`", DATE_FORMATS),
         bool_words=bool_words, keyed=keyed, hash_column=HASH_COLUMN,
-        outcome_kinds=" and ".join(f"`{k}`" for k in OUTCOME_KINDS))
+        outcome_kinds=" and ".join(f"`{k}`" for k in OUTCOME_KINDS),
+        xlsx_mb=f"{XlsxLimits.unpacked_mb:,}", xlsx_ratio=f"{XlsxLimits.ratio:,}",
+        xlsx_rows=f"{XlsxLimits.rows:,}", xlsx_strings=f"{XlsxLimits.strings:,}",
+        xlsx_env=", ".join(f"`{XLSX_LIMIT_ENV[k]}` ({what})" for k, what in (
+            ("unpacked_mb", "MB"), ("ratio", "times"), ("rows", "rows a sheet"),
+            ("strings", "shared strings"))))
     lines = [intro, "## The tables", "", TABLES_INTRO, "",
              "In the order an import writes them: " + ", ".join(f"[{t}](#{t})" for t in TABLE_ORDER)
              + ".", ""]

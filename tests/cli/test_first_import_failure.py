@@ -2,7 +2,6 @@
 a later `ips-nb run` says there is no database (an empty one made it report "3 of 3 done")."""
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import need_system
+from conftest import fill_disk, need_system
 
 import importdata as d
 
@@ -121,19 +120,6 @@ def test_a_first_import_killed_half_way_leaves_no_database(work):
     _run_says_no_database(work, db)
 
 
-def _fill(disk: Path, leave: int) -> None:
-    """Fill the file system to the last byte, then free `leave` bytes of it."""
-    filler = disk / "filler"
-    with open(filler, "wb", buffering=0) as f:
-        for chunk in (1 << 20, 1 << 12, 1):
-            try:
-                while True:
-                    f.write(b"\0" * chunk)
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-    os.truncate(filler, max(0, filler.stat().st_size - leave))
-
-
 @pytest.mark.system
 def test_on_a_really_full_disk_the_first_import_leaves_nothing(tmp_path):
     need_system("root, to mount a small tmpfs", os.geteuid() == 0 and bool(shutil.which("mount")))
@@ -143,7 +129,7 @@ def test_on_a_really_full_disk_the_first_import_leaves_nothing(tmp_path):
     try:
         d.write_params(disk / "params")
         d.write_csv(_bigger(), tmp_path / "src")
-        _fill(disk, leave=96 * 1024)  # room for the key file and the start of the database
+        fill_disk(disk, leave=96 * 1024)  # room for the key file and the start of the database
         environ = {k: v for k, v in os.environ.items() if not k.startswith("IPS_NB_")}
         r = subprocess.run([str(IPS_NB), "import", str(tmp_path / "src"), "--db",
                             f"sqlite:///{disk / 'data' / 'ips.db'}"], cwd=disk, env=environ,

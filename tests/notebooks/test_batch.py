@@ -475,16 +475,9 @@ def _tree(out: Path) -> dict[str, bytes]:
 
 def _fill(disk: Path, leave: int) -> None:
     """Fill the file system to the last byte, then free `leave` bytes of it."""
-    filler = disk / "filler"
-    with open(filler, "wb", buffering=0) as f:
-        for chunk in (1 << 20, 1 << 12, 1):
-            try:
-                while True:
-                    f.write(b"\0" * chunk)
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-    if leave:
-        os.truncate(filler, max(0, filler.stat().st_size - leave))
+    from conftest import fill_disk
+
+    fill_disk(disk, leave)
 
 
 @pytest.fixture

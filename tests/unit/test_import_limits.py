@@ -46,6 +46,17 @@ def _rewrite(path: Path, change) -> Path:
     return path
 
 
+def _appended(sheet: str, xml: bytes):
+    """A change for `_rewrite`: `xml` added to the end of the sheet's data."""
+    def change(title, data, out, name):
+        if title != sheet:
+            return False
+        head, tail = data.split(b"</sheetData>")
+        out.writestr(name, head + xml + b"</sheetData>" + tail)
+        return True
+    return change
+
+
 def _titles(zf: zipfile.ZipFile) -> dict[str, str]:
     """Part → sheet title (openpyxl writes sheetN.xml in the order of the sheets)."""
     return {f"xl/worksheets/sheet{i}.xml": name for i, name in enumerate(d.VALID, start=1)}
@@ -97,13 +108,7 @@ def test_the_bytes_are_counted_while_read_not_taken_from_the_directory(tmp_path,
     actually unpacked is the second fence, a chunk at a time, whatever the directory says."""
     from ips_nb.data.readers import _Refused, _scan_part
 
-    def big_part(title, data, out, name):
-        if title != "goals":
-            return False
-        head, tail = data.split(b"</sheetData>")
-        out.writestr(name, head + b"<!--" + b"x" * (6 * MB) + b"--></sheetData>" + tail)
-        return True
-    path = _rewrite(tmp_path / "big.xlsx", big_part)
+    path = _rewrite(tmp_path / "big.xlsx", _appended("goals", b"<!--" + b"x" * (6 * MB) + b"-->"))
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo("xl/worksheets/sheet5.xml")
         with pytest.raises(_Refused, match=r"^unpack to more than 5\.0 MB$"):
@@ -113,13 +118,7 @@ def test_the_bytes_are_counted_while_read_not_taken_from_the_directory(tmp_path,
 
 
 def test_a_part_packed_like_a_bomb_is_refused_by_its_ratio(tmp_path, params, monkeypatch):
-    def packed(title, data, out, name):
-        if title != "goals":
-            return False
-        head, tail = data.split(b"</sheetData>")
-        out.writestr(name, head + b"<!--" + b" " * (5 * MB) + b"--></sheetData>" + tail)
-        return True
-    path = _rewrite(tmp_path / "packed.xlsx", packed)
+    path = _rewrite(tmp_path / "packed.xlsx", _appended("goals", b"<!--" + b" " * (5 * MB) + b"-->"))
     (line,), _ = _refused(tmp_path, params, path)
     assert line.startswith("error: packed.xlsx: its part xl/worksheets/sheet5.xml unpacks to ")
     assert "times its packed size (5.0 MB from 0.0 MB), more than the limit of 250 times " \
@@ -127,20 +126,15 @@ def test_a_part_packed_like_a_bomb_is_refused_by_its_ratio(tmp_path, params, mon
 
 
 def _contacts(extra: int, *, numbered: int | None = None):
-    def change(title, data, out, name):
-        if title != "contacts":
-            return False
-        head, tail = data.split(b"</sheetData>")
-        rows = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>c1</t></is></c>'
-                        b'<c r="B%d" t="inlineStr"><is><t>2024-01-15</t></is></c>'
-                        b'<c r="C%d" t="inlineStr"><is><t>meeting</t></is></c></row>'
-                        % ((i,) * 4) for i in range(7, 7 + extra))
-        if numbered:  # one row far down: openpyxl yields every empty row above it
-            rows += (b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>c1</t></is></c></row>'
-                     % (numbered, numbered))
-        out.writestr(name, head + rows + b"</sheetData>" + tail)
-        return True
-    return change
+    """`extra` more contacts after the 5 of the valid source, and maybe one row far down."""
+    rows = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>c1</t></is></c>'
+                    b'<c r="B%d" t="inlineStr"><is><t>2024-01-15</t></is></c>'
+                    b'<c r="C%d" t="inlineStr"><is><t>meeting</t></is></c></row>'
+                    % ((i,) * 4) for i in range(7, 7 + extra))
+    if numbered:  # one row far down: openpyxl yields every empty row above it
+        rows += (b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>c1</t></is></c></row>'
+                 % (numbered, numbered))
+    return _appended("contacts", rows)
 
 
 def test_a_sheet_with_more_rows_than_the_limit_is_refused(tmp_path, params, monkeypatch):
@@ -208,3 +202,13 @@ def test_a_sheet_whose_dimension_claims_every_cell_is_read_as_its_rows(tmp_path,
     source = read_source(_rewrite(tmp_path / "dim.xlsx", claim))
     assert not source.problems
     assert [n for n, _ in source.tables["goals"].rows] == [2, 3, 4]
+
+
+def test_rows_below_a_stale_dimension_are_read_not_dropped(tmp_path):
+    """A sheet whose <dimension> was not updated (A1:D6 here, with 1,000 rows below the header):
+    openpyxl believed it and stopped at row 6, so 995 contacts were lost without a word."""
+    from ips_nb.data.readers import read_source
+
+    source = read_source(_rewrite(tmp_path / "stale.xlsx", _contacts(995)))
+    assert not source.problems
+    assert len(source.tables["contacts"].rows) == 1000
