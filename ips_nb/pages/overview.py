@@ -21,6 +21,7 @@ from ips_nb.pages.fragments import Html
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.render import render
 from ips_nb.figures.metrics import days_to_employer_contact, outcome_placements
+from ips_nb.figures.goals import MIN_RESPONSES, deadline
 from ips_nb.figures.pack_figures import supervision_figures
 from ips_nb.data.params import ParamsError, SiteParams, load_params, site_ids
 from ips_nb.figures.periods import Month
@@ -113,7 +114,24 @@ def site_row(data: SiteData, params: SiteParams, month: Month) -> dict:
         "employer_contacts_per_week": round(sum(per_week.values()) / len(per_week), 2) if per_week else None,
         "fidelity_total": f["fidelity_total"], "fidelity_band": f["fidelity_band"],
         "supervision_sessions": f["supervision_sessions"]})
+    row["goals"] = goal_statuses(params, f["goals"], month)
     return row
+
+
+def goal_status(goal, result: dict, month: Month) -> str:
+    """met, not_met, in_progress (before a dated goal's deadline) or no_value: what the overview
+    says of a goal, never its value (a site's goal may count a handful of people)."""
+    due = deadline(goal)
+    if result["value"] is None or (goal.measure == "survey_share" and result["denominator"] < MIN_RESPONSES):
+        return "no_value"
+    if due is not None and due > month.as_of and not (goal.measure == "intakes_in" and result["met"]):
+        return "in_progress"
+    return "met" if result["met"] else "not_met"
+
+
+def goal_statuses(params: SiteParams, results: list[dict], month: Month) -> list[dict]:
+    return [{"measure": r["measure"], "group": r["group"], "target": r["target"],
+             "status": goal_status(g, r, month)} for g, r in zip(params.goal_list, results)]
 
 
 def protected_counts(counts: dict[str, int]) -> dict[str, int | str]:
@@ -200,24 +218,34 @@ class Overview:
             return L.number(value, 1 if key.startswith("median") else 2)
         return L.number(value)
 
+    def _goals_cell(self, goals: list[dict]) -> str:
+        """"2 af 4 mål nået · 1 undervejs": how many of the site's goals are met, in words."""
+        L = self.labels
+        if not goals:
+            return L("goals_none_short")
+        met = sum(g["status"] == "met" for g in goals)
+        going = sum(g["status"] == "in_progress" for g in goals)
+        text = L.count("overview_goals_met", len(goals), k=L.number(met))
+        return text + (f" · {L.count('overview_goals_in_progress', going)}" if going else "")
+
     def table(self) -> Html:
-        """Figures down, sites across."""
+        """Figures down, sites across; first how many of each site's goals are met."""
         L = self.labels
         keys = ("goal_outcome_rate",) + RATE_KEYS + COUNT_KEYS + SERVICE_KEYS
         label = {"goal_outcome_rate": L("goal") + ": " + L("outcome_rate"), "discharges": L("discharges_by_reason"),
                  "female": L("gender_female"), "male": L("gender_male")}
-        body = [[label.get(k) or L(k)] + [self._cell(k, r[k]) for r in self.rows] for k in keys]
+        body = [[L("goals_heading")] + [self._goals_cell(r.get("goals", [])) for r in self.rows]]
+        body += [[label.get(k) or L(k)] + [self._cell(k, r[k]) for r in self.rows] for k in keys]
         return Html(render("overview/table.html.j2", header=[L("figure")] + [r["name"] for r in self.rows],
                            rows=body))
 
     def outcome_chart(self):
-        """Outcome rate per site against its goal and the benchmark of its own country (a Swedish
-        site is never measured against the Danish trial); withheld rates left out."""
+        """The month's outcome rate per site against its goal; no trial's benchmark (no published
+        figure counts a month's caseload); withheld rates left out."""
         import plotly.graph_objects as go
 
         from ips_nb.pages.charts import COLOURS, _layout, _separators
         from ips_nb.pages.fragments import Chart
-        from ips_nb.pages.pack import ANCHORS
 
         L = self.labels
         names = [r["name"] for r in self.rows]
@@ -228,13 +256,6 @@ class Overview:
         fig.add_scatter(x=names, y=[None if r["goal_outcome_rate"] is None else round(r["goal_outcome_rate"] * 100, 1)
                                     for r in self.rows], mode="markers", name=L("goal_site"),
                         marker={"symbol": "line-ew-open", "size": 40, "color": COLOURS["goal"], "line": {"width": 3}})
-        for (country, anchors), symbol in zip(ANCHORS.items(), ("diamond-open", "square-open", "circle-open")):
-            a = anchors.get("outcome")
-            at = [round(a.value * 100, 1) if a and self.countries.get(r["site"]) == country else None for r in self.rows]
-            if a and any(v is not None for v in at):
-                fig.add_scatter(x=names, y=at, mode="markers", name=L(a.short),
-                                marker={"symbol": symbol, "size": 12, "color": COLOURS["anchor"],
-                                        "line": {"width": 2}})
         fig.update_yaxes(range=[0, 100], ticksuffix=" %")
         fig.update_layout(separators=_separators(L))
         return Chart(_layout(fig, L("outcome_rate")), "overview-outcome", L("chart_missing"))

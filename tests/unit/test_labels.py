@@ -85,6 +85,12 @@ COUNTED = {
         "da": ("# borger er ikke fulgt op", "# borgere er ikke fulgt op"),
         "sv": ("# deltagare har inte följts upp", "# deltagare har inte följts upp"),
         "en": ("# candidate was not followed up", "# candidates were not followed up")}),
+    "overview_goals_met": (lambda k: {"k": "2"}, {
+        "da": ("2 af # mål nået", "2 af # mål nået"), "sv": ("2 av # mål uppnått", "2 av # mål uppnådda"),
+        "en": ("2 of # goal met", "2 of # goals met")}),
+    "overview_goals_in_progress": (lambda k: {}, {
+        "da": ("# undervejs", "# undervejs"), "sv": ("# på väg", "# på väg"),
+        "en": ("# in progress", "# in progress")}),
     "estimate_basis": (lambda k: {}, {
         "da": ("bygger på # registrering", "bygger på # registreringer"),
         "sv": ("bygger på # registrering", "bygger på # registreringar"),

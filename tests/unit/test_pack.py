@@ -411,3 +411,19 @@ def test_without_a_history_the_pack_says_the_phases_are_todays():
     pack = _discharged_in_november(with_history=False)
     assert pack.figures["phase_counts"] == {"discharged": 3}  # the only thing such a site knows
     assert "Enheten har ingen fashistorik" in str(pack.headlines())
+
+
+def test_the_overview_says_how_many_of_each_sites_goals_are_met_never_their_values():
+    from ips_nb.pages.overview import Overview, site_row
+    from ips_nb.pages.labels import Labels
+
+    goals = [{"measure": "active_caseload", "target": 1},                     # 2 enrolled: met
+             {"measure": "intakes_in", "period": 2026, "target": 5},          # 1 so far: in progress
+             {"measure": "outcome_on", "date": "2026-03-01", "target": 0.9}]  # 0 of 2: not met
+    data = site_data(candidates=[{"candidate_id": "a", "intake_date": "2025-01-01"},
+                                 {"candidate_id": "b", "intake_date": "2026-02-01"}])
+    row = site_row(data, make_params(language="da", goals=goals), MARCH)
+    assert [g["status"] for g in row["goals"]] == ["met", "in_progress", "not_met"]
+    assert all("value" not in g and "numerator" not in g for g in row["goals"])
+    ov = Overview(MARCH, [row], Labels("da"))
+    assert "1 af 3 mål nået · 1 undervejs" in str(ov.table())
