@@ -378,8 +378,13 @@ def test_the_demo_login_needs_its_password():
             use_shared_password(Config(), bad)
     c = Config()
     use_shared_password(c, "a-long-password")
-    assert c.JupyterHub.authenticator_class == "shared-password"
-    assert c.SharedPasswordAuthenticator.user_password == "a-long-password"
+    from ips_nb.live.login import ThrottledSharedPasswordAuthenticator
+    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+
+    # JupyterHub's own shared-password login, slowed down after failed attempts (live.login)
+    assert c.JupyterHub.authenticator_class is ThrottledSharedPasswordAuthenticator
+    assert issubclass(ThrottledSharedPasswordAuthenticator, SharedPasswordAuthenticator)
+    assert c.ThrottledSharedPasswordAuthenticator.user_password == "a-long-password"
 
 
 def test_hub_command_line():
