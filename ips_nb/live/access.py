@@ -58,8 +58,16 @@ class Access:
         me = hub_name(user)
         return any((e[1:] in groups) if e.startswith("@") else (hub_name(e) == me) for e in entries)
 
+    def member_of(self, user: str, groups: set[str] | frozenset[str]) -> set[str]:
+        """The user's groups as this file has them now: a group the file lists members for is
+        the file's (the hub loaded it at its start, so taking a name out of the file must count
+        without a restart); any other group is the hub's."""
+        me = hub_name(user)
+        mine = {g for g, members in self.groups.items() if me in {hub_name(m) for m in members}}
+        return (set(groups) - set(self.groups)) | mine
+
     def is_coordinator(self, user: str | None, groups: set[str] | frozenset[str] = frozenset()) -> bool:
-        return bool(user) and self._names(self.coordinators, user, set(groups))
+        return bool(user) and self._names(self.coordinators, user, self.member_of(user, groups))
 
     def sites_for(self, user: str | None, groups: set[str] | frozenset[str] = frozenset()) -> list[str]:
         """The sites `user` (in `groups`) may see, in the order of params/: all of them for a coordinator."""
@@ -67,7 +75,8 @@ class Access:
             return []
         if self.is_coordinator(user, groups):
             return list(self.every_site)
-        return [s for s in self.every_site if self._names(self.sites.get(s, ()), user, set(groups))]
+        groups = self.member_of(user, groups)
+        return [s for s in self.every_site if self._names(self.sites.get(s, ()), user, groups)]
 
     def may_see(self, user: str | None, groups: set[str] | frozenset[str], site: str) -> bool:
         return site in self.sites_for(user, groups)

@@ -51,3 +51,19 @@ def test_the_hub_admits_and_groups_the_names_as_it_keeps_them(tmp_path, monkeypa
     hub.configure(c, params_dir=tmp_path, state_dir=tmp_path / "state")
     assert c.Authenticator.allowed_users == {"sup-aarhus", "koordinator", "beh-aarhus", "straße"}
     assert c.JupyterHub.load_groups == {"team": {"users": ["beh-aarhus", "straße"]}}
+
+
+def test_a_name_taken_out_of_a_group_in_the_file_loses_the_site_without_a_hub_restart():
+    """The hub loads access.yaml's `groups:` at its start and keeps saying the user is in the
+    group; the file as it is now decides for the groups it lists members for."""
+    from ips_nb.live.access import parse_access
+
+    before = parse_access({"sites": {"aarhus": ["@team-aarhus"], "odense": ["@ldap-odense"]},
+                           "groups": {"team-aarhus": ["beh-aarhus"]}}, ["aarhus", "odense"])
+    after = parse_access({"sites": {"aarhus": ["@team-aarhus"], "odense": ["@ldap-odense"]},
+                          "groups": {"team-aarhus": []}}, ["aarhus", "odense"])
+    hub_says = {"team-aarhus"}  # what the hub still has from its start
+    assert before.may_see("beh-aarhus", hub_says, "aarhus")
+    assert not after.may_see("beh-aarhus", hub_says, "aarhus")
+    # a group the file does not list members for is the hub's (LDAP/OAuth groups)
+    assert after.may_see("x", {"ldap-odense"}, "odense")
