@@ -349,6 +349,7 @@ class SupervisionDashboard(Dashboard):
         self.month = _filter(options=month_options(settings.month, self.labels),
                                 value=settings.month, description=self.labels("month"))
         self.headlines = W.HTML()
+        self.goals = W.HTML()  # the site's goals: site-wide, whatever consultant is chosen
         self.candidates = W.HTML()
         self.charts = {name: W.Output() for name in CHARTS}
         self.figures: dict = {}  # the figures drawn last, by chart name (what the page shows)
@@ -374,12 +375,13 @@ class SupervisionDashboard(Dashboard):
             chart = getattr(pack, name)()
             self.figures[name] = chart.fig
             out.outputs = (chart_output(chart),)
-        self.site_wide.value = str(whole.fidelity()) + str(whole.cadence())
+        self.goals.value = str(whole.goals())
+        self.site_wide.value = str(whole.surveys()) + str(whole.fidelity()) + str(whole.cadence())
 
     def widget(self) -> W.VBox:
         # Charts right under the head: the page draws its widgets in this order.
-        self.body.children = [self.head, *self.charts.values(), self.candidates, self.headlines,
-                              self.site_wide]
+        self.body.children = [self.head, self.goals, *self.charts.values(), self.candidates,
+                              self.headlines, self.site_wide]
         return W.VBox([self._controls(self.month), self.notice, self.error, self.body])
 
 

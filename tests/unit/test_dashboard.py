@@ -409,3 +409,14 @@ def test_the_hubs_prelaunch_hook_only_lets_a_checked_page_through():
         _ips_page = {"site_name": "IPS Aarhus", "lang": "da"}
 
     assert voila_app.prelaunch(Checked(), nb, "").metadata["ips"] == {"kind": "supervision", "page": Checked._ips_page}
+
+
+def test_the_dashboard_shows_the_sites_goals_whatever_consultant_is_chosen(settings):
+    board = SupervisionDashboard(settings)
+    board.widget()
+    L = board.labels
+    assert L("goals_heading") in board.goals.value and board.goals in board.body.children
+    whole = board.goals.value
+    board.consultant.value = board.consultant.options[-1][1] if isinstance(board.consultant.options[-1], tuple) \
+        else board.consultant.options[-1]
+    assert board.goals.value == whole  # a site's goals, not one consultant's
