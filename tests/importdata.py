@@ -7,6 +7,7 @@ an .xlsx workbook.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 from pathlib import Path
@@ -176,6 +177,19 @@ def frames(folder: Path, tables: dict[str, list[list[str]]]) -> dict:
     checked = check(read_source(write_csv(tables, folder / "src")), write_params(folder / "params"))
     assert checked.ok, checked.errors
     return checked.frames
+
+
+@contextlib.contextmanager
+def valid_store(url: str, folder: Path, key: str):
+    """An engine on a database holding the valid SOURCE's sites, disposed afterwards."""
+    from ips_nb.data import store
+
+    engine = store.connect(url)
+    try:
+        store.write_sites(engine, frames(folder / "first", VALID), key.encode())
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def dump(url: str) -> dict[str, list[tuple]]:

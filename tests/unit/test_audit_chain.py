@@ -36,10 +36,8 @@ def _key(tmp_path, monkeypatch):
 
 @pytest.fixture
 def engine(db_url, tmp_path):
-    engine = store.connect(db_url)
-    store.write_sites(engine, d.frames(tmp_path / "first", d.VALID), KEY.encode())
-    yield engine
-    engine.dispose()
+    with d.valid_store(db_url, tmp_path, KEY) as engine:
+        yield engine
 
 
 @pytest.fixture
