@@ -22,7 +22,7 @@ KEYS = [  # the supervision JSON's keys in contract order (docs: figures of a mo
     "overdue_actions", "without_consent", "gender", "age_18_29", "fidelity_total",
     "fidelity_band", "fidelity_date", "supervision_sessions", "phase_counts", "days_in_phase",
     "outcome_within_18m", "outcome_within_18m_cohort", "job_within_18m", "employment_rate_3m",
-    "caseload_3m", "goals",
+    "caseload_3m", "goals", "by_consultant", "by_gender", "by_age_group",
 ]
 
 # Required columns a test rarely cares about: filled when a row leaves them out.

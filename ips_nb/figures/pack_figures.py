@@ -1,14 +1,15 @@
 """The supervision pack's JSON: every figure of docs/figures.md, with its key, in its order.
 
-Apart from `metrics` (the building blocks) because it gathers from three modules that build on
-them: `metrics` itself, `outcomes` (the figures benchmarks are defined by) and `goals` (the
-site's goals, of which the older form compares with the figures gathered here).
+Apart from `metrics` (the building blocks) because it gathers from the modules that build on
+them: `metrics` itself, `outcomes` (the figures benchmarks are defined by), `goals` (the
+site's goals, of which the older form compares with the figures gathered here), `consultants`
+(each consultant's month) and `equal` (equal chances).
 """
 from __future__ import annotations
 
 from ips_nb.data.params import SiteParams
 from ips_nb.data.store import SiteData
-from ips_nb.figures import goals, outcomes, phases
+from ips_nb.figures import consultants, equal, goals, outcomes, phases
 from ips_nb.figures.metrics import (OTHER_PLACEMENT_KINDS, RAPID_SEARCH_DAYS, _counts, _ids, between,
                                     caseload_by_consultant, consented_by, days_to_employer_contact,
                                     employer_contacts_per_week, enrolled_during, enrolled_on,
@@ -73,4 +74,8 @@ def supervision_figures(data: SiteData, params: SiteParams, month: Month) -> dic
     }
     # the site's goals, in its file's order; the older form compares with the figures above
     figures["goals"] = goals.measure_goals(data, params, month, figures)
+    # outcome-based supervision, one consultant at a time, and equal chances (a rate per group)
+    figures["by_consultant"] = consultants.by_consultant(data, params, month)
+    figures["by_gender"] = equal.by_gender(data, month)
+    figures["by_age_group"] = equal.by_age_group(data, month)
     return figures

@@ -70,9 +70,11 @@ def test_every_section_and_chart_renders_in_the_language(pack):
 
 def test_headline_rows_cover_every_figure_with_goal_anchor_and_direction(pack):
     rows = pack.rows()
-    # days_in_phase is per candidate: the "for this supervision" list shows it, not the table
+    # days_in_phase is per candidate: the "for this supervision" list shows it, not the table;
+    # each consultant's month and the equal chances have sections of their own
     assert set(rows) == set(KEYS) - {"site", "month", "as_of", "fidelity_band", "fidelity_date", "days_in_phase",
-                                  "outcome_within_18m_cohort", "caseload_3m", "goals"}
+                                  "outcome_within_18m_cohort", "caseload_3m", "goals",
+                                  "by_consultant", "by_gender", "by_age_group"}
     L = pack.labels
     assert L("anchor_dk_outcome") in rows["outcome_within_18m"].context  # the test site is Danish
     assert L("anchor_dk_outcome_short") not in rows["outcome_rate"].context  # defined otherwise
