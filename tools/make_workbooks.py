@@ -94,7 +94,7 @@ WORKBOOKS = {
          "pack.head()",
          "pack.headlines()",
          "pack.goals()",
-         "pack.for_this_supervision()",
+         "pack.consultants()",
          "pack.charts_heading()",
          "pack.outcome_chart()",
          "pack.caseload_chart()",

@@ -370,7 +370,8 @@ class SupervisionDashboard(Dashboard):
         self.pack = pack
         self.head.value = str(whole.head())
         self.headlines.value = str(pack.headlines())
-        self.candidates.value = str(pack.for_this_supervision())
+        # the chosen consultant's row and candidates, figured on the whole site's data
+        self.candidates.value = str(whole.consultants(self.consultant.value or None))
         for name, out in self.charts.items():
             chart = getattr(pack, name)()
             self.figures[name] = chart.fig
@@ -780,7 +781,7 @@ def warm_up(db_url: str | None = None) -> None:
         for lang, country in (("da", "DK"), ("sv", "SE"), ("en", "DK")):
             params = SiteParams(site="warm-up", name="", language=lang, country=country, conference_weekday=2)
             pack = SupervisionPack.from_data(data, params, month)
-            for part in (pack.head, pack.headlines, pack.for_this_supervision, pack.fidelity, pack.cadence):
+            for part in (pack.head, pack.headlines, pack.consultants, pack.fidelity, pack.cadence):
                 str(part())
             for name in CHARTS:
                 chart_output(getattr(pack, name)())

@@ -17,7 +17,7 @@ import pandas as pd
 from ips_nb.pages import charts
 
 from ips_nb.figures import metrics
-from ips_nb.figures import phases, surveys
+from ips_nb.figures import consultants, phases, surveys
 from ips_nb.figures.fidelity import fidelity_estimates, moved_items
 from ips_nb.pages.fragments import Chart, Html
 from ips_nb.pages.goals import goals_section
@@ -64,6 +64,7 @@ ANCHORS: dict[str, dict[str, Anchor]] = {
 }
 # The IPS learning community's quarterly employment rate: minimal, average, excellent (every country).
 LEARNING_COMMUNITY = (0.31, 0.41, 0.50)
+LC_LEVELS = ("lc_excellent", "lc_average", "lc_minimal")  # the labels of those levels, highest first
 # The 18-month figure whose benchmark each country's pack shows as a headline.
 TRIAL_FIGURE = {"DK": "outcome_within_18m", "SE": "job_within_18m"}
 
@@ -327,15 +328,17 @@ class SupervisionPack:
         cards = [{"label": L(k), "value": rows[k].value, "meaning": self.meaning(k), "note": number[k],
                   "detail": rows[k].context if rows[k].card is None else rows[k].card,
                   "status": rows[k].status, "trend": rows[k].trend,
+                  "status_text": self.status_text(rows[k].status) if rows[k].status else "",
                   "direction": rows[k].direction and f"{rows[k].direction} {since}"} for k in self.headline_keys]
         anchor = self.anchor(TRIAL_FIGURE.get(self.params.country, ""))
         return Html(render(
             "pack/headlines.html.j2", heading=L("headlines"), cards=cards,
             anchor=L(anchor.note) if anchor else "",
             figures_heading=L("section_figures"),
-            header=[L("figure"), L("value"), L("goal_and_anchor"), f'{L("direction")} {since}'],
+            header=[L("figure"), L("value"), L("goal_and_anchor"), L("status"), f'{L("direction")} {since}'],
             rows=[{"label": L(r.key), "meaning": self.meaning(r.key), "note": number[r.key], "value": r.value,
                    "context": r.context, "direction": r.direction, "trend": r.trend,
+                   "status": self.status_text(r.status),
                    "css": f"ips-{r.status}" if r.status else ""} for r in rows.values()],
             meanings_heading=L("meanings_heading"),
             meanings=[{"note": number[r.key], "label": L(r.key), "meaning": self.meaning(r.key)}
@@ -515,24 +518,91 @@ class SupervisionPack:
             header=[L("date"), L("consultants_present"), L("clinicians_present"), L("status")], rows=rows,
             row_css=["ips-warn" if f else "" for f in flagged], empty=L("none")))
 
-    # -- for this supervision --------------------------------------------------------------
-    def for_this_supervision(self) -> Html:
-        """Candidates to raise, by case id (and initials only with consent), grouped by consultant."""
-        L = self.labels
-        names = self.consultant_names()
-        rows = []
+    # -- each consultant's month, with the candidates to raise under each -------------------
+    def status_text(self, status: str) -> str:
+        """A row's or card's status in words with its symbol ("✓ på sporet"), so it reads in
+        greyscale print and without colour vision; "–" where the figure has no goal or benchmark."""
+        return self.labels({"ok": "status_ok", "warn": "status_warn"}.get(status, "status_none"))
+
+    def _consultant_cells(self, cid: str, f: dict, fte: dict[str, float]) -> list[dict]:
+        """The cells of one consultant's row: value, a detail line, the status in words and its class."""
+        L, P = self.labels, self.params
+        pct, num = L.percent, L.number
+
+        def cell(value: str, status: str = "", words: str = "", detail: str = "") -> dict:
+            return {"value": value, "detail": detail, "css": f"ips-{status}" if status else "",
+                    "status": words or L("status_none")}
+
+        def share(n: int, key: str) -> dict:
+            return cell(pct(f[key]) if f[key] is not None else L("not_available"),
+                        detail=L.count("goal_n_of_m", f["caseload_in_month"], k=num(n)))
+
+        if cid == metrics.UNASSIGNED:  # nobody's caseload: no FTE, no contacts of their own
+            caseload = cell(num(f["active_caseload"]))
+            contacts = cell(L("not_available"))
+        else:
+            per_fte = consultants.caseload_per_fte(f["active_caseload"], fte.get(cid, 1.0))
+            over = per_fte > P.caseload_max or per_fte > IPS25_CASELOAD
+            caseload = cell(num(f["active_caseload"]), "warn" if over else "ok",
+                            L("status_over" if over else "status_within"),
+                            L("per_full_time", v=num(per_fte, 1)))
+            reached = f["face_to_face_per_week"] >= EMPLOYER_CONTACTS_A_WEEK
+            contacts = cell(num(f["face_to_face_per_week"], 2), "ok" if reached else "warn",
+                            L("status_reached" if reached else "status_under"),
+                            L.count("employer_contacts_logged", f["employer_contacts"]))
+        quarter = f["employment_rate_3m"]
+        if quarter is None:
+            rate3 = cell(L("not_available"))
+        else:
+            level = next((k for low, k in zip(reversed(LEARNING_COMMUNITY), LC_LEVELS) if quarter >= low),
+                         "lc_below")
+            rate3 = cell(pct(quarter), "warn" if level == "lc_below" else "ok", L(level))
+        return [caseload, share(f["working"], "working_share"), share(f["in_education"], "education_share"),
+                cell(f"{num(f['job_starts'])} · {num(f['education_starts'])}"), cell(num(f["job_endings"])),
+                cell(num(f["kept_job_90d"])), contacts, rate3]
+
+    def _to_raise(self) -> dict[str, list[tuple]]:
+        """The candidates to raise, by case id (initials only with consent), keyed by consultant."""
+        L, out = self.labels, {}
         for r in metrics.supervision_list(self.data, self.as_of):
             who = r["candidate_id"] + (f" ({r['initials']})" if r["initials"] else "")
             reasons = ", ".join(L.count("reason_overdue_actions", r["overdue_actions"]) if k == "overdue_actions"
                                 else L("reason_" + k) for k in r["reasons"])
-            rows.append((who, names.get(r["consultant_id"] or "", r["consultant_id"] or ""),
-                         L.enum("phase", r["phase"]), reasons, L.number(r["days_in_phase"])))
+            out.setdefault(r["consultant_id"] or metrics.UNASSIGNED, []).append(
+                (who, L.enum("phase", r["phase"]), reasons, L.number(r["days_in_phase"])))
+        return out
+
+    def consultants(self, consultant: str | None = None) -> Html:
+        """Each consultant's month in one table a supervisor talks through in a minute: caseload
+        against the site's maximum and IPS-25's 20, working and in-education shares, starts,
+        endings, jobs kept 90 days, face-to-face employer contacts against IPS-25's 6 and the
+        quarter's employment rate against the learning community, each with its status in words;
+        under each consultant's row the candidates to raise. `consultant` shows one alone (the
+        dashboard's chooser)."""
+        L, P = self.labels, self.params
+        names = self.consultant_names()
+        fte = consultants.fte(self.data)
+        raise_ = self._to_raise()
+        rows = []
+        for cid, f in self.figures["by_consultant"].items():
+            if consultant is not None and cid != consultant:
+                continue
+            rows.append({"name": L("unassigned") if cid == metrics.UNASSIGNED else names.get(cid, cid),
+                         "cells": self._consultant_cells(cid, f, fte), "candidates": raise_.get(cid, [])})
+        anchors = " · ".join((L.count("site_goal_caseload", P.caseload_max),
+                              f"{L.count('anchor_caseload', IPS25_CASELOAD)} ({L('source_ips25_1')})",
+                              f"{L('anchor_face_to_face')} ({L('source_ips25_17')})",
+                              L("bench_learning_community_short")))
         history = phases.has_history(self.data)
         return Html(render(
-            "pack/for_this_supervision.html.j2", heading=L("for_this_supervision"), note=L("list_note"),
-            header=[L("case"), L("consultant"), L("phase"), L("reasons"),
-                    L("days_in_phase")], rows=rows,
-            empty=L("list_empty"), history_note=None if history else L("phases_from_import")))
+            "pack/consultants.html.j2", heading=L("consultants_heading"), note=L("consultants_note"),
+            anchors=anchors, header=[L("consultant"), L("col_caseload"), L("col_working"), L("col_education"),
+                                     L("col_starts"), L("col_endings"), L("col_kept"), L("col_face_to_face"),
+                                     L("col_quarter")],
+            rows=rows, raise_heading=L("for_this_supervision"), list_note=L("list_note"),
+            raise_header=[L("case"), L("phase"), L("reasons"), L("days_in_phase")],
+            empty=L("list_empty") if not any(r["candidates"] for r in rows) else None,
+            history_note=None if history else L("phases_from_import")))
 
     def save(self, path: str | Path | None) -> None:
         """Write the figures' JSON where the run asked for it (nothing when run by hand)."""

@@ -230,3 +230,50 @@ def test_an_empty_month_has_every_age_group_and_no_gender():
     assert list(by_age_group(data, MARCH)) == ["18-29", "30+", "under 18", "unknown"]
     assert by_age_group(data, MARCH)["30+"] == {"caseload_in_month": 0, "outcome_in_month": 0,
                                                  "outcome_rate": None}
+
+
+# -- the pack's table ---------------------------------------------------------------------------
+
+def _pack(data=None, **params):
+    from ips_nb.pages.pack import SupervisionPack
+
+    return SupervisionPack.from_data(data or month_data(), make_params(language="da", **params), MARCH)
+
+
+def test_the_half_time_consultant_is_over_per_full_time_and_says_so_in_words():
+    # k2: 11 candidates at 0.5 FTE = 22,0 per full time > caseload_max 21 (and IPS-25's 20).
+    # k1: 5 at full time, within. With caseload_max 30, k2's 22 is still over IPS-25's 20.
+    html = str(_pack(caseload_max=21).consultants())
+    k2 = html.split('<tbody class="ips-consultant">')[2]
+    assert "22,0 pr. fuldtid" in k2 and "✗ over" in k2
+    k1 = html.split('<tbody class="ips-consultant">')[1]
+    assert "5,0 pr. fuldtid" in k1 and "✓ inden for" in k1
+    assert "✗ over" in str(_pack(caseload_max=30).consultants()).split('<tbody class="ips-consultant">')[2]
+
+
+def test_each_row_says_its_benchmarks_in_words_and_its_candidates_follow_it():
+    html = str(_pack().consultants())
+    k1, k2, k3, unassigned = html.split('<tbody class="ips-consultant">')[1:]
+    # k1: 0,68 face to face a week, under IPS-25's 6; 100 % over the quarter: excellent
+    assert "0,68" in k1 and "✗ under" in k1 and "✓ fremragende" in k1 and "100,0\u00a0%" in k1
+    # k2: 9,1 % over the quarter, below the learning community's 31 %
+    assert "9,1\u00a0%" in k2 and "✗ under minimum" in k2
+    # the candidates to raise sit under their own consultant's row: c4, c5 waiting under k1,
+    # c6-c16 under k2, u1 under "Uden konsulent"; k3 has nobody and no list
+    assert "c4" in k1 and "c5" in k1 and "c6" not in k1 and "c6" in k2 and "u1" in unassigned
+    assert "Til denne supervision" in k1 and "Til denne supervision" not in k3
+    # one consultant alone (the dashboard's chooser)
+    alone = str(_pack().consultants("k2"))
+    assert alone.count('<tbody class="ips-consultant">') == 1 and "c6" in alone and "c4" not in alone
+
+
+def test_every_status_on_the_headlines_is_in_words_and_a_symbol():
+    pack = _pack()
+    html = str(pack.headlines())
+    rows = pack.rows()
+    assert rows["over_caseload_max"].status == "warn"  # k2 at 22 per full time
+    assert '<div class="ips-card-status">✗ ikke på sporet</div>' in html
+    assert rows["overdue_actions"].status == "warn" and rows["without_consent"].status == "warn"
+    assert '<td class="ips-status">✗ ikke på sporet</td>' in html
+    assert '<td class="ips-status">–</td>' in html  # a figure with no goal or benchmark
+    assert rows["employment_rate_3m"].status == "ok" and "✓ på sporet" in html

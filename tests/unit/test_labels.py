@@ -46,6 +46,9 @@ COUNTED = {
         "da": ("0 af # konsulent når 6 pr. uge", "0 af # konsulenter når 6 pr. uge"),
         "sv": ("0 av # arbetsspecialist når 6 per vecka", "0 av # arbetsspecialister når 6 per vecka"),
         "en": ("0 of # consultant at 6 a week", "0 of # consultants at 6 a week")}),
+    "employer_contacts_logged": (lambda k: {}, {
+        "da": ("# kontakt i alt", "# kontakter i alt"), "sv": ("# kontakt totalt", "# kontakter totalt"),
+        "en": ("# contact in all", "# contacts in all")}),
     "days": (lambda k: {}, {
         "da": ("# dag", "# dage"), "sv": ("# dag", "# dagar"), "en": ("# day", "# days")}),
     "anchor_caseload": (lambda k: {}, {
@@ -178,6 +181,9 @@ UNCOUNTED_WITH_A_NUMBER = {
     "goal_rapid_search_share": "a phrase, no number",
     "goal_fidelity_total_by": "a date",
     "goal_survey_share": "a score and a question's number, no noun to agree",
+    "per_full_time": "a rate with a decimal: 22,0 pr. fuldtid",
+    "consultant_trend_title": "a consultant's name",
+    "equal_rate_of": "a percentage and a group's size, no noun: Kvinder 42 % af 19",
 }
 
 

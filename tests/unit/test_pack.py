@@ -14,7 +14,7 @@ from ips_nb.pages.pack import SupervisionPack
 from ips_nb.figures.periods import Month
 
 MARCH = Month(2026, 3)
-SECTIONS = ("head", "headlines", "for_this_supervision", "charts_heading", "fidelity", "cadence",
+SECTIONS = ("head", "headlines", "consultants", "charts_heading", "fidelity", "cadence",
             "discharges")
 CHARTS = ("outcome_chart", "caseload_chart", "contact_days_chart", "employer_chart", "phase_chart",
           "discharges_chart", "equal_chart", "fidelity_chart")
@@ -111,7 +111,7 @@ def test_counts_take_the_singular(pack):
 
 
 def test_for_this_supervision_hides_initials_without_consent(pack):
-    html = str(pack.for_this_supervision())
+    html = str(pack.consultants())
     assert "c3" in html and "EF" not in html  # no consent: case id only
     assert "c2 (CD)" in html  # waiting for a first employer contact, with consent
     page = html_of(pack)
@@ -404,7 +404,7 @@ def test_a_past_month_shows_the_phase_then_not_todays():
     assert pack.figures["days_in_phase"] == {"m0": 152, "m1": 152, "m2": 152}
     chart = pack.phase_chart().fig
     assert list(chart.data[0].y) == [3] and "Avslutad" not in str(chart.data[0].x)
-    page = str(pack.for_this_supervision())
+    page = str(pack.consultants())
     assert "uppskattat" not in page and "fashistorik" not in page
     assert "Dagar i fasen" in page and "152" in page  # same phase > 90 days: on the list with exact days
 
