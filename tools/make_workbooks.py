@@ -95,6 +95,7 @@ WORKBOOKS = {
          "pack.headlines()",
          "pack.goals()",
          "pack.consultants()",
+         "pack.consultant_trends()",
          "pack.charts_heading()",
          "pack.outcome_chart()",
          "pack.caseload_chart()",

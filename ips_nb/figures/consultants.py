@@ -45,13 +45,10 @@ def fte(data: SiteData) -> dict[str, float]:
     return {str(k): (1.0 if pd.isna(v) else float(v)) for k, v in zip(c["consultant_id"], c["fte"])}
 
 
-def consultant_month(data: SiteData, consultant_id: str, month: Month,
-                     mine: SiteData | None = None) -> dict:
-    """One consultant's figures for the month, in docs/figures.md's order (JSON-ready). `mine`
-    is the data already narrowed to the consultant's candidates (a trend narrows it once)."""
+def consultant_month(data: SiteData, consultant_id: str, month: Month) -> dict:
+    """One consultant's figures for the month, in docs/figures.md's order (JSON-ready)."""
     first, last, as_of = month.first, month.last, month.as_of
-    if mine is None:
-        mine = restrict(data, candidates_of(data, consultant_id))
+    mine = restrict(data, candidates_of(data, consultant_id))
     c, p = mine.candidates, mine.placements
     in_month = int(enrolled_during(c, first, last).sum())
     # one month of the quarter's rule: a placement of the kind ongoing on an enrolled day
@@ -62,9 +59,7 @@ def consultant_month(data: SiteData, consultant_id: str, month: Month,
     day_90 = jobs["start_date"] + pd.Timedelta(days=KEPT_DAYS)
     kept = between(day_90, first, last) & (jobs["end_date"].isna() | (jobs["end_date"] >= day_90))
     # contacts are the consultant's who logged them, whoever they name (none are unassigned)
-    ec = data.employer_contacts
-    logged = ec[between(ec["date"], first, last) & (ec["consultant_id"].astype(str) == consultant_id)]
-    face_to_face = int(logged["face_to_face"].fillna(False).astype(bool).sum())
+    logged, per_week = face_to_face_per_week(data, consultant_id, month)
     quarter, _, _ = outcomes.employment_rate(mine, month)
     return {
         "active_caseload": int(enrolled_on(c, as_of).sum()),
@@ -77,8 +72,8 @@ def consultant_month(data: SiteData, consultant_id: str, month: Month,
         "education_starts": int((starts["kind"] == "education").sum()),
         "job_endings": int(between(jobs["end_date"], first, last).sum()),
         "kept_job_90d": int(kept.sum()),
-        "employer_contacts": len(logged),
-        "face_to_face_per_week": round(face_to_face / (month.days / 7), 2),
+        "employer_contacts": logged,
+        "face_to_face_per_week": per_week,
         "employment_rate_3m": quarter,
         "waiting_for_employer_contact": len(metrics.waiting_for_employer_contact(mine, as_of)),
         "overdue_actions": int(metrics.overdue_actions(mine.actions, as_of).sum()),
@@ -98,14 +93,23 @@ def caseload_per_fte(caseload: int, fte_value: float) -> float:
     return round(caseload / fte_value, 1)
 
 
+def face_to_face_per_week(data: SiteData, consultant_id: str, month: Month) -> tuple[int, float]:
+    """(employer contacts the consultant logged in the month, those face to face ÷ (days ÷ 7),
+    2 decimals): an empty `face_to_face` is not face to face (IPS-25 item 17 counts only those)."""
+    ec = data.employer_contacts
+    logged = ec[between(ec["date"], month.first, month.last) & (ec["consultant_id"].astype(str) == consultant_id)]
+    face_to_face = int(logged["face_to_face"].fillna(False).astype(bool).sum())
+    return len(logged), round(face_to_face / (month.days / 7), 2)
+
+
 def consultant_series(data: SiteData, consultant_id: str, month: Month, months: int = 12) -> list[dict]:
     """The consultant's working share and face-to-face contacts a week for the `months` months
     ending with `month`, oldest first: [{month, working_share, working, caseload_in_month,
-    face_to_face_per_week}] (the pack's 12-month trend per consultant)."""
+    face_to_face_per_week}] (the pack's 12-month trend per consultant), each month's figure as
+    `consultant_month` gives it."""
     mine, out = restrict(data, candidates_of(data, consultant_id)), []
     for m in (month.shift(k) for k in range(1 - months, 1)):
-        f = consultant_month(data, consultant_id, m, mine)
-        out.append({"month": str(m), "working_share": f["working_share"], "working": f["working"],
-                    "caseload_in_month": f["caseload_in_month"],
-                    "face_to_face_per_week": f["face_to_face_per_week"]})
+        share, working, in_month = outcomes.employment_rate(mine, m, months=1, kinds=("job",))
+        out.append({"month": str(m), "working_share": share, "working": working, "caseload_in_month": in_month,
+                    "face_to_face_per_week": face_to_face_per_week(data, consultant_id, m)[1]})
     return out

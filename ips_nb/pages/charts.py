@@ -36,7 +36,7 @@ def _separators(labels: Labels) -> str:
     return ".," if labels.lang == "en" else ", "
 
 
-def _month_tick(month: str, labels: Labels) -> str:
+def month_tick(month: str, labels: Labels) -> str:
     from datetime import date
 
     from babel.dates import format_date
@@ -67,7 +67,7 @@ def outcome_trend(series: list[dict], goal: float | None, labels: Labels) -> go.
 
     No benchmark line: no published figure counts a month's caseload, so none may stand beside
     it (the 18-month figures carry the trials' numbers, in the table)."""
-    x = [_month_tick(s["month"], labels) for s in series]
+    x = [month_tick(s["month"], labels) for s in series]
     y = [None if s["outcome_rate"] is None else round(s["outcome_rate"] * 100, 1) for s in series]
     fig = go.Figure()
     fig.add_scatter(x=x, y=y, mode="lines+markers", name=labels("outcome_rate"),
@@ -165,7 +165,7 @@ def discharges(series: list[dict], labels: Labels) -> go.Figure:
     """Discharges per month by reason (stacked), the last months."""
     from ips_nb.data.schema import DISCHARGE_REASONS
 
-    x = [_month_tick(s["month"], labels) for s in series]
+    x = [month_tick(s["month"], labels) for s in series]
     reasons = [r for r in DISCHARGE_REASONS if any(r in s["reasons"] for s in series)]
     fig = go.Figure()
     for r in reasons:

@@ -80,6 +80,11 @@ BETTER: dict[str, int] = {
 }
 
 
+def _month_short(month: Month, labels: Labels) -> str:
+    """A month as a column head: "okt. 26"."""
+    return charts.month_tick(str(month), labels)
+
+
 @dataclass
 class Row:
     """One figure as the pack shows it: value, goal/anchor line, status and direction."""
@@ -603,6 +608,27 @@ class SupervisionPack:
             raise_header=[L("case"), L("phase"), L("reasons"), L("days_in_phase")],
             empty=L("list_empty") if not any(r["candidates"] for r in rows) else None,
             history_note=None if history else L("phases_from_import")))
+
+    def consultant_trends(self, consultant: str | None = None) -> Html:
+        """The 12 months to this one, per consultant: the share of their caseload working and
+        their face-to-face employer contacts a week (IPS-25's 6 beside it), a compact table that
+        prints as it reads. `consultant` shows one alone (the dashboard's chooser)."""
+        L = self.labels
+        names = self.consultant_names()
+        months = [self.month.shift(k) for k in range(-11, 1)]
+        blocks = []
+        for cid in self.figures["by_consultant"]:
+            if cid == metrics.UNASSIGNED or (consultant is not None and cid != consultant):
+                continue
+            series = consultants.consultant_series(self.data, cid, self.month)
+            working = [L.percent(s["working_share"], 0) if s["working_share"] is not None else "–" for s in series]
+            contacts = [L.number(s["face_to_face_per_week"], 2) for s in series]
+            blocks.append({"name": names.get(cid, cid), "rows": [
+                [L("trend_working_share")] + working,
+                [f"{L('trend_face_to_face')} ({L('source_ips25_17')}: {EMPLOYER_CONTACTS_A_WEEK})"] + contacts]})
+        return Html(render("pack/consultant_trends.html.j2", heading=L("trends_heading"),
+                           header=[L("consultant")] + [_month_short(m, L) for m in months],
+                           blocks=blocks, empty=L("none")))
 
     def save(self, path: str | Path | None) -> None:
         """Write the figures' JSON where the run asked for it (nothing when run by hand)."""

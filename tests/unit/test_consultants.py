@@ -277,3 +277,17 @@ def test_every_status_on_the_headlines_is_in_words_and_a_symbol():
     assert '<td class="ips-status">✗ ikke på sporet</td>' in html
     assert '<td class="ips-status">–</td>' in html  # a figure with no goal or benchmark
     assert rows["employment_rate_3m"].status == "ok" and "✓ på sporet" in html
+
+
+def test_each_consultant_s_twelve_months_in_the_pack():
+    html = str(_pack().consultant_trends())
+    blocks = html.split('<tbody class="ips-consultant">')[1:]
+    assert len(blocks) == 3  # k1, k2, k3: a consultant with nobody too; `unassigned` has no trend
+    assert html.count("<th>") == 13 and "<th>apr. 25</th>" in html and "<th>mar. 26</th>" in html
+    k1 = blocks[0]
+    # October 2025: c2's job alone (1 of 5 = 20 %); from January all five; contacts 0,25 and 0,68
+    working, contacts = (row.split("</td><td>") for row in k1.split("<tr><td>")[1:])
+    assert working[7] == "20\u00a0%" and working[10:13] == ["100\u00a0%", "100\u00a0%", "100\u00a0%</td></tr>"]
+    assert contacts[11:13] == ["0,25", "0,68</td></tr></tbody>"]
+    alone = str(_pack().consultant_trends("k2"))
+    assert alone.count('<tbody class="ips-consultant">') == 1
