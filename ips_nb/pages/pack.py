@@ -424,8 +424,9 @@ class SupervisionPack:
                            "discharges")
 
     def equal_chart(self) -> Chart:
-        return self._chart(charts.equal_opportunities(metrics.equal_opportunities(self.data, self.month),
-                                                      self.labels), "equal")
+        """Equal chances: the outcome rate of each gender and age group, each with its size."""
+        f = self.figures
+        return self._chart(charts.equal_chances(f["by_gender"], f["by_age_group"], self.labels), "equal")
 
     def charts_heading(self) -> Html:
         """The heading above the charts (each chart is a cell output of its own)."""

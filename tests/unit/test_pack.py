@@ -366,12 +366,18 @@ def test_caseload_chart_marks_each_consultants_maximum_and_the_unassigned():
     assert pack.rows()["active_caseload"].context == "2 konsulenter"  # `unassigned` is nobody
 
 
-def test_equal_opportunities_bars_axis_and_labels_are_all_percentages(pack):
+def test_equal_chances_are_a_rate_per_group_with_its_size(pack):
+    # March: c1 (woman, 25 at intake) in a job, c2 (man, 46) in a work trial (not an outcome),
+    # c3 (woman, no birth year) nothing: women 1 of 2 = 50 %, men 0 of 1
     fig = pack.equal_chart().fig
     assert fig.layout.yaxis.ticksuffix == " %"
-    for bar in fig.data:
-        for y, text in zip(bar.y, bar.text):
-            assert text == ("" if y is None else pack.labels.percent(y / 100, 0)), (y, text)
+    gender, age = fig.data
+    L = pack.labels
+    assert list(gender.x) == [L.enum("gender", "female"), L.enum("gender", "male")] and list(gender.y) == [50.0, 0.0]
+    assert list(gender.text) == [L("equal_rate_of", rate=L.percent(0.5, 0), n="2"),
+                                 L("equal_rate_of", rate=L.percent(0.0, 0), n="1")]
+    assert list(age.x) == [L("age_group_18-29"), L("age_group_30+"), L("age_group_unknown")]
+    assert list(age.y) == [100.0, 0.0, 0.0]
 
 
 def test_every_chart_fits_the_basic_bundle_and_says_when_it_cannot_draw(pack):
