@@ -98,7 +98,9 @@ def test_a_printed_pack_explains_every_figure_in_footnotes(browser, reports):
     page.emulate_media(media="print")
     notes = page.locator(".ips-footnotes li")
     figures = page.locator("table.ips-figures tbody tr").count()
-    assert figures == 26  # every JSON figure but the parameters, the review's band and date, days_in_phase
+    # every JSON figure but the parameters, the review's band and date, days_in_phase, the two
+    # "of n" denominators (shown inside their figures' rows) and the goals (their own section)
+    assert figures == 29
     assert page.locator(".ips-footnotes").is_visible() and notes.count() == figures
     assert first.get_attribute("title") in notes.first.inner_text()
     assert not left and not errors, (left, errors)
