@@ -350,7 +350,8 @@ class SupervisionDashboard(Dashboard):
                                 value=settings.month, description=self.labels("month"))
         self.headlines = W.HTML()
         self.goals = W.HTML()  # the site's goals: site-wide, whatever consultant is chosen
-        self.candidates = W.HTML()
+        self.candidates = W.HTML()  # each consultant's month, their candidates under their row
+        self.trend = W.HTML()  # each consultant's 12 months
         self.charts = {name: W.Output() for name in CHARTS}
         self.figures: dict = {}  # the figures drawn last, by chart name (what the page shows)
         self.site_wide = W.HTML()
@@ -372,6 +373,7 @@ class SupervisionDashboard(Dashboard):
         self.headlines.value = str(pack.headlines())
         # the chosen consultant's row and candidates, figured on the whole site's data
         self.candidates.value = str(whole.consultants(self.consultant.value or None))
+        self.trend.value = str(whole.consultant_trends(self.consultant.value or None))
         for name, out in self.charts.items():
             chart = getattr(pack, name)()
             self.figures[name] = chart.fig
@@ -381,7 +383,7 @@ class SupervisionDashboard(Dashboard):
 
     def widget(self) -> W.VBox:
         # Charts right under the head: the page draws its widgets in this order.
-        self.body.children = [self.head, self.goals, *self.charts.values(), self.candidates,
+        self.body.children = [self.head, self.goals, *self.charts.values(), self.candidates, self.trend,
                               self.headlines, self.site_wide]
         return W.VBox([self._controls(self.month), self.notice, self.error, self.body])
 

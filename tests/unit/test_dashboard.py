@@ -81,6 +81,24 @@ def test_consultant_filter_changes_table_and_charts(settings):
     assert "Supervisionspakke" in board.head.value  # the head stays the site's
 
 
+def test_choosing_a_consultant_shows_their_row_their_trend_and_their_candidates(settings):
+    board = SupervisionDashboard(settings)
+    rows = 'class="ips-consultant-row"'
+    everyone = board.candidates.value.count(rows)
+    assert everyone >= 3 and board.trend.value.count('<tbody class="ips-consultant">') >= 3
+    board.consultant.value = "aar-k01"
+    row = board.pack.figures["by_consultant"]["aar-k01"]
+    assert board.candidates.value.count(rows) == 1 and board.trend.value.count('<tbody class="ips-consultant">') == 1
+    name = dict((v, k) for k, v in board.consultant.options)["aar-k01"]
+    assert f'<th scope="row">{name}</th>' in board.candidates.value and name in board.trend.value
+    # their row is the site's row for them: the same figures as the whole site's pack gives
+    whole = dashboard.SupervisionPack.from_data(board.data, board.params, board.pack.month)
+    assert whole.figures["by_consultant"]["aar-k01"] == row
+    listed = set(re.findall(r"<td>(aar-c\d+)", board.candidates.value))
+    mine = set(board.data.candidates.loc[board.data.candidates["consultant_id"] == "aar-k01", "candidate_id"])
+    assert listed and listed <= mine
+
+
 def test_month_chooser_changes_period_and_figures(settings):
     board = SupervisionDashboard(settings)
     outcome_before = _plot(board, "outcome_chart")["data"][0]["x"]
