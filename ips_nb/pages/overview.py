@@ -115,7 +115,35 @@ def site_row(data: SiteData, params: SiteParams, month: Month) -> dict:
         "fidelity_total": f["fidelity_total"], "fidelity_band": f["fidelity_band"],
         "supervision_sessions": f["supervision_sessions"]})
     row["goals"] = goal_statuses(params, f["goals"], month)
+    row["equal"] = equal_rates(f, row)
     return row
+
+
+EQUAL_GENDERS = ("female", "male")  # the genders the overview shows (as it shows their counts)
+
+
+def equal_rates(figures: dict, row: dict) -> dict[str, dict[str, float | str | None]]:
+    """Equal chances per site: {"gender": {female, male}, "age": {"18-29", "30+", "under 18",
+    "unknown"}}, each the group's outcome rate, "<5" or None (nobody in the group).
+
+    A group of 1–4 in the month is "<5". The outcome counts of a dimension's groups add up to the
+    site's `outcome_in_month`, and a gender's count is on the page beside its rate, so one small
+    outcome count (1–4) in any group of a dimension, or a gender's count hidden, withholds every
+    rate of that dimension: no subtraction from the shown rates leads back to a few people.
+    """
+    out = {}
+    for kind, groups, keys in (("gender", figures["by_gender"], EQUAL_GENDERS),
+                               ("age", figures["by_age_group"], tuple(figures["by_age_group"]))):
+        some_few = any(small(g["outcome_in_month"]) for g in groups.values())
+        if kind == "gender":
+            some_few = some_few or any(row.get(k) in (HIDDEN, SUPPRESSED) for k in keys)
+        shown = {}
+        for key in keys:
+            g = groups.get(key, {"caseload_in_month": 0, "outcome_rate": None})
+            n = g["caseload_in_month"]
+            shown[key] = None if n == 0 else SUPPRESSED if some_few or small(n) else g["outcome_rate"]
+        out[kind] = shown
+    return out
 
 
 def goal_status(goal, result: dict, month: Month) -> str:
@@ -236,6 +264,11 @@ class Overview:
                  "female": L("gender_female"), "male": L("gender_male")}
         body = [[L("goals_heading")] + [self._goals_cell(r.get("goals", [])) for r in self.rows]]
         body += [[label.get(k) or L(k)] + [self._cell(k, r[k]) for r in self.rows] for k in keys]
+        # equal chances: each group's outcome rate, "<5" for few (a rate: "withheld" in words)
+        for kind, prefix in (("gender", "gender_"), ("age", "age_group_")):
+            for key in (self.rows[0]["equal"][kind] if self.rows else {}):
+                body.append([f"{L('overview_equal')}: {L(prefix + key)}"]
+                            + [self._cell("outcome_rate", r["equal"][kind][key]) for r in self.rows])
         return Html(render("overview/table.html.j2", header=[L("figure")] + [r["name"] for r in self.rows],
                            rows=body))
 

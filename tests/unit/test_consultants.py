@@ -291,3 +291,39 @@ def test_each_consultant_s_twelve_months_in_the_pack():
     assert contacts[11:13] == ["0,25", "0,68</td></tr></tbody>"]
     alone = str(_pack().consultant_trends("k2"))
     assert alone.count('<tbody class="ips-consultant">') == 1
+
+
+# -- the regional overview: per site, small groups "<5" --------------------------------------------
+
+def test_the_overview_shows_each_site_s_group_rates_and_withholds_few():
+    from ips_nb.pages.overview import site_row
+
+    # 10 women (5 in a job), 6 men (none), all born 1990 (35 at intake): 30+ is 5 of 16
+    women = [enrolled(f"w{i}", gender="female", birth_year=1990) for i in range(10)]
+    men = [enrolled(f"m{i}", gender="male", birth_year=1990) for i in range(6)]
+    jobs = [job(f"w{i}", "2026-01-01") for i in range(5)]
+    row = site_row(site_data(candidates=women + men, placements=jobs), make_params(), MARCH)
+    assert row["equal"] == {"gender": {"female": 0.5, "male": 0.0},
+                            "age": {"18-29": None, "30+": 0.3125, "under 18": None, "unknown": None}}
+    assert "m0" not in str(row) and "by_consultant" not in row  # per site only, never a consultant's row
+    # two more men, born 2000, both in a job: 2 men in work is a count of 1-4, so neither gender's
+    # rate is shown (women's 5 of 10 and the site's 7 would give the men's 2); the 18-29 group has
+    # 2 people: every age group's rate is withheld for the same reason
+    young = [enrolled(f"y{i}", gender="male", birth_year=2000) for i in range(2)]
+    row = site_row(site_data(candidates=women + men + young, placements=jobs + [job("y0", "2026-01-01"),
+                                                                                 job("y1", "2026-01-01")]),
+                   make_params(), MARCH)
+    assert row["equal"] == {"gender": {"female": "<5", "male": "<5"},
+                            "age": {"18-29": "<5", "30+": "<5", "under 18": None, "unknown": None}}
+
+
+def test_the_overview_table_has_a_line_per_group():
+    from ips_nb.pages.labels import Labels
+    from ips_nb.pages.overview import Overview, site_row
+
+    women = [enrolled(f"w{i}", gender="female", birth_year=1990) for i in range(10)]
+    rows = [site_row(site_data(candidates=women, placements=[job(f"w{i}", "2026-01-01") for i in range(5)]),
+                     make_params(), MARCH)]
+    html = str(Overview(MARCH, rows, Labels("da")).table())
+    assert "Lige muligheder: Kvinder</td><td>50,0\u00a0%" in html
+    assert "Lige muligheder: 30 år og derover</td><td>50,0\u00a0%" in html
