@@ -182,9 +182,14 @@ def group_label(kind: str, key: str, labels: Labels) -> str:
 
 def group_rates(groups: dict[str, dict], kind: str, labels: Labels) -> str:
     """"Kvinder 42 % af 19 · Mænd 38 % af 21": each group's outcome rate with its size."""
-    return " · ".join(f"{group_label(kind, k, labels)} "
-                      f"{labels('equal_rate_of', rate=labels.percent(g['outcome_rate'], 0), n=labels.number(g['caseload_in_month']))}"
+    return " · ".join(f"{group_label(kind, k, labels)} {_rate_of(g, labels)}"
                       for k, g in groups.items() if g["caseload_in_month"])
+
+
+def _rate_of(group: dict, labels: Labels) -> str:
+    """"42 % af 19": a group's outcome rate and its size."""
+    return labels("equal_rate_of", rate=labels.percent(group["outcome_rate"], 0),
+                  n=labels.number(group["caseload_in_month"]))
 
 
 def equal_chances(by_gender: dict[str, dict], by_age: dict[str, dict], labels: Labels) -> go.Figure:
@@ -197,9 +202,7 @@ def equal_chances(by_gender: dict[str, dict], by_age: dict[str, dict], labels: L
         rates = [g["outcome_rate"] for g in shown.values()]
         fig.add_bar(x=[group_label(kind, k, labels) for k in shown], y=[round(100 * r, 1) for r in rates],
                     name=labels(f"equal_{kind}"), marker_color=colour, textposition="outside",
-                    text=[labels("equal_rate_of", rate=labels.percent(g["outcome_rate"], 0),
-                                 n=labels.number(g["caseload_in_month"])) for g in shown.values()],
-                    hoverinfo="text+name")
+                    text=[_rate_of(g, labels) for g in shown.values()], hoverinfo="text+name")
     fig.update_yaxes(range=[0, 110], ticksuffix=" %", title=labels("eo_axis"))
     fig.update_layout(separators=_separators(labels))
     return _layout(fig, labels("equal_heading"))

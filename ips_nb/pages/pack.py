@@ -425,8 +425,12 @@ class SupervisionPack:
 
     def equal_chart(self) -> Chart:
         """Equal chances: the outcome rate of each gender and age group, each with its size."""
-        f = self.figures
-        return self._chart(charts.equal_chances(f["by_gender"], f["by_age_group"], self.labels), "equal")
+        f, L = self.figures, self.labels
+        # the rates in words where the chart cannot draw: "Kvinder 50 % af 16 · Mænd 21 % af 14"
+        said = " · ".join(x for x in (charts.group_rates(f["by_gender"], "gender", L),
+                                      charts.group_rates(f["by_age_group"], "age", L)) if x)
+        return Chart(charts.equal_chances(f["by_gender"], f["by_age_group"], L), f"equal-{self.params.site}",
+                     f"{said}. {L('chart_missing')}" if said else L("chart_missing"))
 
     def charts_heading(self) -> Html:
         """The heading above the charts (each chart is a cell output of its own)."""

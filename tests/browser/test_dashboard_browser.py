@@ -65,22 +65,23 @@ def test_pack_filters_update_figures_and_table(server, browser, tmp_path):
     outcome_title = [k for k in charts if k.startswith("Andel i job")][0]
     last_month_tick = charts[outcome_title][0]["x"][-1]
 
-    table_before = page.inner_text(".ips-for-supervision")
+    table_before = page.inner_text(".ips-consultants")
     one = "Mette Kjær"
     consultant.select_option(label=one)
     _wait_charts(page, f"charts[{caseload_title!r}].filter(t => t.type === 'bar')[0].x.length === 1")
     charts = _charts(page)
     assert [t for t in charts[caseload_title] if t["type"] == "bar"][0]["x"] == [one]
-    page.wait_for_function(f"() => document.querySelector('.ips-for-supervision').innerText !== {table_before!r}")
-    rows = page.locator(".ips-for-supervision tbody tr td:nth-child(2)").all_inner_texts()
-    assert rows and set(rows) == {one}
+    page.wait_for_function(f"() => document.querySelector('.ips-consultants').innerText !== {table_before!r}")
+    # each consultant's month: the chosen consultant's row alone, their candidates under it
+    rows = page.locator(".ips-consultants th[scope=row]").all_inner_texts()
+    assert rows == [one]
 
     month.select_option(label="maj 2026")
     page.wait_for_function("() => document.body.innerText.includes('Opgjort pr. 31. maj 2026')", timeout=30_000)
     _wait_charts(page, f"charts[{outcome_title!r}][0].x.slice(-1)[0] !== {last_month_tick!r}")
     charts = _charts(page)
     assert [t for t in charts[caseload_title] if t["type"] == "bar"][0]["x"] == [one]  # the filter stayed
-    assert set(page.locator(".ips-for-supervision tbody tr td:nth-child(2)").all_inner_texts()) <= {one}
+    assert page.locator(".ips-consultants th[scope=row]").all_inner_texts() == [one]
 
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000

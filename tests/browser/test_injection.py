@@ -336,7 +336,7 @@ def server(poisoned):
 
 
 DASHBOARDS = {
-    "supervision": (".ips-for-supervision", ("params.name", "params.labels.supervision_pack",
+    "supervision": (".ips-consultants", ("params.name", "params.labels.supervision_pack",
                                              "candidates.candidate_id", "consultants.name")),
     "agenda": (".ips-section", ("params.name", "params.labels.agenda_title", "candidates.initials",
                                 "goals.description", "actions.description")),

@@ -378,6 +378,10 @@ def test_equal_chances_are_a_rate_per_group_with_its_size(pack):
                                  L("equal_rate_of", rate=L.percent(0.0, 0), n="1")]
     assert list(age.x) == [L("age_group_18-29"), L("age_group_30+"), L("age_group_unknown")]
     assert list(age.y) == [100.0, 0.0, 0.0]
+    # where the chart cannot draw, the same rates in words
+    said = pack.equal_chart().missing
+    assert said.startswith(f"{L.enum('gender', 'female')} {L('equal_rate_of', rate=L.percent(0.5, 0), n='2')} · ")
+    assert said.endswith(L("chart_missing"))
 
 
 def test_every_chart_fits_the_basic_bundle_and_says_when_it_cannot_draw(pack):
