@@ -111,7 +111,7 @@ VALID: dict[str, list[list[str]]] = {
     ],
     "followups": [
         ["candidate_id", "date", "status", "hours_per_week"],
-        ["c3", "2024-12-20", "education", ""],
+        ["c3", "2024-09-01", "education", ""],
     ],
     "surveys": [
         ["candidate_id", "date", "instrument", "item", "score", "occasion"],
