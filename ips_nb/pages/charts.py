@@ -136,7 +136,7 @@ def days_to_contact(days: list[float], labels: Labels) -> go.Figure:
 
 def employer_contacts(per_week: dict[str, float], names: dict[str, str], target: float,
                       labels: Labels) -> go.Figure:
-    """Employer contacts a week per consultant this month against the benchmark of 6."""
+    """Face-to-face employer contacts a week per consultant this month against IPS-25's 6."""
     ids = list(per_week)
     x = [names.get(c, c) for c in ids]
     reached = [per_week[c] >= target for c in ids]
@@ -145,9 +145,9 @@ def employer_contacts(per_week: dict[str, float], names: dict[str, str], target:
                 name=labels("per_week_reached"), marker_color=COLOURS["bar"])
     fig.add_bar(x=x, y=[None if r else per_week[c] for c, r in zip(ids, reached)],
                 name=labels("per_week_below"), marker_color=COLOURS["muted"])
-    _hline(fig, target, f'{labels("anchor_employer")} ({labels("source_ips25_17")})', ANCHOR_LINE)
+    _hline(fig, target, f'{labels("anchor_face_to_face")} ({labels("source_ips25_17")})', ANCHOR_LINE)
     fig.update_layout(barmode="stack", separators=_separators(labels))
-    return _layout(fig, labels("employer_contacts_per_week"))
+    return _layout(fig, labels("chart_face_to_face"))
 
 
 def by_phase(counts: dict[str, int], labels: Labels) -> go.Figure:

@@ -211,9 +211,12 @@ class SupervisionPack:
         def joined(*parts: str) -> str:
             return " · ".join(p for p in parts if p)
         per_week = f["employer_contacts_per_week"]
-        reaching = sum(1 for v in per_week.values() if v >= EMPLOYER_CONTACTS_A_WEEK)
         mean_week = round(sum(per_week.values()) / len(per_week), 2) if per_week else None
-        met = L.count("per_week_anchor_met", len(per_week), n=reaching, m=len(per_week))  # "n of m consultants"
+        # IPS-25 item 17 counts face-to-face contacts only: the 6 stands beside those, never
+        # beside all contacts (the row's value); "n of m consultants" reach it face to face
+        in_person = self.face_to_face()
+        reaching = sum(1 for v in in_person.values() if v >= EMPLOYER_CONTACTS_A_WEEK)
+        met = L.count("per_week_anchor_met", len(in_person), n=reaching, m=len(in_person))
         prev_week = self.previous["employer_contacts_per_week"]
         prev_mean = round(sum(prev_week.values()) / len(prev_week), 2) if prev_week else None
         caseload = f["caseload_by_consultant"]
@@ -266,8 +269,8 @@ class SupervisionPack:
             Row("waiting_for_employer_contact", num(len(f["waiting_for_employer_contact"])),
                 rapid, "warn" if f["waiting_for_employer_contact"] else "ok"),
             Row("employer_contacts_per_week", num(mean_week, 2) if mean_week is not None else L("not_available"),
-                f"{L('anchor')}: {L('anchor_employer')} ({L('source_ips25_17')}) · {met}",
-                "ok" if per_week and reaching == len(per_week) else "warn",
+                f"{L('anchor')}: {L('anchor_face_to_face')} ({L('source_ips25_17')}): {met}",
+                "ok" if in_person and reaching == len(in_person) else "warn",
                 *self._direction("employer_contacts_per_week", mean_week, prev_mean)),
             Row("retention_4m", pct(f["retention_4m"]), joined(goal_text(g.retention_4m), none),
                 vs_goal(f["retention_4m"], g.retention_4m)),
@@ -410,10 +413,17 @@ class SupervisionPack:
         recent = [float(d) for cid, d in days.dropna().items() if intake[cid] > since]
         return self._chart(charts.days_to_contact(recent, self.labels), "contact-days")
 
+    def face_to_face(self) -> dict[str, float]:
+        """{consultant_id: face-to-face employer contacts a week} this month: what IPS-25 item 17
+        counts (unassigned is nobody's contacts)."""
+        return {k: v["face_to_face_per_week"] for k, v in self.figures["by_consultant"].items()
+                if k != metrics.UNASSIGNED}
+
     def employer_chart(self) -> Chart:
-        return self._chart(charts.employer_contacts(self.figures["employer_contacts_per_week"],
-                                                    self.consultant_names(), EMPLOYER_CONTACTS_A_WEEK,
-                                                    self.labels), "employer")
+        """Face-to-face employer contacts a week per consultant against IPS-25's 6 (item 17
+        counts those, not every contact)."""
+        return self._chart(charts.employer_contacts(self.face_to_face(), self.consultant_names(),
+                                                    EMPLOYER_CONTACTS_A_WEEK, self.labels), "employer")
 
     def phase_chart(self) -> Chart:
         return self._chart(charts.by_phase(metrics.candidates_by_phase(self.data, self.as_of), self.labels),

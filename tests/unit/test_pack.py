@@ -81,7 +81,8 @@ def test_headline_rows_cover_every_figure_with_goal_anchor_and_direction(pack):
     assert L("goal") in rows["outcome_rate"].context and rows["outcome_rate"].status == "warn"  # 1/3 < 0.5
     assert rows["fidelity_total"].value == "101" and rows["fidelity_total"].status == "ok"
     assert L("band_good") in rows["fidelity_total"].context
-    assert L("anchor_employer") in rows["employer_contacts_per_week"].context
+    # IPS-25 item 17's 6 counts face-to-face contacts: the line says so (the value is every contact)
+    assert L("anchor_face_to_face") in rows["employer_contacts_per_week"].context
     assert L("source_ips25_17") in rows["employer_contacts_per_week"].context  # every anchor names its source
     assert rows["without_consent"].value == "1" and rows["without_consent"].status == "warn"
     # February had c1 and c2 (c3 came 1 Feb too): the caseload is the same, the direction says so
@@ -323,6 +324,22 @@ def test_benchmarks_stand_only_beside_the_figure_defined_the_same_way(country, l
     # the trial's sentence says who, over what time and what counted
     trial = L("anchor_se_outcome" if country == "SE" else "anchor_dk_outcome")
     assert "18" in trial and ("46" in trial or "59" in trial)
+
+
+def test_the_employer_chart_and_row_hold_ips25s_six_against_face_to_face_contacts_only():
+    # March 2026 (31 days, 31/7 weeks): k1 logs 31 contacts, 27 of them face to face: 6.10 a week
+    # face to face (reaches 6), 7.00 in all; k2 logs 31 with none face to face: 0 a week (below)
+    contacts = [{"consultant_id": "k1", "date": f"2026-03-{d:02d}", "face_to_face": d > 4} for d in range(1, 32)]
+    contacts += [{"consultant_id": "k2", "date": f"2026-03-{d:02d}", "face_to_face": False} for d in range(1, 32)]
+    data = site_data(consultants=[{"consultant_id": "k1", "name": "Karen"}, {"consultant_id": "k2", "name": "Bo"}],
+                     employer_contacts=contacts)
+    pack = SupervisionPack.from_data(data, make_params(language="en"), MARCH)
+    assert pack.figures["employer_contacts_per_week"] == {"k1": 7.0, "k2": 7.0}
+    assert pack.face_to_face() == {"k1": 6.1, "k2": 0.0}
+    row = pack.rows()["employer_contacts_per_week"]
+    assert row.value == "7.00" and row.context.endswith("1 of 2 consultants at 6 a week") and row.status == "warn"
+    bars = {t.name: t.y for t in pack.employer_chart().fig.data if t.type == "bar"}
+    assert bars[pack.labels("per_week_reached")] == (6.1, None) and bars[pack.labels("per_week_below")] == (None, 0.0)
 
 
 def test_caseload_maximum_is_labelled_the_sites_goal_and_ips25s_twenty_as_ipss(pack):
