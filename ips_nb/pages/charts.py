@@ -82,6 +82,9 @@ def outcome_trend(series: list[dict], goal: float | None, labels: Labels) -> go.
     return _layout(fig, labels("chart_outcome_trend"))
 
 
+IPS25_CASELOAD = 20  # IPS-25 item 1: at most 20 per full-time consultant
+
+
 def caseload_per_consultant(caseload: dict[str, int], fte: dict[str, float], names: dict[str, str],
                             caseload_max: int, labels: Labels) -> go.Figure:
     """Active caseload per consultant, each with a marker at the site's maximum scaled by that
@@ -101,7 +104,9 @@ def caseload_per_consultant(caseload: dict[str, int], fte: dict[str, float], nam
         fig.add_bar(x=[labels("unassigned")], y=[caseload[UNASSIGNED]], name=labels("unassigned"),
                     marker_color=COLOURS["muted"])
     fig.add_scatter(x=x, y=limits, mode="markers",
-                    name=f'{labels("caseload_max_marker")} ({labels("source_ips25_1")})',
+                    # the site's own maximum is its goal; only at 20 is it also IPS-25 item 1's
+                    name=f'{labels("caseload_max_marker")} ('
+                         f'{labels("source_ips25_1") if caseload_max == IPS25_CASELOAD else labels("goal_site")})',
                     marker={"symbol": "line-ew-open", "size": 34, "color": COLOURS["limit"],
                             "line": {"width": 3, "color": COLOURS["limit"]}},
                     hovertemplate="%{y}<extra></extra>")

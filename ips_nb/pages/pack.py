@@ -29,7 +29,7 @@ from ips_nb.figures.periods import Month
 from ips_nb.data.store import SiteData, read_site
 
 EMPLOYER_CONTACTS_A_WEEK = 6  # IPS-25 item 17
-IPS25_CASELOAD = 20  # IPS-25 item 1: at most 20 per full-time consultant
+IPS25_CASELOAD = charts.IPS25_CASELOAD  # IPS-25 item 1: at most 20 per full-time consultant
 FIDELITY_SECTIONS = ((range(1, 4), "staffing"), (range(4, 12), "organisation"), (range(12, 26), "services"))
 
 

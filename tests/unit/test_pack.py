@@ -456,3 +456,14 @@ def test_the_overview_says_how_many_of_each_sites_goals_are_met_never_their_valu
     assert all("value" not in g and "numerator" not in g for g in row["goals"])
     ov = Overview(MARCH, [row], Labels("da"))
     assert "1 af 3 mål nået · 1 undervejs" in str(ov.table())
+
+
+def test_the_caseload_chart_names_a_sites_own_maximum_as_its_goal_and_20_as_ips25s():
+    data = site_data(consultants=[{"consultant_id": "k1", "name": "Karen"}],
+                     candidates=[{"candidate_id": "a", "intake_date": "2026-01-01", "consultant_id": "k1"}])
+    own = SupervisionPack.from_data(data, make_params(language="da", caseload_max=15), MARCH)
+    ips = SupervisionPack.from_data(data, make_params(language="da"), MARCH)
+    marker = [t.name for t in own.caseload_chart().fig.data if t.type == "scatter" and t.mode == "markers"]
+    assert marker == [f"{own.labels('caseload_max_marker')} ({own.labels('goal_site')})"]
+    marker = [t.name for t in ips.caseload_chart().fig.data if t.type == "scatter" and t.mode == "markers"]
+    assert marker == [f"{ips.labels('caseload_max_marker')} ({ips.labels('source_ips25_1')})"]
