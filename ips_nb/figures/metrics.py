@@ -331,23 +331,6 @@ def discharges_series(data: SiteData, month: Month, months: int = 12) -> list[di
     return out
 
 
-def equal_opportunities(data: SiteData, month: Month) -> dict[str, dict[str, int]]:
-    """Gender and the 18–29 group in `caseload_in_month` and among `outcome_in_month`.
-
-    {"caseload": {total, age_18_29, <gender>: n}, "outcome": {...}}; the caseload part equals the
-    pack's `gender` and `age_18_29` figures, the outcome part uses the same rules on the outcome ids.
-    """
-    c = data.candidates[enrolled_during(data.candidates, month.first, month.last)]
-    ids = set(outcome_candidates(data, month.first, month.last))
-
-    def split(frame: pd.DataFrame) -> dict[str, int]:
-        age = month.as_of.year - frame["birth_year"].dropna()
-        return {"total": len(frame), "age_18_29": int(((age >= 18) & (age <= 29)).sum()),
-                **_counts(frame["gender"].fillna("unknown"))}
-
-    return {"caseload": split(c), "outcome": split(c[c["candidate_id"].isin(ids)])}
-
-
 def supervision_list(data: SiteData, as_of: date) -> list[dict]:
     """Enrolled candidates the supervisor should raise: waiting for a first employer contact beyond
     30 days, in a pre-placement phase over 90 days, with overdue actions, or without consent.

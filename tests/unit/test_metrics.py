@@ -475,7 +475,7 @@ def test_supervision_sessions_in_month():
 
 # -- beside the figures: the pack's charts and the supervisor's list ------------------------------
 
-from ips_nb.figures.metrics import (candidates_by_phase, discharges_series, equal_opportunities,  # noqa: E402
+from ips_nb.figures.metrics import (candidates_by_phase, discharges_series,  # noqa: E402
                             supervision_cadence, supervision_list)
 
 
@@ -496,22 +496,6 @@ def test_discharges_series_by_month_and_reason():
     assert discharges_series(data, MARCH, months=2) == [
         {"month": "2026-02", "reasons": {"employed": 1}},
         {"month": "2026-03", "reasons": {"moved": 1, "other": 1}}]
-
-
-def test_equal_opportunities_caseload_and_outcomes():
-    # caseload: a (female, 26, job), b (female, 40), c (male, job), d (no gender, 19)
-    # outcome: a and c -> female 1, male 1, age_18_29 1 (a); the work trial of d never counts
-    data = site_data(
-        candidates=[enrolled("a", gender="female", birth_year=2000), enrolled("b", gender="female", birth_year=1986),
-                    enrolled("c", gender="male"), enrolled("d", birth_year=2007)],
-        placements=[{"candidate_id": "a", "kind": "job", "start_date": "2026-03-10"},
-                    {"candidate_id": "c", "kind": "education", "start_date": "2026-01-10"},
-                    {"candidate_id": "d", "kind": "work_trial", "start_date": "2026-03-01"}])
-    eo = equal_opportunities(data, MARCH)
-    assert eo["caseload"] == {"total": 4, "age_18_29": 2, "female": 2, "male": 1, "unknown": 1}
-    assert eo["outcome"] == {"total": 2, "age_18_29": 1, "female": 1, "male": 1}
-    f = supervision_figures(data, make_params(), MARCH)
-    assert f["gender"] == {"female": 2, "male": 1, "unknown": 1} and f["age_18_29"] == 2
 
 
 def test_supervision_list_days_are_the_jsons_days_in_phase_without_a_history():
