@@ -209,20 +209,29 @@ class DashboardKernels(AsyncMappingKernelManager):
             self._opened[kernel_id] = next(self._order)
         if oldest:  # the new page says why an older one went (not waited for: the page is loading)
             # (the kernel is busy running the page's notebook first: wait for it, not for TELL_TIMEOUT)
-            task = asyncio.ensure_future(self.tell(kernel_id, f"notify('ended_oldest', {self.per_user})", timeout=120))
+            task = asyncio.ensure_future(self.tell(kernel_id, f"notify('ended_oldest', {self.per_user})",
+                                                       timeout=120, attempts=3))
             self._telling.add(task)  # held until done: the loop keeps only a weak reference
             task.add_done_callback(self._telling.discard)
         return kernel_id, len(oldest)
 
-    async def tell(self, kernel_id: str, call: str, timeout: float = TELL_TIMEOUT) -> bool:
+    async def tell(self, kernel_id: str, call: str, timeout: float = TELL_TIMEOUT,
+                   attempts: int = 1) -> bool:
         """Make a page's dashboard say something (`call`, see `dashboard_call`); False if it did
-        not run in time (a busy or dead kernel): telling is a courtesy, never a condition."""
-        try:
-            await asyncio.wait_for(self.run_code(kernel_id, dashboard_call(call), timeout=timeout), timeout + 1)
-            return True
-        except Exception as exc:  # noqa: BLE001
-            self.log.info("ips-nb: kernel %s not told (%s)", kernel_id, type(exc).__name__)
-            return False
+        not run in time (a busy or dead kernel): telling is a courtesy, never a condition. A
+        kernel still there is asked again (`attempts` in all: a page's notice, whose kernel has
+        just started, may miss the first on a loaded machine; a kernel about to end gets one)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                await asyncio.wait_for(self.run_code(kernel_id, dashboard_call(call), timeout=timeout), timeout + 1)
+                return True
+            except Exception as exc:  # noqa: BLE001
+                if kernel_id not in self._kernels or attempt == attempts:
+                    self.log.warning("ips-nb: kernel %s not told (%s: %s)", kernel_id,
+                                     type(exc).__name__, str(exc)[:200])
+                    return False
+                await asyncio.sleep(1)
+        return False
 
     async def end(self, kernel_id: str, call: str, why: str) -> None:
         """End a page's kernel now, connected or not: its page is told first (`call`, see

@@ -264,7 +264,7 @@ def test_limits_the_connected_idle_and_revocation_with_real_kernels(params_dir, 
                 except RuntimeError:
                     await asyncio.sleep(0.5)
             else:
-                pytest.fail("the newer page was never told")
+                pytest.fail("the newer page was never told (the log above says why)")
 
             # connected but unused for longer than connected_idle_timeout: ended all the same
             km.notify_connect(a2)
