@@ -226,8 +226,23 @@ def test_an_older_audit_is_chained_by_the_first_write_and_keeps_its_versions(thr
 # --- redaction ----------------------------------------------------------------------------------
 
 def _numbers_in_the_audit(engine) -> list[int]:
-    return [r["id"] for r in all_rows(engine)
-            if any(idscan.contains_identity(str(r[c] or "")) for c in audit.SCANNED)]
+    """Rows whose text holds a number; a redaction's own row holds only ids and hex digests."""
+    return [r["id"] for r in all_rows(engine) if r["action"] != audit.REDACT
+            and any(idscan.contains_identity(str(r[c] or "")) for c in audit.SCANNED)]
+
+
+def test_a_redaction_row_whose_digest_looks_like_a_number_is_never_masked(with_numbers, sqlite_url):
+    """A SHA-256 in hex has runs of digits; "…a0101901234f…" reads as 01.01.90 + 1234. A second
+    redaction must leave the first one's row alone, or the chain it vouches for breaks."""
+    engine = with_numbers
+    audit.redact(engine, "coordinator", marker="[CPR fjernet]")
+    first = len(all_rows(engine))
+    with engine.begin() as conn:  # a digest that happens to hold a date and 4 digits
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_no_update")
+        conn.exec_driver_sql("UPDATE audit SET after = '{\"count\": 1, \"rows\": {\"4\": \"a0101901234f"
+                             + "b" * 52 + "\"}}' WHERE action = 'redact'")
+    again = audit.redact(engine, "coordinator", marker="[CPR fjernet]")
+    assert again.rows == [] and len(all_rows(engine)) == first
 
 
 @pytest.fixture
