@@ -25,7 +25,11 @@ Rules where the definitions are silent (each is tested):
 - **no_employer_contact_30d** is the supervision pack's `waiting_for_employer_contact`: enrolled,
   more than 30 days past intake, no employer contact since intake (exactly 30 days does not
   trigger).
-- **Overdue** is the pack's definition: open and due before `as_of`.
+- **Overdue at the conference** (METRICS.md): an action is overdue on the agenda when it is open
+  on `as_of` (no done_date on or before it) and due before the conference day, so one due the
+  day before the conference (`as_of` itself) is overdue when the team meets, and one due on the
+  conference day is not. The pack's `overdue_actions` keeps `due_date < as_of` (its as-of is the
+  month's last day, no meeting follows it).
 - **Reasons** are computed for enrolled candidates and shown with the candidate in every
   section (a referral not yet taken in has none; one discharged to work has `discharged_to_work`).
 - **Actions.** A candidate's `actions` are their open actions by due date; in `actions_due` only
@@ -49,7 +53,7 @@ import pandas as pd
 
 from ips_nb.figures import phases
 from ips_nb.figures.metrics import (between, consented_by, enrolled_on, lookup, open_actions,
-                      outcome_placements, overdue_actions, waiting_for_employer_contact)
+                      outcome_placements, waiting_for_employer_contact)
 from ips_nb.data.params import SiteParams, team_name
 from ips_nb.figures.periods import Week, conference_date
 from ips_nb.data.store import SiteData
@@ -171,7 +175,7 @@ def discussion_reasons(data: SiteData, candidates: pd.DataFrame, dates: AgendaDa
     a, p = data.actions, data.placements
     outcome = outcome_placements(p)
     flagged = {
-        "overdue_action": set(a.loc[overdue_actions(a, as_of), "candidate_id"]),
+        "overdue_action": set(a.loc[overdue_at_conference(a, dates), "candidate_id"]),
         "no_employer_contact_30d": set(waiting_for_employer_contact(data, as_of)),
         "new_job_or_education": set(outcome.loc[between(outcome["start_date"], dates.recent, as_of),
                                                 "candidate_id"]),
@@ -201,27 +205,39 @@ def latest_decisions(conferences: pd.DataFrame, until: date) -> dict[str, dict]:
             for cid, day, decision in zip(latest["candidate_id"], latest["date"], latest["decision"])}
 
 
+def overdue_at_conference(actions: pd.DataFrame, dates: AgendaDates) -> pd.Series:
+    """Mask: open on `as_of` and due before the conference day (METRICS.md's agenda rule).
+
+    The agenda is read at the conference, a day after `as_of`: an action due on `as_of` is
+    already late when the team meets, so the day that counts is the conference's, while what
+    is done is still what is known on `as_of`."""
+    return open_actions(actions, dates.as_of) & (actions["due_date"] < pd.Timestamp(dates.conference))
+
+
 def _at_least(days: pd.Series, limit: int) -> set[str]:
     return set(days.index[days >= limit])
 
 
-def _action(row: pd.Series, as_of: date) -> dict:
+def _action(row: pd.Series, conference: date) -> dict:
+    """One open action as the JSON has it; `overdue` when due before the conference day."""
     due = row["due_date"].date()
     return {"action_id": str(row["action_id"]), "description": _text(row["description"]),
-            "owner": _text(row["owner"]), "due_date": due.isoformat(), "overdue": due < as_of}
+            "owner": _text(row["owner"]), "due_date": due.isoformat(), "overdue": due < conference}
 
 
 def _sorted_actions(actions: pd.DataFrame) -> pd.DataFrame:
-    """By due date: overdue means due before `as_of`, so this also puts overdue actions first."""
+    """By due date: overdue means due before the conference day, so this also puts overdue
+    actions first."""
     return actions.sort_values(["due_date", "action_id"], kind="stable")
 
 
 def _entry(row: pd.Series, goals: pd.DataFrame, actions: pd.DataFrame, reasons: list[str],
-           as_of: date, phase: object = None, last_decision: dict | None = None) -> dict:
+           conference: date, phase: object = None, last_decision: dict | None = None) -> dict:
     """One candidate as the agenda shows them: pseudonymous ids, goals, actions, reasons, the
     latest decision (no CPR).
 
-    `phase` is their phase on `as_of` from the history; without one, the recorded phase."""
+    `phase` is their phase on `as_of` from the history; without one, the recorded phase; an
+    action due before `conference` is marked overdue."""
     return {
         "candidate_id": str(row["candidate_id"]),
         "initials": _text(row["initials"]),
@@ -230,7 +246,7 @@ def _entry(row: pd.Series, goals: pd.DataFrame, actions: pd.DataFrame, reasons: 
         "phase": _text(row["phase"] if phase is None else phase),
         "goals": [{"kind": _text(g["kind"]), "description": _text(g["description"])}
                   for _, g in goals.iterrows()],
-        "actions": [_action(r, as_of) for _, r in _sorted_actions(actions).iterrows()],
+        "actions": [_action(r, conference) for _, r in _sorted_actions(actions).iterrows()],
         "reasons": list(reasons),
         "last_decision": dict(last_decision) if last_decision else None,
     }
@@ -246,7 +262,7 @@ def _section_ids(data: SiteData, cands: pd.DataFrame, reasons: dict[str, list[st
 
     first_due = due.groupby("candidate_id")["due_date"].min()
     actions_due = sorted(first_due.index, key=lambda c: (
-        not first_due[c] < pd.Timestamp(dates.as_of), first_due[c], c))
+        not first_due[c] < pd.Timestamp(dates.conference), first_due[c], c))
 
     outcome = outcome_placements(data.placements)
     started = outcome[between(outcome["start_date"], dates.since, dates.as_of)
@@ -299,7 +315,8 @@ def build_agenda(data: SiteData, params: SiteParams, week: Week, team: str | Non
         acts = due if key == "actions_due" else mine
         sections.append({"key": key, "candidates": [
             _entry(rows.loc[cid], goals[goals["candidate_id"] == cid],
-                   acts[acts["candidate_id"] == cid], reasons.get(cid, []), as_of, phase_then.get(cid),
+                   acts[acts["candidate_id"] == cid], reasons.get(cid, []), dates.conference,
+                   phase_then.get(cid),
                    decided.get(str(cid)))
             for cid in raw[key] if cid in consented]})
 

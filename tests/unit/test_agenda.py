@@ -88,14 +88,32 @@ def test_a_candidate_in_routine_appears_nowhere():
 # -- reasons ----------------------------------------------------------------------------------
 
 def test_overdue_action():
-    # late: due yesterday, open -> overdue.  today: due on as_of -> not overdue (still due).
-    # done: due day 5, done on as_of -> closed.  after: done on conference day -> open on as_of
-    a = agenda([cand("late"), cand("today"), cand("done"), cand("after")], actions=[
+    # late: due yesterday, open -> overdue.  done: due day 5, done on as_of -> closed.
+    # after: done on conference day -> still open on as_of, so overdue.
+    a = agenda([cand("late"), cand("done"), cand("after")], actions=[
         {"candidate_id": "late", "due_date": day(1)},
-        {"candidate_id": "today", "due_date": day(0)},
         {"candidate_id": "done", "due_date": day(5), "done_date": day(0)},
         {"candidate_id": "after", "due_date": day(5), "done_date": day(-1)}])
     assert reasons_of(a) == {"after": ["overdue_action"], "late": ["overdue_action"]}
+
+
+def test_overdue_counts_to_the_conference_day_not_as_of():
+    # METRICS.md: overdue at the conference = due before the conference day (18 Nov), open on
+    # as_of (17 Nov). eve: due 17 Nov (the day before the conference) -> overdue, though the
+    # pack (due < as_of) would not call it so yet. eve_done_late: due 17 Nov, done on the
+    # conference day (after as_of, not known yet) -> overdue. conf_day: due 18 Nov -> not overdue
+    # (still due this week, listed under actions_due without the mark).
+    a = agenda([cand("eve"), cand("eve_done_late"), cand("conf_day")], actions=[
+        {"action_id": "a_eve", "candidate_id": "eve", "due_date": day(0)},
+        {"action_id": "a_late", "candidate_id": "eve_done_late", "due_date": day(0), "done_date": day(-1)},
+        {"action_id": "a_conf", "candidate_id": "conf_day", "due_date": day(-1)}])
+    assert a["conference_date"] == day(-1) and a["as_of"] == day(0)
+    assert reasons_of(a) == {"eve": ["overdue_action"], "eve_done_late": ["overdue_action"]}
+    assert entry(a, "actions_due", "eve")["actions"][0]["overdue"] is True
+    assert entry(a, "actions_due", "eve_done_late")["actions"][0]["overdue"] is True
+    assert entry(a, "actions_due", "conf_day")["actions"][0]["overdue"] is False
+    # overdue first: both overdue ones before the one due on the conference day
+    assert ids(a, "actions_due") == ["eve", "eve_done_late", "conf_day"]
 
 
 def test_no_employer_contact_30d_boundary():
@@ -206,7 +224,8 @@ def test_new_referrals_since_the_previous_conference():
 
 def test_actions_due_by_end_of_week_overdue_first():
     # p due Sunday 22 Nov (week end) -> in; q due Monday 23 Nov -> not in the section;
-    # r overdue (3 days ago) -> first; s due on as_of -> between; done actions never show.
+    # r overdue (3 days ago) -> first; s due on as_of (the day before the conference) -> overdue
+    # too, second; done actions never show.
     a = agenda([cand("p"), cand("q"), cand("r"), cand("s")], actions=[
         {"action_id": "ap", "candidate_id": "p", "due_date": day(-5)},
         {"action_id": "aq", "candidate_id": "q", "due_date": day(-6)},
@@ -217,7 +236,7 @@ def test_actions_due_by_end_of_week_overdue_first():
     assert entry(a, "actions_due", "r")["actions"] == [
         {"action_id": "ar", "description": "An action", "owner": "consultant",
          "due_date": day(3), "overdue": True}]
-    assert entry(a, "actions_due", "s")["actions"][0]["overdue"] is False
+    assert entry(a, "actions_due", "s")["actions"][0]["overdue"] is True
     assert [x["action_id"] for x in entry(a, "actions_due", "p")["actions"]] == ["ap"]
 
 
