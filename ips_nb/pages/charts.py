@@ -5,10 +5,20 @@ one look everywhere: the site's own goal is a green dashed line, a benchmark fro
 a purple dotted one; where both are drawn their labels sit on opposite sides of the plot, above
 the higher line and below the lower, so they stay readable when the two nearly coincide.
 Only scatter and bar traces are used: the inlined plotly.js basic bundle draws nothing else.
+
+Numbers and dates read as the page's language writes them. Every figure carries the language's
+decimal and thousands separators (`_layout`), and an axis that counts people has whole-number
+ticks only (`_count_axis`: plotly's own choice may be 0.5 / 1.5 for small counts). Dates and
+months are never a plotly date axis, whose month names would come from plotly.js's d3 locale
+(English unless a locale bundle is loaded, and the pages are offline): they are written here,
+with babel in the page's language, and drawn as categories.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import plotly.graph_objects as go
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from ips_nb.figures.metrics import RAPID_SEARCH_DAYS, UNASSIGNED
 from ips_nb.pages.labels import Labels
@@ -21,19 +31,43 @@ ANCHOR_LINE = {"dash": "dot", "color": COLOURS["anchor"], "width": 2}
 CONTACT_BINS = ((0, 10), (11, 20), (21, 30), (31, 40), (41, 50), (51, 60), (61, 90), (91, None))
 
 
-def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
+def _layout(fig: go.Figure, title: str, labels: Labels | None = None, height: int = 340) -> go.Figure:
     """Title at the left, the legend under the plot (under the x axis's title when there is one),
-    in the order the traces were added (plotly reverses it for stacked bars otherwise)."""
+    in the order the traces were added (plotly reverses it for stacked bars otherwise); with
+    `labels`, the page language's decimal and thousands separators."""
     below = -0.3 if fig.layout.xaxis.title.text else -0.15
     fig.update_layout(title={"text": title, "x": 0}, height=height, template="plotly_white",
                       margin={"l": 50, "r": 20, "t": 50, "b": 40}, showlegend=True,
                       legend={"orientation": "h", "yanchor": "top", "y": below, "x": 0, "traceorder": "normal"})
+    if labels is not None:
+        fig.update_layout(separators=_separators(labels))
     return fig
 
 
 def _separators(labels: Labels) -> str:
-    """Decimal comma in da/sv, point in en (plotly's `separators`: decimal then thousands)."""
-    return ".," if labels.lang == "en" else ", "
+    """plotly's `separators`, the decimal sign then the thousands one, as the language writes
+    them (babel's CLDR data): ",." in Danish (12,5 · 1.200), ", " with a no-break space in
+    Swedish (12,5 · 1 200), ".," in English (12.5 · 1,200)."""
+    return get_decimal_symbol(labels.locale) + get_group_symbol(labels.locale)
+
+
+COUNT_STEPS = tuple(m * 10 ** e for e in range(7) for m in (1, 2, 5))  # 1, 2, 5, 10, 20, 50, …
+COUNT_TICKS = 8  # at most this many steps up the axis
+
+
+def count_step(top: float) -> int:
+    """The tick step of an axis counting up to `top`: the smallest of 1, 2, 5, 10, 20, … that
+    needs no more than COUNT_TICKS steps, so ticks are whole numbers and never crowded."""
+    return next(step for step in COUNT_STEPS if top <= step * COUNT_TICKS)
+
+
+def _count_axis(fig: go.Figure, values: Iterable[float | None]) -> None:
+    """The y axis counts people: whole-number ticks from 0 (`values` are everything drawn on it,
+    stacks summed, so the step fits the highest). With nothing to count it still reads 0 to 1,
+    not plotly's −1 to 4 of an empty axis."""
+    top = max((v for v in values if v is not None), default=0)
+    fig.update_yaxes(rangemode="tozero", tickmode="linear", tick0=0, dtick=count_step(top),
+                     tickformat=",d", **({} if top > 0 else {"range": [0, 1]}))
 
 
 def month_tick(month: str, labels: Labels) -> str:
@@ -78,8 +112,8 @@ def outcome_trend(series: list[dict], goal: float | None, labels: Labels) -> go.
         text = f'{labels("goal_site")} {labels.percent(goal)}'
         _hline(fig, round(goal * 100, 1), text, GOAL_LINE, text, "top right")
     fig.update_yaxes(range=[0, 100], ticksuffix=" %")
-    fig.update_layout(separators=_separators(labels))
-    return _layout(fig, labels("chart_outcome_trend"))
+    fig.update_xaxes(type="category")
+    return _layout(fig, labels("chart_outcome_trend"), labels)
 
 
 IPS25_CASELOAD = 20  # IPS-25 item 1: at most 20 per full-time consultant
@@ -110,9 +144,10 @@ def caseload_per_consultant(caseload: dict[str, int], fte: dict[str, float], nam
                     marker={"symbol": "line-ew-open", "size": 34, "color": COLOURS["limit"],
                             "line": {"width": 3, "color": COLOURS["limit"]}},
                     hovertemplate="%{y}<extra></extra>")
-    fig.update_layout(barmode="stack", separators=_separators(labels))
-    fig.update_yaxes(title=labels("candidates_count"), rangemode="tozero")
-    return _layout(fig, labels("caseload_by_consultant"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title=labels("candidates_count"))
+    _count_axis(fig, [*caseload.values(), *limits])
+    return _layout(fig, labels("caseload_by_consultant"), labels)
 
 
 def contact_bins(days: list[float]) -> list[int]:
@@ -134,9 +169,10 @@ def days_to_contact(days: list[float], labels: Labels) -> go.Figure:
     fig.add_vline(x=sum(within) - 0.5, line=ANCHOR_LINE)
     _legend_line(fig, f'{labels("anchor_rapid")} ({labels("source_ips25_15")})', ANCHOR_LINE)
     fig.update_xaxes(title=labels("days_after_intake"), type="category")
-    fig.update_yaxes(title=labels("candidates_count"), rangemode="tozero")
-    fig.update_layout(barmode="stack", separators=_separators(labels))
-    return _layout(fig, labels("chart_days_to_contact"))
+    fig.update_yaxes(title=labels("candidates_count"))
+    _count_axis(fig, counts)
+    fig.update_layout(barmode="stack")
+    return _layout(fig, labels("chart_days_to_contact"), labels)
 
 
 def employer_contacts(per_week: dict[str, float], names: dict[str, str], target: float,
@@ -151,8 +187,8 @@ def employer_contacts(per_week: dict[str, float], names: dict[str, str], target:
     fig.add_bar(x=x, y=[None if r else per_week[c] for c, r in zip(ids, reached)],
                 name=labels("per_week_below"), marker_color=COLOURS["muted"])
     _hline(fig, target, f'{labels("anchor_face_to_face")} ({labels("source_ips25_17")})', ANCHOR_LINE)
-    fig.update_layout(barmode="stack", separators=_separators(labels))
-    return _layout(fig, labels("chart_face_to_face"))
+    fig.update_layout(barmode="stack")
+    return _layout(fig, labels("chart_face_to_face"), labels)
 
 
 def by_phase(counts: dict[str, int], labels: Labels) -> go.Figure:
@@ -163,7 +199,8 @@ def by_phase(counts: dict[str, int], labels: Labels) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=[labels.enum("phase", p) for p in order], y=[counts[p] for p in order],
                 marker_color=COLOURS["bar"], name=labels("candidates_count"))
-    return _layout(fig, labels("chart_by_phase"))
+    _count_axis(fig, counts.values())
+    return _layout(fig, labels("chart_by_phase"), labels)
 
 
 def discharges(series: list[dict], labels: Labels) -> go.Figure:
@@ -176,8 +213,10 @@ def discharges(series: list[dict], labels: Labels) -> go.Figure:
     for r in reasons:
         fig.add_bar(x=x, y=[s["reasons"].get(r, 0) for s in series], name=labels.enum("discharge", r))
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title=labels("candidates_count"), dtick=1)
-    return _layout(fig, labels("chart_discharges"))
+    fig.update_yaxes(title=labels("candidates_count"))
+    fig.update_xaxes(type="category")
+    _count_axis(fig, [sum(s["reasons"].get(r, 0) for r in reasons) for s in series])
+    return _layout(fig, labels("chart_discharges"), labels)
 
 
 def group_label(kind: str, key: str, labels: Labels) -> str:
@@ -209,8 +248,7 @@ def equal_chances(by_gender: dict[str, dict], by_age: dict[str, dict], labels: L
                     name=labels(f"equal_{kind}"), marker_color=colour, textposition="outside",
                     text=[_rate_of(g, labels) for g in shown.values()], hoverinfo="text+name")
     fig.update_yaxes(range=[0, 110], ticksuffix=" %", title=labels("eo_axis"))
-    fig.update_layout(separators=_separators(labels))
-    return _layout(fig, labels("equal_heading"))
+    return _layout(fig, labels("equal_heading"), labels)
 
 
 def fidelity_trend(reviews: list[dict], goal: int | None, labels: Labels) -> go.Figure:
@@ -229,6 +267,6 @@ def fidelity_trend(reviews: list[dict], goal: int | None, labels: Labels) -> go.
     if goal is not None:
         text = f'{labels("goal_site")} {labels.number(goal)}'
         _hline(fig, goal, text, GOAL_LINE, text, "top right")
-    fig.update_yaxes(range=[60, 126])
+    fig.update_yaxes(range=[60, 126], tickformat="d")
     fig.update_xaxes(type="category")
-    return _layout(fig, labels("chart_fidelity_trend"))
+    return _layout(fig, labels("chart_fidelity_trend"), labels)
