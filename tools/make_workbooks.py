@@ -13,6 +13,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from ips_nb.pages.agenda import PARTS as AGENDA_PARTS
+from ips_nb.pages.pack import PARTS as PACK_PARTS
+
 ROOT = Path(__file__).resolve().parent.parent / "workbooks"
 ABOUT_TAG = "ips-about"  # the exporter (ips_nb/pages/report.py) leaves these cells out of the pages
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -25,6 +28,13 @@ def notebook(about: str, parameters: str, cells: list[str]) -> nbformat.Notebook
     nb.cells.append(new_code_cell(parameters, metadata={"tags": ["parameters"]}))
     nb.cells.extend(new_code_cell(src) for src in cells)
     return nb
+
+
+def calls(opening: str, name: str, parts: list[str] | tuple[str, ...]) -> list[str]:
+    """One cell per part, in the declared order (the live dashboard shows the same parts in the
+    same order, from the same declaration), then the JSON: the first part shares the opening cell."""
+    first, *rest = parts
+    return [f"{opening}{name}.{first}()", *(f"{name}.{p}()" for p in rest), f"{name}.save(json_path)"]
 
 
 # The note each workbook opens with (visible in JupyterLab, left out of the report pages).
@@ -89,26 +99,9 @@ WORKBOOKS = {
     "supervision": notebook(
         SUPERVISION_ABOUT,
         'site = "aarhus"\nmonth = "2026-10"\ndb_url = None\nparams_dir = None\njson_path = None',
-        ["from ips_nb.pages.pack import SupervisionPack\n\n"
-         "pack = SupervisionPack.open(site=site, month=month, db_url=db_url, params_dir=params_dir)\n"
-         "pack.head()",
-         "pack.headlines()",
-         "pack.goals()",
-         "pack.consultants()",
-         "pack.consultant_trends()",
-         "pack.charts_heading()",
-         "pack.outcome_chart()",
-         "pack.caseload_chart()",
-         "pack.contact_days_chart()",
-         "pack.employer_chart()",
-         "pack.phase_chart()",
-         "pack.discharges_chart()",
-         "pack.equal_chart()",
-         "pack.surveys()",
-         "pack.fidelity()",
-         "pack.fidelity_chart()",
-         "pack.cadence()",
-         "pack.save(json_path)"]),
+        calls("from ips_nb.pages.pack import SupervisionPack\n\n"
+              "pack = SupervisionPack.open(site=site, month=month, db_url=db_url, params_dir=params_dir)\n",
+              "pack", [part.name for part in PACK_PARTS])),
     "overview": notebook(
         OVERVIEW_ABOUT,
         'month = "2026-10"\ndb_url = None\nparams_dir = None\nlang = "en"\njson_path = None',
@@ -121,11 +114,9 @@ WORKBOOKS = {
     "agenda": notebook(
         AGENDA_ABOUT,
         'site = "aarhus"\nweek = "2026-W48"\nteam = ""\ndb_url = None\nparams_dir = None\njson_path = None',
-        ["from ips_nb.pages.agenda import AgendaView\n\n"
-         "agenda = AgendaView.open(site=site, week=week, db_url=db_url, params_dir=params_dir, team=team)\n"
-         "agenda.head()",
-         "agenda.sections()",
-         "agenda.save(json_path)"]),
+        calls("from ips_nb.pages.agenda import AgendaView\n\n"
+              "agenda = AgendaView.open(site=site, week=week, db_url=db_url, params_dir=params_dir, team=team)\n",
+              "agenda", AGENDA_PARTS)),
 }
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 """Live dashboards for `ips-nb serve`: the pack and the agenda with choosers and filters.
 
-Every section is the static pack's or agenda's own output (`SupervisionPack`, `AgendaView`): a
-filter only narrows the data they are given, so there is no second implementation of a figure.
+The supervision dashboard is the static pack, live: one widget per part of the pack's own
+declaration (`ips_nb.pages.pack.PARTS`, from which the workbook's cells are made too), in its
+order, each the part's own output (`SupervisionPack`); the agenda dashboard likewise
+(`ips_nb.pages.agenda.PARTS`, `AgendaView`), with the conference panel under the head. A filter
+only narrows the month and the data they are given, so there is no second implementation of a
+figure, a section or an order.
 The site comes from the server (IPS_NB_SERVE_SITE) and never from the page or the query string;
 only an unpinned (coordinator's) server offers a site chooser. So does the user (IPS_NB_SERVE_USER):
 the hub's logged-in user, or the operating-system user of a standalone `ips-nb serve`, set in the
@@ -28,11 +32,12 @@ from typing import Callable
 
 import ipywidgets as W
 
+from ips_nb.pages.agenda import PARTS as AGENDA_PARTS
 from ips_nb.pages.agenda import AgendaView, clinician_choices
 from ips_nb.pages.fragments import Chart
 from ips_nb.live.wording import live_labels
 from ips_nb.pages.labels import Labels
-from ips_nb.pages.pack import SupervisionPack
+from ips_nb.pages.pack import NARROWED, PARTS, SupervisionPack
 from ips_nb.pages.render import render
 from ips_nb.data.params import SiteParams, load_params, site_ids
 from ips_nb.figures.periods import Month, Week
@@ -40,9 +45,9 @@ from ips_nb.data.store import SiteData, connect, load_site
 
 MONTHS_BACK = 12
 WEEKS_BACK, WEEKS_AHEAD = 8, 2
-# The charts a supervisor filters by month and consultant; the static pack keeps every chart.
-# Each one drawn costs ~0.1-0.2 s of the page's first paint on a small machine.
-CHARTS = ("outcome_chart", "caseload_chart", "employer_chart")
+# The pack's charts: all of them, as the static pack has (each drawn costs ~0.1-0.2 s of the
+# page's first paint on a small machine; the pack's truth is worth that).
+CHARTS = tuple(part.name for part in PARTS if part.chart)
 ALL = ""  # the consultant filter's "everyone"
 
 
@@ -65,8 +70,9 @@ class Settings:
     params_dir: str
     lang: str = "en"
     user: str | None = None
-    # the server found the user may record the conference for the pinned site (conference mode);
-    # never from the page. Writing needs a user too: every write names who made it.
+    # the server found the user may record the conference (conference mode): for the pinned
+    # site, or standalone and unpinned for the site chosen; never from the page. Writing needs a
+    # user too: every write names who made it.
     can_write: bool = False
     # behind the hub: where the kernel asks, right before a save, whether the user still may,
     # and the key that says which kernel asks (ips_nb.live.revocation); None standalone
@@ -342,19 +348,19 @@ class Dashboard:
 
 
 class SupervisionDashboard(Dashboard):
-    """The monthly pack: month and consultant choosers, headline figures, charts, candidates."""
+    """The monthly pack, live: month and consultant choosers over the pack's own parts."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.month = _filter(options=month_options(settings.month, self.labels),
                                 value=settings.month, description=self.labels("month"))
-        self.headlines = W.HTML()
-        self.goals = W.HTML()  # the site's goals: site-wide, whatever consultant is chosen
-        self.candidates = W.HTML()  # each consultant's month, their candidates under their row
-        self.trend = W.HTML()  # each consultant's 12 months
-        self.charts = {name: W.Output() for name in CHARTS}
+        # one widget per part of the pack, in the pack's order: a chart's an Output (its div and
+        # Plotly.newPlot call), every other part's an HTML widget
+        self.parts: dict[str, W.Widget] = {
+            part.name: self.head if part.name == "head" else W.Output() if part.chart else W.HTML()
+            for part in PARTS}
+        self.charts = {name: self.parts[name] for name in CHARTS}
         self.figures: dict = {}  # the figures drawn last, by chart name (what the page shows)
-        self.site_wide = W.HTML()
         self.pack: SupervisionPack | None = None
         self.start(self.month)
 
@@ -365,26 +371,21 @@ class SupervisionDashboard(Dashboard):
     def refresh(self) -> None:
         assert self.params is not None and self.data is not None
         month = Month.parse(self.month.value)
-        data = for_consultant(self.data, self.consultant.value)
-        pack = SupervisionPack.from_data(data, self.params, month)
-        whole = pack if not self.consultant.value else SupervisionPack.from_data(self.data, self.params, month)
+        chosen = self.consultant.value or None
+        pack = SupervisionPack.from_data(for_consultant(self.data, chosen), self.params, month)
+        whole = pack if chosen is None else SupervisionPack.from_data(self.data, self.params, month)
         self.pack = pack
-        self.head.value = str(whole.head())
-        self.headlines.value = str(pack.headlines())
-        # the chosen consultant's row and candidates, figured on the whole site's data
-        self.candidates.value = str(whole.consultants(self.consultant.value or None))
-        self.trend.value = str(whole.consultant_trends(self.consultant.value or None))
-        for name, out in self.charts.items():
-            chart = getattr(pack, name)()
-            self.figures[name] = chart.fig
-            out.outputs = (chart_output(chart),)
-        self.goals.value = str(whole.goals())
-        self.site_wide.value = str(whole.surveys()) + str(whole.fidelity()) + str(whole.cadence())
+        for part in PARTS:  # each part from the rows its scope says, as the pack's cell makes it
+            made = (pack if part.scope == NARROWED else whole).part(part, chosen)
+            widget = self.parts[part.name]
+            if isinstance(made, Chart):
+                self.figures[part.name] = made.fig
+                widget.outputs = (chart_output(made),)
+            else:
+                widget.value = str(made)
 
     def widget(self) -> W.VBox:
-        # Charts right under the head: the page draws its widgets in this order.
-        self.body.children = [self.head, self.goals, *self.charts.values(), self.candidates, self.trend,
-                              self.headlines, self.site_wide]
+        self.body.children = [self.parts[part.name] for part in PARTS]  # the pack's order
         return W.VBox([self._controls(self.month), self.notice, self.error, self.body])
 
 
@@ -404,9 +405,12 @@ class AgendaDashboard(Dashboard):
         self.clinician = _filter(options=[(self.labels("all_clinicians"), ALL)], value=ALL,
                                     description=self.labels("clinician"))
         self.sections = W.HTML()
+        self.parts: dict[str, W.HTML] = {"head": self.head, "sections": self.sections}
+        assert tuple(self.parts) == AGENDA_PARTS, "every part of the agenda has its widget"
         self.view: AgendaView | None = None
-        # conference mode: only for a user the server lets write, on a pinned site
-        if settings.can_write and settings.user and settings.site:
+        # conference mode: for a user the server lets write, on the pinned site or the one chosen
+        # (a coordinator's unpinned server); a save asks the server again (server_allows_write)
+        if settings.can_write and settings.user:
             self.conference = ConferencePanel(self)
         self.start(self.week)
         self.team.observe(self._on_team, names="value")
@@ -439,15 +443,16 @@ class AgendaDashboard(Dashboard):
         self.view = AgendaView.of(self.data, self.params, Week.parse(self.week.value),
                                   team=self.team.value or None, clinician=self.clinician.value or None,
                                   consultant=self.consultant.value or None)
-        self.head.value = str(self.view.head())
-        self.sections.value = str(self.view.sections())
+        for name in AGENDA_PARTS:
+            self.parts[name].value = str(getattr(self.view, name)())
         if self.conference is not None:
             self.conference.update(self.view.agenda)
 
     def widget(self) -> W.VBox:
-        self.body.children = [self.head, self.sections]
-        if self.conference is not None:
-            self.body.children = [self.head, self.conference.widget(), self.sections]
+        shown: list[W.Widget] = [self.parts[name] for name in AGENDA_PARTS]  # the agenda's order
+        if self.conference is not None:  # the panel right under the head, above the sections
+            shown.insert(1, self.conference.widget())
+        self.body.children = shown
         return W.VBox([self._controls(self.week, self.team, self.clinician), self.notice, self.error, self.body])
 
     conference: "ConferencePanel | None" = None
@@ -488,7 +493,10 @@ class ConferencePanel:
     """Conference mode of the agenda: per candidate on the agenda, mark discussed with a decision,
     add an action, mark an open action done (ips_nb.data.conference).
 
-    The site and the user are the server's (Settings), never the page's. The version of the
+    The user is the server's (Settings), never the page's; so is the site, or on an unpinned
+    (standalone) server one of the sites it offers, chosen in the site chooser: the panel writes
+    for the site of the agenda it was filled from, and forgets what was typed when the site
+    changes. The version of the
     candidate is the one read when the candidate was chosen or the agenda reloaded, so a save
     after someone else's is refused with who and when, and a Reload button, instead of
     overwriting. Every message is shown escaped; a refused text is never echoed.
@@ -548,6 +556,7 @@ class ConferencePanel:
         self.reload_button.on_click(lambda _: self.reload())
         self.candidate.observe(lambda _: self._chosen(), names="value")
         self.agenda: dict = {}
+        self.shown_site: str | None = None  # the site of the agenda shown (update sets it)
 
     def _name_things(self) -> None:
         """Every label, button and placeholder in the page's language (the site's, once loaded),
@@ -593,7 +602,8 @@ class ConferencePanel:
         return connect(self.board.settings.db_url)
 
     def _site(self) -> str:
-        return str(self.board.site.value)
+        """The site of the agenda the panel was filled from (never a site only just chosen)."""
+        return self.shown_site or ""
 
     # -- the fields' own messages ---------------------------------------------------------------
     def _changed(self, field: str) -> None:
@@ -633,6 +643,9 @@ class ConferencePanel:
     def update(self, agenda: dict) -> None:
         """The agenda shown changed: its candidates (each once), their versions read again."""
         self._name_things()
+        site = self.board.params.site if self.board.params else None
+        if site != self.shown_site:  # another site chosen: nothing typed or read for the last one stays
+            self._another_site(site)
         self.agenda = agenda
         seen: dict[str, str] = {}
         for section in agenda["sections"]:
@@ -643,6 +656,16 @@ class ConferencePanel:
         self.candidate.options = options
         self.candidate.value = current if current in seen else (options[0][1] if options else None)
         self._chosen()
+
+    def _another_site(self, site: str | None) -> None:
+        """The agenda is now another site's (the chooser of an unpinned server): what was typed,
+        the versions read and the last status belonged to the site before, and go."""
+        self.shown_site = site
+        self.versions.clear()
+        for widget in (self.decision, self.description, self.due, self.done):
+            self._set(widget, "")
+        self._clear_messages(*self.inputs)
+        self._say("")
 
     def _chosen(self) -> None:
         from ips_nb.data.conference import candidate_version
@@ -783,13 +806,12 @@ def warm_up(db_url: str | None = None) -> None:
         for lang, country in (("da", "DK"), ("sv", "SE"), ("en", "DK")):
             params = SiteParams(site="warm-up", name="", language=lang, country=country, conference_weekday=2)
             pack = SupervisionPack.from_data(data, params, month)
-            for part in (pack.head, pack.headlines, pack.consultants, pack.fidelity, pack.cadence):
-                str(part())
-            for name in CHARTS:
-                chart_output(getattr(pack, name)())
+            for part in PARTS:
+                made = pack.part(part)
+                chart_output(made) if isinstance(made, Chart) else str(made)
             view = AgendaView.of(data, params, week)
-            str(view.head())
-            str(view.sections())
+            for name in AGENDA_PARTS:
+                str(getattr(view, name)())
             error_html(live_labels(lang))
     except Exception:  # noqa: BLE001 - a cold first page is slower, not broken
         _server_log(f"ips-nb dashboard warm-up failed:\n{traceback.format_exc()}")

@@ -81,6 +81,11 @@ def clinician_choices(data: SiteData, params: SiteParams | None = None,
                   key=lambda pair: (pair[0].casefold(), pair[1]))
 
 
+# The agenda's parts (AgendaView methods) in page order: the workbook's cells and the live
+# dashboard's widgets are both made from this (tools/make_workbooks.py, ips_nb.live.dashboard).
+PARTS = ("head", "sections")
+
+
 @dataclass
 class AgendaView:
     """One site's (or team's) agenda for one ISO week."""

@@ -2,7 +2,8 @@
 
 A workbook cell calls one method; each returns something a notebook displays (HTML or a chart).
 The workbook makes the static pack (papermill, then pages.report); the live dashboard (`ips_nb.live.dashboard`,
-served by Voila) calls the same methods, so both show the same thing. The JSON beside the HTML
+served by Voila) calls the same methods in the same order (`PARTS`, which both are made from), so
+both show the same sections, charts and explanations. The JSON beside the HTML
 holds exactly the keys of docs/figures.md.
 """
 from __future__ import annotations
@@ -80,6 +81,48 @@ BETTER: dict[str, int] = {
 }
 
 
+# What a dashboard's consultant chooser does to a part (Part.scope):
+NARROWED = "narrowed"  # figured on the chosen consultant's candidates alone
+SITE_WIDE = "site"  # figured on the whole site's rows, whatever consultant is chosen
+ONE_ROW = "row"  # figured on the whole site, showing the chosen consultant's row alone
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the pack: the SupervisionPack method that makes it, whether it is a chart, and
+    what the live dashboard's consultant chooser does to it (`scope`)."""
+
+    name: str
+    chart: bool = False
+    scope: str = NARROWED
+
+
+# The pack, part by part, in the order the page shows it. The one declaration both sides read:
+# tools/make_workbooks.py writes one workbook cell per part (the static pack), and the live
+# dashboard (ips_nb.live.dashboard) makes one widget per part, so the two cannot drift apart.
+# Goals, the consultants' table and trends, surveys, fidelity and cadence are the site's: a
+# supervisor looking at one consultant still sees the site's goals and the site's row for them.
+PARTS: tuple[Part, ...] = (
+    Part("head", scope=SITE_WIDE),
+    Part("headlines"),
+    Part("goals", scope=SITE_WIDE),
+    Part("consultants", scope=ONE_ROW),
+    Part("consultant_trends", scope=ONE_ROW),
+    Part("charts_heading"),
+    Part("outcome_chart", chart=True),
+    Part("caseload_chart", chart=True),
+    Part("contact_days_chart", chart=True),
+    Part("employer_chart", chart=True),
+    Part("phase_chart", chart=True),
+    Part("discharges_chart", chart=True),
+    Part("equal_chart", chart=True),
+    Part("surveys", scope=SITE_WIDE),
+    Part("fidelity", scope=SITE_WIDE),
+    Part("fidelity_chart", chart=True, scope=SITE_WIDE),
+    Part("cadence", scope=SITE_WIDE),
+)
+
+
 def _month_short(month: Month, labels: Labels) -> str:
     """A month as a column head: "okt. 26"."""
     return charts.month_tick(str(month), labels)
@@ -124,6 +167,11 @@ class SupervisionPack:
         return cls(params, month, data, supervision_figures(data, params, month),
                    supervision_figures(data, params, month.shift(-1)),
                    Labels(params.language, params.labels))
+
+    def part(self, part: Part, consultant: str | None = None) -> Html | Chart:
+        """One part as the page shows it; `consultant` picks the row of a ONE_ROW part."""
+        made = getattr(self, part.name)
+        return made(consultant) if part.scope == ONE_ROW else made()
 
     @property
     def as_of(self):

@@ -51,9 +51,28 @@ def _opened(settings) -> tuple[AgendaDashboard, object]:
 
 def test_no_conference_mode_without_the_right_to_write(settings):
     for s in (Settings(**{**settings.__dict__, "can_write": False}),
-              Settings(**{**settings.__dict__, "user": None}),
-              Settings(**{**settings.__dict__, "site": None})):
+              Settings(**{**settings.__dict__, "user": None})):
         assert AgendaDashboard(s).conference is None
+
+
+def test_an_unpinned_server_records_the_conference_of_the_site_chosen(settings):
+    """`ips-nb serve` without `--site`: the panel is there, fills from the site in the chooser,
+    forgets what was typed when another site is chosen, and writes for the site it shows."""
+    board, panel = _opened(Settings(**{**settings.__dict__, "site": None}))
+    assert panel is not None and board.site in board._controls(board.week).children
+    assert board.site.value == "aarhus" and panel.candidate.value.startswith("aar-")
+    panel.decision.value = "typed for Aarhus"
+    board.site.value = "malmo"
+    assert board.params.site == "malmo" and panel.shown_site == "malmo"
+    assert {cid for _, cid in panel.candidate.options} and all(
+        cid.startswith("mal-") for _, cid in panel.candidate.options)
+    assert panel.decision.value == ""  # not carried over to another site's candidate
+    cid = panel.candidate.value
+    panel.decision.value = "Fortsätt söka jobb"
+    panel.save("decision")
+    assert panel.status.value.endswith("Sparat.</span>")  # the site's language: Malmö writes Swedish
+    (row,) = [r for r in conferences(settings, cid) if r["decision"] == "Fortsätt söka jobb"]
+    assert row["site"] == "malmo" and row["recorded_by"] == "anna"
 
 
 def test_settings_from_env_can_write_only_when_the_server_says_so():

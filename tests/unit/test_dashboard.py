@@ -70,31 +70,31 @@ def test_consultant_filter_changes_table_and_charts(settings):
     board = SupervisionDashboard(settings)
     assert board.error.layout.display == "none"
     assert len(_bars(board)) == 3
-    before_table = board.candidates.value
+    before_table = board.parts["consultants"].value
     names = dict((v, k) for k, v in board.consultant.options)
     board.consultant.value = "aar-k01"
     assert _bars(board) == [names["aar-k01"]]
-    assert board.candidates.value != before_table
+    assert board.parts["consultants"].value != before_table
     others = [n for cid, n in names.items() if cid not in ("", "aar-k01")]
-    assert names["aar-k01"] in board.candidates.value
-    assert not any(n in board.candidates.value for n in others)
+    assert names["aar-k01"] in board.parts["consultants"].value
+    assert not any(n in board.parts["consultants"].value for n in others)
     assert "Supervisionspakke" in board.head.value  # the head stays the site's
 
 
 def test_choosing_a_consultant_shows_their_row_their_trend_and_their_candidates(settings):
     board = SupervisionDashboard(settings)
     rows = 'class="ips-consultant-row"'
-    everyone = board.candidates.value.count(rows)
-    assert everyone >= 3 and board.trend.value.count('<tbody class="ips-consultant">') >= 3
+    everyone = board.parts["consultants"].value.count(rows)
+    assert everyone >= 3 and board.parts["consultant_trends"].value.count('<tbody class="ips-consultant">') >= 3
     board.consultant.value = "aar-k01"
     row = board.pack.figures["by_consultant"]["aar-k01"]
-    assert board.candidates.value.count(rows) == 1 and board.trend.value.count('<tbody class="ips-consultant">') == 1
+    assert board.parts["consultants"].value.count(rows) == 1 and board.parts["consultant_trends"].value.count('<tbody class="ips-consultant">') == 1
     name = dict((v, k) for k, v in board.consultant.options)["aar-k01"]
-    assert f'<th scope="row">{name}</th>' in board.candidates.value and name in board.trend.value
+    assert f'<th scope="row">{name}</th>' in board.parts["consultants"].value and name in board.parts["consultant_trends"].value
     # their row is the site's row for them: the same figures as the whole site's pack gives
     whole = dashboard.SupervisionPack.from_data(board.data, board.params, board.pack.month)
     assert whole.figures["by_consultant"]["aar-k01"] == row
-    listed = set(re.findall(r"<td>(aar-c\d+)", board.candidates.value))
+    listed = set(re.findall(r"<td>(aar-c\d+)", board.parts["consultants"].value))
     mine = set(board.data.candidates.loc[board.data.candidates["consultant_id"] == "aar-k01", "candidate_id"])
     assert listed and listed <= mine
 
@@ -436,8 +436,91 @@ def test_the_dashboard_shows_the_sites_goals_whatever_consultant_is_chosen(setti
     board = SupervisionDashboard(settings)
     board.widget()
     L = board.labels
-    assert L("goals_heading") in board.goals.value and board.goals in board.body.children
-    whole = board.goals.value
+    assert L("goals_heading") in board.parts["goals"].value and board.parts["goals"] in board.body.children
+    whole = board.parts["goals"].value
     board.consultant.value = board.consultant.options[-1][1] if isinstance(board.consultant.options[-1], tuple) \
         else board.consultant.options[-1]
-    assert board.goals.value == whole  # a site's goals, not one consultant's
+    assert board.parts["goals"].value == whole  # a site's goals, not one consultant's
+
+
+# -- the dashboard is the pack, live: one declaration of the parts for workbook and dashboard ---
+
+def _workbook_calls(kind: str, name: str) -> list[str]:
+    """The methods a workbook's code cells call on its `pack` / `agenda`, in cell order."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "workbooks" / f"{kind}.ipynb", as_version=4)
+    return [m for c in nb.cells if c.cell_type == "code" for m in re.findall(rf"^{name}\.(\w+)\(", c.source, re.M)]
+
+
+def test_the_workbooks_are_generated_from_the_parts():
+    import importlib.util
+
+    import nbformat
+
+    from ips_nb.pages import agenda, pack
+
+    spec = importlib.util.spec_from_file_location("make_workbooks", ROOT / "tools" / "make_workbooks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for kind, nb in mod.WORKBOOKS.items():
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"{kind}-{i}"
+        assert nbformat.read(ROOT / "workbooks" / f"{kind}.ipynb", as_version=4) == nb, \
+            f"workbooks/{kind}.ipynb is stale: run tools/make_workbooks.py"
+    assert _workbook_calls("supervision", "pack") == [p.name for p in pack.PARTS] + ["save"]
+    assert _workbook_calls("agenda", "agenda") == list(agenda.PARTS) + ["save"]
+
+
+def test_the_supervision_dashboard_is_the_packs_parts_in_the_packs_order(settings):
+    """Every part the workbook makes, in its order, each exactly the pack's own output for the
+    whole site: 17 parts, 8 charts (the old dashboard had 3 charts, the headline cards below them)."""
+    from ips_nb.pages.pack import PARTS
+
+    board = SupervisionDashboard(settings)
+    board.widget()
+    assert board.body.children == tuple(board.parts[p.name] for p in PARTS)
+    assert [p.name for p in PARTS] == _workbook_calls("supervision", "pack")[:-1]
+    assert len(PARTS) == 17 and len(board.charts) == 8 and set(board.figures) == set(board.charts)
+    whole = dashboard.SupervisionPack.from_data(board.data, board.params, board.pack.month)
+    for part in PARTS:
+        made = whole.part(part)
+        if part.chart:
+            (shown,) = board.parts[part.name].outputs
+            assert board.figures[part.name] == made.fig, part.name
+            assert shown == dashboard.chart_output(made), part.name  # the pack's own div and words
+        else:
+            assert board.parts[part.name].value == str(made), part.name
+
+
+def test_a_consultant_narrows_the_consultants_parts_and_leaves_the_sites_whole(settings):
+    from ips_nb.pages.pack import NARROWED, ONE_ROW, PARTS, SITE_WIDE
+
+    board = SupervisionDashboard(settings)
+    everyone = {p.name: board.parts[p.name].value for p in PARTS if not p.chart}
+    board.consultant.value = "aar-k01"
+    for part in PARTS:
+        if part.scope == SITE_WIDE and not part.chart:
+            assert board.parts[part.name].value == everyone[part.name], part.name
+    assert {p.name for p in PARTS if p.scope == ONE_ROW} == {"consultants", "consultant_trends"}
+    assert board.parts["headlines"].value != everyone["headlines"]  # NARROWED: the consultant's figures
+    one = dashboard.SupervisionPack.from_data(dashboard.for_consultant(board.data, "aar-k01"),
+                                              board.params, board.pack.month)
+    for part in PARTS:
+        if part.scope == NARROWED and part.chart:
+            assert board.figures[part.name] == one.part(part).fig, part.name
+
+
+def test_the_agenda_dashboard_is_the_agendas_parts_with_the_panel_under_the_head(settings):
+    from ips_nb.pages.agenda import PARTS, AgendaView
+
+    board = AgendaDashboard(settings)
+    board.widget()
+    assert board.body.children == tuple(board.parts[name] for name in PARTS)
+    view = AgendaView.of(board.data, board.params, board.view.week)
+    assert [board.parts[name].value for name in PARTS] == [str(getattr(view, name)()) for name in PARTS]
+    writer = AgendaDashboard(Settings(**{**settings.__dict__, "user": "anna", "can_write": True}))
+    writer.widget()
+    head, panel, sections = writer.body.children
+    assert (head, sections) == (writer.parts["head"], writer.parts["sections"])
+    assert "ips-conference" in panel._dom_classes
