@@ -31,8 +31,9 @@ setup: $(STAMP) $(PROXY)
 demo: setup
 	$(VENV)/bin/ips-nb demo
 
-# Chromium (browser and PDF tests), PostgreSQL (store/import tests), poppler-utils and Node.js/npm
-# (the hub's proxy, then installed by `make proxy`): from
+# Chromium (browser and PDF tests), PostgreSQL (store/import tests), poppler-utils, Node.js/npm
+# (the hub's proxy, then installed by `make proxy`) and OpenLDAP's slapd with ldap-utils and openssl
+# (the hub's LDAP login test; Debian's slapd package starts no server here): from
 # Debian's packages when running as root and missing; elsewhere install them yourself
 # (the tests skip without them, except under CI=true, where a skip is a failure).
 sysdeps:
@@ -42,6 +43,8 @@ sysdeps:
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	  command -v pdftoppm >/dev/null || need="$$need poppler-utils"; \
 	  command -v npm >/dev/null || need="$$need nodejs npm"; \
+	  [ -x /usr/sbin/slapd ] && command -v ldapwhoami >/dev/null || need="$$need slapd ldap-utils"; \
+	  command -v openssl >/dev/null || need="$$need openssl"; \
 	  if [ -n "$$need" ]; then echo "installing$$need"; \
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
 	fi

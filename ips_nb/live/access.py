@@ -44,6 +44,21 @@ def hub_name(name: str) -> str:
     return name.lower()
 
 
+def directory_groups(authenticator: object, handler: object, authentication: dict) -> dict:
+    """LDAPAuthenticator's `post_auth_hook`: the user's directory groups as hub groups, so that
+    access.yaml's `@ips-aarhus` is the directory's group `cn=ips-aarhus,…` (docs/deployment.md).
+
+    ldapauthenticator checks its `allowed_groups` (DNs) but hands the hub no groups; this names
+    each one the user is in by its first value as written there (`cn=ips-aarhus,ou=groups,…` is
+    `ips-aarhus`). With `manage_groups` the hub keeps exactly these, so a person taken out of a
+    group in the directory loses its sites at their next login."""
+    from ldap3.utils.dn import parse_dn  # ldap3 comes with jupyterhub-ldapauthenticator
+
+    dns = (authentication.get("auth_state") or {}).get("ldap_groups") or []
+    authentication["groups"] = sorted({parse_dn(dn)[0][1] for dn in dns})
+    return authentication
+
+
 @dataclass(frozen=True)
 class Access:
     """The rules of one access.yaml, over the sites that have parameters."""

@@ -68,12 +68,13 @@ def hub(demo_db, params_dir, tmp_path_factory):
 
 
 @contextlib.contextmanager
-def running_hub(options, log):
-    """The hub `options` describe, started as `ips-nb hub` starts it: its process once it answers.
+def running_hub(options, log, proc=None):
+    """The hub `options` describe, started as `ips-nb hub` starts it (or `proc`, a hub started from
+    a region's own config file, on `options.url`): its process once it answers.
     Afterwards it is stopped with every process it started (one that outlived it fails the test)."""
     from ips_nb.live.hub import launch_hub, wait_until_up
 
-    proc = launch_hub(options, password=PASSWORD, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    proc = proc or launch_hub(options, password=PASSWORD, stdout=log.open("w"), stderr=subprocess.STDOUT)
     started: set[int] = set()
     try:
         if not wait_until_up(options.url, proc, timeout=120):
