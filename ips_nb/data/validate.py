@@ -15,6 +15,7 @@ instead: masking it would break every row that points at it.
 """
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -38,6 +39,33 @@ DATE_FORMATS = "YYYY-MM-DD, DD-MM-YYYY or DD.MM.YYYY"
 _SITE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # as params.SiteParams.site, and a sane length
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _HEX12 = re.compile(r"[0-9a-f]{12}")
+
+# The optional columns whose absence from a non-empty table leaves figures of the supervision
+# pack empty (0, none or no one), by their JSON keys (docs/figures.md), in the pack's order. One
+# declaration: the import warning reads it, and tests/unit/test_import_columns.py checks it
+# against the figures themselves (blank the column, compare), so it cannot drift from them.
+# A column whose absence only shifts a figure (everyone "unassigned" without consultant_id) is
+# not here: its figures are not empty, and the pack says "unassigned" itself.
+EMPTIED_WITHOUT: dict[str, dict[str, tuple[str, ...]]] = {
+    "candidates": {
+        "intake_date": (
+            "active_caseload", "caseload_in_month", "caseload_by_consultant", "intakes",
+            "outcome_in_month", "outcome_rate", "outcome_ever_rate", "rapid_search_share",
+            "median_days_to_employer_contact", "waiting_for_employer_contact", "without_consent",
+            "gender", "age_18_29", "phase_counts", "days_in_phase", "outcome_within_18m",
+            "outcome_within_18m_cohort", "job_within_18m", "employment_rate_3m", "caseload_3m",
+            "by_gender", "by_age_group"),
+        "discharge_date": ("discharges_by_reason",),
+        "birth_year": ("age_18_29",),
+    },
+}
+
+
+def _did_you_mean(column: str, candidates: set[str]) -> str:
+    """' (did you mean intake_date?)' for a misspelt column, or '': a coordinator who typed
+    intake_dato sees the right name instead of a column silently ignored."""
+    close = difflib.get_close_matches(column, sorted(candidates), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 # --- cell values --------------------------------------------------------------------------------
@@ -210,8 +238,14 @@ class _Checker:
                 self.add(name, 1, col, None, "this required column is missing from the header")
         for col in raw.header:
             if col and col not in known:
-                self.add(name, 1, col, None, "not a column of this table; it is ignored",
-                         level="warning")
+                self.add(name, 1, col, None, "not a column of this table; it is ignored"
+                         + _did_you_mean(col, known - present), level="warning")
+        if raw.rows:
+            for col, figures in EMPTIED_WITHOUT.get(name, {}).items():
+                if col not in present:
+                    self.add(name, 1, col, None, "this column is missing from the header, so "
+                             f"these figures of the supervision pack will be empty: "
+                             f"{', '.join(figures)}", level="warning")
         return present & known
 
     # -- cells
