@@ -62,3 +62,10 @@ def region_hub(tmp: Path, login: str, env: dict[str, str], port: int | None = No
                             env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
     with running_hub(options, log, proc=proc):
         yield options.url, log
+
+
+def dashboards(page) -> list[str]:
+    """The dashboard links on the service's page a user lands on (not the logout)."""
+    from test_hub import _links
+
+    return [p for p in _links(page) if "/services/ips/" in p and not p.endswith("/logout")]

@@ -18,8 +18,8 @@ import pytest
 
 from browsing import free_port, stop_process
 from conftest import DEMO_TODAY, need_system
-from hubbing import docs_block, put_in, region_hub
-from test_hub import _links, _login, _proxy_installed
+from hubbing import dashboards, docs_block, put_in, region_hub
+from test_hub import _login, _proxy_installed
 
 pytestmark = pytest.mark.system
 
@@ -106,28 +106,24 @@ def hub(directory, demo_db, params_dir, tmp_path_factory):
         yield base, log
 
 
-def _dashboards(page) -> list[str]:
-    return [p for p in _links(page) if "/services/ips/" in p and not p.endswith("/logout")]
-
-
 def test_the_directorys_groups_decide_the_sites(hub, browser, params_dir):
     from ips_nb.data.params import site_ids
 
     base, _ = hub
     page, left, _ = _login(browser, base, "sup-aarhus", PASSWORD)
     assert page.url == f"{base}services/ips/"
-    assert _dashboards(page) == ["/services/ips/aarhus/supervision", "/services/ips/aarhus/agenda"]
+    assert dashboards(page) == ["/services/ips/aarhus/supervision", "/services/ips/aarhus/agenda"]
     assert page.goto(f"{base}services/ips/odense/supervision").status == 403
     assert not left, left
     page.context.close()
 
     page, _, _ = _login(browser, base, "beh-odense", PASSWORD)
-    assert _dashboards(page) == ["/services/ips/odense/supervision", "/services/ips/odense/agenda"]
+    assert dashboards(page) == ["/services/ips/odense/supervision", "/services/ips/odense/agenda"]
     assert page.goto(f"{base}services/ips/aarhus/agenda").status == 403
     page.context.close()
 
     page, _, _ = _login(browser, base, "coordinator", PASSWORD)
-    links = _dashboards(page)
+    links = dashboards(page)
     assert all(f"/services/ips/{site}/supervision" in links for site in site_ids(params_dir))
     page.context.close()
 

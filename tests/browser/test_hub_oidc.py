@@ -20,8 +20,8 @@ import pytest
 
 from browsing import free_port, stop_process
 from conftest import DEMO_TODAY, ROOT, need_system
-from hubbing import docs_block, put_in, region_hub
-from test_hub import _links, _open_in, _proxy_installed
+from hubbing import dashboards, docs_block, put_in, region_hub
+from test_hub import _open_in, _proxy_installed
 
 pytestmark = pytest.mark.system
 
@@ -101,17 +101,13 @@ def _sign_in(browser, base: str, provider: str, user: str, password: str = PASSW
     return page, left, (callbacks[0] if callbacks else None)
 
 
-def _dashboards(page) -> list[str]:
-    return [p for p in _links(page) if "/services/ips/" in p and not p.endswith("/logout")]
-
-
 def test_the_providers_groups_decide_the_sites(hub, browser, params_dir):
     from ips_nb.data.params import site_ids
 
     base, provider, log = hub
     page, left, _ = _sign_in(browser, base, provider, "sup-aarhus")
     page.wait_for_url(f"{base}services/ips/")
-    assert _dashboards(page) == ["/services/ips/aarhus/supervision", "/services/ips/aarhus/agenda"]
+    assert dashboards(page) == ["/services/ips/aarhus/supervision", "/services/ips/aarhus/agenda"]
     assert page.goto(f"{base}services/ips/odense/supervision").status == 403
     assert not left, left
     page.context.close()
@@ -119,12 +115,12 @@ def test_the_providers_groups_decide_the_sites(hub, browser, params_dir):
 
     page, _, _ = _sign_in(browser, base, provider, "beh-odense")
     page.wait_for_url(f"{base}services/ips/")
-    assert _dashboards(page) == ["/services/ips/odense/supervision", "/services/ips/odense/agenda"]
+    assert dashboards(page) == ["/services/ips/odense/supervision", "/services/ips/odense/agenda"]
     page.context.close()
 
     page, _, _ = _sign_in(browser, base, provider, "coordinator")
     page.wait_for_url(f"{base}services/ips/")
-    links = _dashboards(page)
+    links = dashboards(page)
     assert all(f"/services/ips/{site}/agenda" in links for site in site_ids(params_dir))
     page.context.close()
 
