@@ -58,12 +58,13 @@ test: setup sysdeps
 test-fast: setup
 	$(PY) -m pytest -q -n 2 tests/unit -m "not system"
 
+# make serve PORT=8870 SITE=aarhus: another port (8866 taken), one site (its conference panel)
 serve: setup
-	$(VENV)/bin/ips-nb serve
+	$(VENV)/bin/ips-nb serve $(if $(PORT),--port $(PORT)) $(if $(SITE),--site $(SITE))
 
-# Every site's dashboards behind JupyterHub: IPS_NB_HUB_PASSWORD=... make hub (docs/deployment.md)
+# Every site's dashboards behind JupyterHub: IPS_NB_HUB_PASSWORD=... make hub [PORT=8001] (docs/deployment.md)
 hub: setup
-	$(VENV)/bin/ips-nb hub
+	$(VENV)/bin/ips-nb hub $(if $(PORT),--port $(PORT))
 
 lab: setup
 	IPS_NB_DB=sqlite:///$(CURDIR)/data/ips.db $(VENV)/bin/jupyter lab workbooks/

@@ -6,6 +6,13 @@
     coordinators: [coordinator]              # every site, the regional overview, the run pages
     groups:                                  # optional: members of hub groups (the demo's login
       team-aarhus: [beh-aarhus]              # has none of its own; LDAP/OAuth bring theirs)
+    lang: da                                 # optional: the hub's language (da, sv or en)
+
+The hub's pages speak the reader's language: a user's sites' language when those sites share
+one; else (a coordinator of Danish and Swedish sites, a user with no site, the login page before
+anyone is known) the hub's, the region's: `lang` here, or else the language most sites have (ties: da, sv),
+as reports/index.html (ips_nb.pages.index.region_lang). Not the browser's Accept-Language: JupyterHub's templates are given the user,
+not the request, and a region's staff read the region's language whatever their browser says.
 
 The hub decides who is who (its login) and which groups they are in (its groups, or the
 authenticator's); this file decides what each may see. The service asks `Access` on every page
@@ -18,16 +25,18 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ips_nb.data.params import ParamsError, read_yaml, site_ids
+from ips_nb.pages.index import region_lang
 
 FILE_NAME = "access.yaml"
 # A hub user name: no spaces or slashes (OAuth logins may be e-mail addresses); a leading @ marks a group.
 NAME = re.compile(r"^[^\s/@][^\s/]{0,254}$")
 GROUP = re.compile(r"^@[^\s/@][^\s/]{0,254}$")
-KEYS = ("sites", "coordinators", "groups")
+KEYS = ("sites", "coordinators", "groups", "lang")
+LANGS = ("da", "sv", "en")
 
 
 class AccessError(ValueError):
@@ -67,6 +76,8 @@ class Access:
     coordinators: tuple[str, ...] = ()
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     every_site: tuple[str, ...] = ()
+    lang: str = "en"  # the hub's language (module docstring)
+    languages: dict[str, str] = field(default_factory=dict)  # each site's, from its parameters
 
     @staticmethod
     def _names(entries: tuple[str, ...], user: str, groups: frozenset[str] | set[str]) -> bool:
@@ -92,6 +103,11 @@ class Access:
             return list(self.every_site)
         groups = self.member_of(user, groups)
         return [s for s in self.every_site if self._names(self.sites.get(s, ()), user, groups)]
+
+    def lang_for(self, user: str | None, groups: set[str] | frozenset[str] = frozenset()) -> str:
+        """The language of `user`'s hub pages: their sites' one language, else the hub's."""
+        langs = {self.languages[s] for s in self.sites_for(user, groups) if s in self.languages}
+        return langs.pop() if len(langs) == 1 else self.lang
 
     def may_see(self, user: str | None, groups: set[str] | frozenset[str], site: str) -> bool:
         return site in self.sites_for(user, groups)
@@ -148,7 +164,25 @@ def parse_access(data: dict, known_sites: list[str], source: str = FILE_NAME) ->
             raise AccessError(f"{source}: groups: {name!r} is not a group name")
         groups[str(name)] = _names_list(members, f"{source}: groups.{name}", groups_allowed=False)
     coordinators = _names_list(data.get("coordinators"), f"{source}: coordinators")
-    return Access(sites=sites, coordinators=coordinators, groups=groups, every_site=tuple(known_sites))
+    lang = data.get("lang")
+    if lang is not None and lang not in LANGS:
+        raise AccessError(f"{source}: lang: {lang!r} is not a language of the pages (allowed: {', '.join(LANGS)})")
+    return Access(sites=sites, coordinators=coordinators, groups=groups, every_site=tuple(known_sites),
+                  lang=lang or "en")
+
+
+def site_languages(params_dir: str | Path, sites: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Each site's language from its parameters; a site whose file does not read is left out
+    (the service logs it when someone asks for that site)."""
+    from ips_nb.data.params import load_params
+
+    out = {}
+    for site in sites:
+        try:
+            out[site] = load_params(params_dir, site).language
+        except ParamsError:
+            continue
+    return out
 
 
 def load_access(path: str | Path, params_dir: str | Path) -> Access:
@@ -160,7 +194,10 @@ def load_access(path: str | Path, params_dir: str | Path) -> Access:
         data = read_yaml(path)  # size-capped, no YAML aliases, as a parameters file
     except ParamsError as exc:
         raise AccessError(str(exc)) from None
-    return parse_access(data, site_ids(params_dir), str(path))
+    rules = parse_access(data, site_ids(params_dir), str(path))
+    languages = site_languages(params_dir, rules.every_site)
+    lang = data.get("lang") or region_lang(None, list(languages.values()))  # as reports/index.html's
+    return replace(rules, lang=lang, languages=languages)
 
 
 class AccessWatch:

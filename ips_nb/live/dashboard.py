@@ -35,7 +35,7 @@ import ipywidgets as W
 from ips_nb.pages.agenda import PARTS as AGENDA_PARTS
 from ips_nb.pages.agenda import AgendaView, clinician_choices
 from ips_nb.pages.fragments import Chart
-from ips_nb.live.wording import live_labels
+from ips_nb.live.wording import live_labels, site_options
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.pack import NARROWED, PARTS, SupervisionPack
 from ips_nb.pages.render import render
@@ -250,8 +250,8 @@ class Dashboard:
         self.data: SiteData | None = None
         self.error = W.HTML(layout=W.Layout(display="none"))
         sites = site_choices(settings)
-        self.site = _filter(options=sites, value=sites[0] if sites else None,
-                               description=self.labels("site"))
+        self.site = _filter(options=site_options(settings.params_dir, sites), value=sites[0] if sites else None,
+                               description=self.labels("site"))  # by name ("IPS Malmö"), valued by id
         self.consultant = _filter(options=[(self.labels("all_consultants"), ALL)], value=ALL,
                                      description=self.labels("consultant"))
         self.head = W.HTML()
@@ -311,6 +311,7 @@ class Dashboard:
     def _load_site(self) -> None:
         self.params, self.data = load(self.settings, self.site.value)
         self.labels = live_labels(self.params.language, self.params.labels)
+        self.site.description = self.labels("site")  # the chooser's own label in the chosen site's language
         if self.settings.user:
             self.user.value = self.labels("signed_in_as", user=self.settings.user)
         self.show_notice()  # in the site's language now

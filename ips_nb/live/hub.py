@@ -33,11 +33,16 @@ from datetime import date
 from pathlib import Path
 
 from ips_nb.data.store import absolute_db_url, db_url
-from ips_nb.live.access import AccessError, hub_name, load_access
-from ips_nb.live.serve import CULL_IDLE, CULL_INTERVAL, stop_child, voila_command
+from ips_nb.live.access import AccessError, AccessWatch, hub_name, load_access
+from ips_nb.live.serve import CULL_IDLE, CULL_INTERVAL, port_in_use, port_taken_message, stop_child, voila_command
+from ips_nb.live.wording import live_labels
+from ips_nb.pages.labels import Labels
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_FILE = Path(__file__).resolve().with_name("jupyterhub_config.py")
+# JupyterHub's own pages (login, errors, home, logout) in the reader's language: ours first in
+# c.JupyterHub.template_paths, each extending JupyterHub's (`templates/login.html`, ...).
+HUB_TEMPLATES = ROOT / "templates" / "hub"
 SERVICE = "ips"
 PASSWORD_ENV = "IPS_NB_HUB_PASSWORD"
 MIN_PASSWORD = 8  # JupyterHub's SharedPasswordAuthenticator refuses shorter ones
@@ -74,6 +79,15 @@ def service_prefix(name: str = SERVICE) -> str:
     return f"/services/{name}/"
 
 
+def hub_words(watch: AccessWatch, user: object | None) -> Labels:
+    """The catalogue a JupyterHub page is written from (the templates' `ips`): the user's sites'
+    language, the hub's before login or for a coordinator of several languages (ips_nb.live.access)."""
+    rules = watch.current()
+    name = getattr(user, "name", None)
+    groups = {getattr(g, "name", str(g)) for g in (getattr(user, "groups", None) or [])} if name else set()
+    return live_labels(rules.lang_for(name, groups) if name else rules.lang)
+
+
 def configure(c, *, params_dir: str | Path = "params", access: str | Path | None = None,  # noqa: ANN001 - traitlets Config
               db: str | None = None, reports: str | Path = "reports", ip: str = "127.0.0.1", port: int = 8000,
               state_dir: str | Path = "data/hub", warm_pool: int = WARM_POOL, cull_idle: int = CULL_IDLE,
@@ -104,6 +118,11 @@ def configure(c, *, params_dir: str | Path = "params", access: str | Path | None
     # After logging in, a user lands on the service's page of their dashboards. Nobody gets a
     # notebook server of their own: the `user` role grants the service and names, not servers.
     c.JupyterHub.default_url = prefix
+    # Its login, error and home pages in the reader's language (templates/hub/, hub_words); the
+    # access file is read again when it changes, so a new `lang` counts without a restart.
+    watch = AccessWatch(access_file, params)
+    c.JupyterHub.template_paths = [str(HUB_TEMPLATES)]
+    c.JupyterHub.template_vars = {"ips": lambda user: hub_words(watch, user), "ips_dashboards_url": prefix}
     c.JupyterHub.load_roles = [{
         "name": "user", "description": "IPS dashboards: what access.yaml lets the user see",
         "scopes": [f"access:services!service={SERVICE}", "read:users:name!user", "read:users:groups!user"],
@@ -211,16 +230,20 @@ class HubOptions:
 
 
 def check(options: HubOptions, password: str | None) -> None:
-    """Everything that would stop the hub, before starting it: password, proxy, access file."""
+    """Everything that would stop the hub, before starting it: password, proxy, access file, a
+    port already taken (one sentence naming --port, in the hub's language)."""
     if not password or len(password) < MIN_PASSWORD:
         raise HubError(f"set {PASSWORD_ENV} to the hub's password (at least {MIN_PASSWORD} characters); "
                        "no hub starts without one")
     proxy_command()
     params = Path(options.params_dir)
     try:
-        load_access(options.access or params / "access.yaml", params)
+        rules = load_access(options.access or params / "access.yaml", params)
     except AccessError as exc:
         raise HubError(str(exc)) from None
+    if port_in_use(options.port, options.ip or "0.0.0.0"):  # noqa: S104 - as the hub would bind it
+        raise HubError(port_taken_message(options.port, rules.lang, command="ips-nb hub", target="hub",
+                                          ip=options.ip or "0.0.0.0"))  # noqa: S104
 
 
 def launch_hub(options: HubOptions, password: str | None = None, **popen: object) -> subprocess.Popen:

@@ -275,7 +275,11 @@ class DashboardKernels(AsyncMappingKernelManager):
         if kernel_id in self._warm_ids:
             return None
         kernel = self._kernels.get(kernel_id)
-        if (kernel is not None and self.connected_idle_timeout > 0 and kernel_id in self._opened
+        if kernel is None:
+            # Ended since the culler listed the kernels (culling the one before it takes a moment, in
+            # which a page may close): jupyter_server's own check would log a KeyError traceback.
+            return None
+        if (self.connected_idle_timeout > 0 and kernel_id in self._opened
                 and self._kernel_connections.get(kernel_id, 0) > 0
                 and (utcnow() - kernel.last_activity).total_seconds() > self.connected_idle_timeout):
             await self.end(kernel_id, "closed('idle')", "connected but unused for "

@@ -19,8 +19,10 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -130,19 +132,93 @@ def launch(site: str | None, port: int, db: str | None, params_dir: str, *, toda
     return subprocess.Popen(cmd, env=env, **popen)  # type: ignore[arg-type]
 
 
+def user_lang(environ: dict[str, str] | None = None) -> str:
+    """The language of the person at the terminal, from their locale (LC_ALL, LC_MESSAGES, LANG as
+    gettext reads them): da or sv when it is Danish or Swedish, else English. What `ips-nb serve`
+    without `--site` says its few sentences in (with a site, the site's language)."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:
+            lang = value.split("_")[0].split(".")[0].lower()
+            return lang if lang in ("da", "sv") else "en"
+    return "en"
+
+
+def port_in_use(port: int, ip: str = "127.0.0.1") -> bool:
+    """True when something listens on `ip:port` already: the server could not bind it. Bound as
+    tornado binds (SO_REUSEADDR), so a port whose last connections are only closing counts as free."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((ip, port))
+        except OSError:
+            return True
+    return False
+
+
+def free_port_after(port: int, ip: str = "127.0.0.1", tries: int = 50) -> int:
+    """The first free port after `port` (what the sentence suggests), else any free one."""
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        if not port_in_use(candidate, ip):
+            return candidate
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+def port_taken_message(port: int, lang: str = "en", *, command: str = "ips-nb serve", target: str = "serve",
+                       ip: str = "127.0.0.1") -> str:
+    """One sentence in `lang`: the port is taken, and how to choose another (--port, make … PORT=)."""
+    other = free_port_after(port, ip)
+    return live_labels(lang)("port_taken", port=port, command=command, other=other, target=target)
+
+
+def wait_listening(port: int, proc: subprocess.Popen, ip: str = "127.0.0.1", pause: float = 0.2) -> bool:
+    """True once `proc`'s server accepts connections on `ip:port`; False if it ended first."""
+    while proc.poll() is None:
+        try:
+            with socket.create_connection((ip, port), timeout=2):
+                return True
+        except OSError:
+            time.sleep(pause)
+    return False
+
+
 def serve(site: str | None, port: int, db: str | None, params_dir: str, *, token: bool = True,
           allow_hosts: tuple[str, ...] | list[str] = (), today: date | None = None) -> int:
-    """Run Voila in the foreground until Ctrl-C; prints the dashboards' URLs first (with the token).
+    """Run Voila in the foreground until Ctrl-C; prints the dashboards' URLs (with the token) once
+    the server listens, so no address is shown for a server that is not there.
 
-    Exit 2 for a site without parameters (bad input), else Voila's own status."""
-    from ips_nb.data.params import ParamsError
+    Exit 2 for a site without parameters (bad input) or a port already taken (one sentence naming
+    --port, nothing started), else Voila's own status."""
+    from ips_nb.data.params import ParamsError, load_params
 
+    try:
+        lang = load_params(params_dir, site).language if site else user_lang()
+    except ParamsError as exc:
+        print(f"ips-nb: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    if port_in_use(port):
+        print(f"ips-nb: {port_taken_message(port, lang)}", file=sys.stderr)
+        return 2
     key = secrets.token_urlsafe(24) if token else ""
     try:
         proc = launch(site, port, db, params_dir, token=key, allow_hosts=allow_hosts, today=today)
     except ParamsError as exc:
         print(f"ips-nb: {exc}".splitlines()[0], file=sys.stderr)
         return 2
+    # Stopping `ips-nb serve` (Ctrl-C or SIGTERM) stops Voila and its kernels with it.
+    signal.signal(signal.SIGTERM, lambda signum, frame: proc.terminate())
+    try:
+        if not wait_listening(port, proc):  # ended before it listened: taken meanwhile, or Voila's own error
+            status = proc.wait()
+            if port_in_use(port):
+                print(f"ips-nb: {port_taken_message(port, lang)}", file=sys.stderr)
+                return 2
+            return status
+    except KeyboardInterrupt:
+        return stop_child(proc, grace=10)
     urls = dashboard_urls(port, key)
     print(f"Dashboards: http://127.0.0.1:{port}/" + (f"?token={key}" if key else ""))
     print(f"Supervision pack: {urls['supervision']}")
@@ -150,8 +226,6 @@ def serve(site: str | None, port: int, db: str | None, params_dir: str, *, token
     if not key:
         print("No token (--no-token): every user and program on this machine can open the dashboards.")
     print("Stop with Ctrl-C.", flush=True)
-    # Stopping `ips-nb serve` (Ctrl-C or SIGTERM) stops Voila and its kernels with it.
-    signal.signal(signal.SIGTERM, lambda signum, frame: proc.terminate())
     try:
         return proc.wait()
     except KeyboardInterrupt:

@@ -73,7 +73,7 @@ class PageHandler(JupyterHandler):
 
     def user_sites(self) -> tuple[list[tuple[str, str, str]], str]:
         """Behind the hub: the (site, name, language) the current user may see, and the language
-        of their pages (their sites' one language, else English)."""
+        of their pages (their sites' one language, else the hub's: ips_nb.live.access)."""
         user = self.current_user
         access = self.settings["ips_access"].current()
         sites = []
@@ -84,7 +84,7 @@ class PageHandler(JupyterHandler):
             except ParamsError as exc:
                 self.log.error("ips-nb: %s", exc)
         langs = {lang for _, _, lang in sites}
-        return sites, (langs.pop() if len(langs) == 1 else "en")
+        return sites, (langs.pop() if len(langs) == 1 else access.lang)
 
     async def prepare(self) -> None:  # type: ignore[override]
         await super().prepare()

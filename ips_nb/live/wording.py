@@ -21,3 +21,17 @@ def page_info(lang: str, site_name: str, month: Month, week: Week,
     return {"site_name": site_name, "lang": lang,
             "titles": {kind: L(label) + suffix for kind, label in KIND_LABELS.items()},
             "month": L.month_name(month.year, month.month), "week": f"{L.week(week.week)} · {week.year}"}
+
+
+def site_options(params_dir: str, sites: list[str]) -> list[tuple[str, str]]:
+    """A site chooser's options: (the site's name as its parameters spell it, its id), so people
+    pick "IPS Malmö", not `malmo`; a site whose parameters do not read keeps its id as its name."""
+    from ips_nb.data.params import ParamsError, load_params
+
+    options = []
+    for site in sites:
+        try:
+            options.append((load_params(params_dir, site).name or site, site))
+        except ParamsError:
+            options.append((site, site))
+    return options

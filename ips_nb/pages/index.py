@@ -4,8 +4,10 @@ The index is what supervisors and clinicians open, so it lists reports and nothi
 (under its display name, params `name`) the newest period's reports with older ones below, in the
 site's own language (each site's part carries its `lang`), a team's agenda under the team's name
 as the site's parameters spell it ("Team Øster", not the file name's `team-oster`), and a PDF
-beside a report linked as such. The page around them speaks the sites' common language, or
-English when they differ (or the `lang` asked for).
+beside a report linked as such. The page around them (its title, the overview's heading, the
+runs link, the runs page) speaks the region's language (`region_lang`: the `lang` asked for, else
+params/access.yaml's `lang`, the one the hub's pages speak, else the language most of the sites
+have), never English on a page of Danish and Swedish sites.
 
 How the last run went (failures, an interrupted run) is for the coordinator who ran it: it is on
 the runs page, which the index links in one discreet line at its foot.
@@ -18,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ips_nb.data.modes import make_folder, write_file
-from ips_nb.data.params import ParamsError, SiteParams, load_params
+from ips_nb.data.params import ParamsError, SiteParams, load_params, read_yaml
 from ips_nb.pages.labels import LANGS, Labels
 from ips_nb.pages.render import render
 from ips_nb.pages.report import page
@@ -136,6 +138,28 @@ def _site_params(sites: set[str], params_dir: str | Path | None) -> dict[str, Si
     return found
 
 
+ACCESS_FILE = "access.yaml"  # the region's file beside the sites' (ips_nb.live.access reads it whole)
+
+
+def region_lang(params_dir: str | Path | None, languages: list[str]) -> str:
+    """The language of a region's own pages (the index, the hub's): `lang` in params/access.yaml
+    when it names one of ours; else the language most of `languages` (its sites') are in, ties in
+    the catalogue's order (da, sv, en); English only without a site. A region of Danish and
+    Swedish sites thus reads Danish or Swedish, as it chooses, and never English by accident."""
+    if params_dir:
+        path = Path(params_dir) / ACCESS_FILE
+        try:
+            chosen = read_yaml(path).get("lang") if path.is_file() else None
+        except (ParamsError, AttributeError):
+            chosen = None  # a broken access file is the hub's to report; the index still gets made
+        if chosen in LANGS:
+            return chosen
+    known = [lang for lang in languages if lang in LANGS]
+    if not known:
+        return "en"
+    return max(LANGS, key=lambda lang: (known.count(lang), -LANGS.index(lang)))
+
+
 def _when(stamp: object) -> str:
     """A run record's ISO time as '2026-11-23 07:12 UTC' (a bad one as it is)."""
     try:
@@ -156,7 +180,7 @@ def write_index(root: str | Path, lang: str | None = None, params_dir: str | Pat
     """Rebuild the index (and the runs page) from what is on disk, so both are right after any
     run or a partial one. Returns the index's path.
 
-    Without `lang`, the sites' common language is used, or English when they differ.
+    Without `lang`, the region's language (`region_lang`).
     """
     root = Path(root)
     reports = _reports(root)
@@ -166,8 +190,8 @@ def write_index(root: str | Path, lang: str | None = None, params_dir: str | Pat
     params = _site_params({s for s, _ in reports} | {_text(f.get("site")) for f in failures}, params_dir)
     names = {s: p.name if p else s for s, p in params.items()}
     if lang is None:
-        langs = {p.language for s, p in params.items() if p and any(k[0] == s for k in reports)}
-        lang = langs.pop() if len(langs) == 1 else "en"
+        lang = region_lang(params_dir, [p.language for s, p in params.items()
+                                        if p and any(k[0] == s for k in reports)])
     lang = lang if lang in LANGS else "en"
     L = Labels(lang)
     listed = []

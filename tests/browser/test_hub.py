@@ -3,7 +3,7 @@ loopback ports, people logging in through headless Chromium.
 
 One hub for the module (its state in a temporary folder), torn down with every process it started.
 Who may see what comes from a test access.yaml: sup-aarhus and the group team-aarhus (beh-aarhus)
-see Aarhus, sup-odense Odense, the coordinator everything, guest is admitted but sees nothing.
+see Aarhus, sup-odense Odense, sup-malmo Malmö, the coordinator everything, guest is admitted but sees nothing.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ ACCESS = """\
 sites:
   aarhus: [sup-aarhus, "@team-aarhus"]
   odense: [sup-odense]
+  malmo: [sup-malmo]
 coordinators: [coordinator]
 groups:
   team-aarhus: [beh-aarhus]
@@ -216,6 +217,43 @@ def test_a_site_user_sees_their_site_only_and_logs_out(hub, browser):
     page.context.close()
 
 
+def test_the_hubs_own_pages_speak_the_regions_language(hub, browser):
+    """JupyterHub's login page, its 404 and its error for a wrong password, through templates/hub/
+    (c.JupyterHub.template_paths): Danish, as the region's (see the guest's test), not English."""
+    base, _, _ = hub
+    context = browser.new_context()
+    page, left, errors = _open_in(context, f"{base}hub/login")
+    assert page.evaluate("document.documentElement.lang") == "da"
+    assert page.locator("h1").inner_text() == "Log ind"
+    assert page.locator("label[for=username_input]").inner_text() == "Brugernavn"
+    assert page.locator("label[for=password_input]").inner_text() == "Adgangskode"
+    assert page.locator("#login_submit").get_attribute("value") == "Log ind"
+    body = page.inner_text("body")
+    assert "Sign in" not in body and "Username" not in body and "Password" not in body
+    page.fill("input[name=username]", "sup-aarhus")
+    page.fill("input[name=password]", "wrong-password-2")
+    page.click("#login_submit")
+    page.wait_for_load_state()
+    assert page.locator(".login_error").inner_text() == "Forkert brugernavn eller adgangskode."
+    response = page.goto(f"{base}hub/nowhere")
+    assert response.status == 404 and page.evaluate("document.documentElement.lang") == "da"
+    assert page.locator("h1").inner_text() == "Siden findes ikke."
+    assert "moons" not in page.inner_text("body")
+    assert not left, left
+    assert [e for e in errors if "403" not in e and "404" not in e] == []  # the refused login, the 404
+    context.close()
+
+    # logged in as a Swedish site's user, the hub's pages and the landing page follow their site
+    page, _, _ = _login(browser, base, "sup-malmo")
+    assert page.evaluate("document.documentElement.lang") == "sv"
+    page.goto(f"{base}hub/home")
+    assert page.evaluate("document.documentElement.lang") == "sv"
+    assert page.locator("#ips-dashboards").inner_text() == "Dina instrumentpaneler"
+    page.goto(f"{base}hub/nowhere")
+    assert page.locator("h1").inner_text() == "Sidan finns inte."
+    page.context.close()
+
+
 def test_a_group_member_sees_the_groups_site(hub, browser):
     base, _, _ = hub
     page, _, _ = _login(browser, base, "beh-aarhus")
@@ -232,6 +270,11 @@ def test_the_coordinator_sees_every_site_the_overview_and_the_runs(hub, browser,
 
     base, _, _ = hub
     page, left, errors = _login(browser, base, "coordinator")
+    # Danish and Swedish sites: the landing page in the region's language, sites by their names
+    assert page.evaluate("document.documentElement.lang") == "da"
+    assert page.locator("h2").first.inner_text() == "Dine dashboards"
+    assert page.locator("li[data-site=malmo] strong").inner_text() == "IPS Malmö"
+    assert "Alle rapporter og kørsler" in page.inner_text("body")
     links = _links(page)
     for site in site_ids(params_dir):
         assert f"/services/ips/{site}/supervision" in links and f"/services/ips/{site}/agenda" in links
@@ -249,8 +292,11 @@ def test_a_user_without_a_site_gets_one_sentence(hub, browser):
     base, _, _ = hub
     page, _, _ = _login(browser, base, "guest")
     assert page.url == f"{base}services/ips/"
+    # no site of their own: the hub's language (params/ has two Danish and two Swedish sites and
+    # access.yaml no `lang`: the tie goes to Danish, ips_nb.pages.index.region_lang)
+    assert page.evaluate("document.documentElement.lang") == "da"
     assert page.locator(".ips-no-sites").inner_text() == \
-        "You do not have access to any site's dashboards yet. Ask the coordinator."
+        "Du har endnu ikke adgang til noget steds dashboards. Spørg koordinatoren."
     assert [p for p in _links(page) if "/services/ips/" in p and not p.endswith("/logout")] == []
     assert page.goto(f"{base}services/ips/aarhus/supervision").status == 403
     page.context.close()

@@ -53,7 +53,7 @@ def test_pinned_server_refuses_another_site(settings):
         dashboard.load(settings, "malmo")
     board = SupervisionDashboard(settings)
     assert board.site not in board._controls(board.month).children
-    assert list(board.site.options) == ["aarhus"]
+    assert list(board.site.options) == [("IPS Aarhus", "aarhus")]  # by name, valued by id
 
 
 def test_for_consultant_narrows_candidate_tables_only(settings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -61,11 +62,12 @@ def test_a_team_agenda_is_named_by_its_json_and_a_pdf_beside_it_is_linked(tmp_pa
     assert "<strong>Supervisionspakker:</strong>" in part and "Ældre rapporter" in part
 
 
-def test_each_site_speaks_its_own_language_and_the_page_english_when_they_differ(tmp_path, params_dir):
+def test_each_site_speaks_its_own_language_and_the_page_the_regions_never_english(tmp_path, params_dir):
     _touch(tmp_path / "aarhus" / "agenda", "2026-W48.html")
     _touch(tmp_path / "malmo" / "agenda", "2026-W48.html")
     html = write_index(tmp_path, params_dir=params_dir).read_text(encoding="utf-8")
-    assert re.search(r'<html lang="en"', html) and "<h1>IPS reports</h1>" in html
+    # one Danish site, one Swedish, no `lang` in access.yaml: the tie goes to Danish (da, sv, en)
+    assert re.search(r'<html lang="da"', html) and "<h1>IPS-rapporter</h1>" in html
     assert 'lang="da">' in _site_part(html, "aarhus") and "uge 48 · 2026" in _site_part(html, "aarhus")
     assert 'lang="sv">' in _site_part(html, "malmo") and "vecka 48 · 2026" in _site_part(html, "malmo")
     only_da = tmp_path / "da"
@@ -123,3 +125,26 @@ def test_report_titles_in_the_pages_language():
         "IPS Aarhus · Dagsorden til behandlingskonference · uge 48 · 2026"
     regional = SimpleNamespace(name="Regional översikt", language="sv")  # as the runner passes it
     assert report_title("overview", regional, "2026-10") == "Regional översikt · oktober 2026"
+
+
+def test_the_headings_around_the_sites_are_in_the_regions_language(tmp_path, params_dir):
+    """Two Swedish sites and a Danish one: the title, the overview's heading and the runs link
+    in Swedish; with `lang: da` in access.yaml, in Danish; English nowhere."""
+    for site in ("malmo", "jonkoping", "aarhus"):
+        _touch(tmp_path / site / "agenda", "2026-W48.html")
+    _touch(tmp_path / "overview", "2026-10.html")
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "20261123T070000000000Z.json").write_text(json.dumps({
+        "finished": "2026-11-23T07:12:00+00:00", "counts": {"ok": 3, "failed": 0}, "results": []}), "utf-8")
+    html = write_index(tmp_path, params_dir=params_dir).read_text(encoding="utf-8")
+    assert '<html lang="sv"' in html and "<h1>IPS-rapporter</h1>" in html
+    assert "<h2>Regional översikt</h2>" in html and "Körningar (för samordnare)" in html
+    assert "Regional overview" not in html and "Runs (for coordinators)" not in html
+    params = tmp_path / "params"
+    params.mkdir()
+    for site in ("malmo", "jonkoping", "aarhus"):
+        (params / f"{site}.yaml").write_text((Path(params_dir) / f"{site}.yaml").read_text("utf-8"), "utf-8")
+    (params / "access.yaml").write_text("sites: {aarhus: [sup-aarhus]}\nlang: da\n", "utf-8")
+    html = write_index(tmp_path, params_dir=params).read_text(encoding="utf-8")
+    assert '<html lang="da"' in html and "<h2>Regionalt overblik</h2>" in html and "Kørsler (for koordinatorer)" in html
+    assert 'lang="sv">' in _site_part(html, "malmo")  # each site's own part stays in its language

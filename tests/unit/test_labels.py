@@ -184,6 +184,9 @@ UNCOUNTED_WITH_A_NUMBER = {
     "per_full_time": "a rate with a decimal: 22,0 pr. fuldtid",
     "consultant_trend_title": "a consultant's name",
     "equal_rate_of": "a percentage and a group's size, no noun: Kvinder 42 % af 19",
+    "port_taken": "port numbers and commands, not a count",
+    "hub_sign_in_with": "the name of a login service",
+    "hub_error": "an HTTP status code",
 }
 
 
