@@ -537,6 +537,7 @@ class ConferencePanel:
         self.mark = W.Button()
         self.status = W.HTML()
         self.reload_button = W.Button(layout=W.Layout(display="none"))
+        self.heading = W.HTML()  # the panel's title, in the language of the site shown
         self.inputs: dict[str, W.ValueWidget] = {
             "decision": self.decision, "description": self.description, "owner": self.owner,
             "due_date": self.due, "action_id": self.open_action, "done_date": self.done}
@@ -575,6 +576,7 @@ class ConferencePanel:
                             (self.mark, "mark_done"), (self.reload_button, "reload")):
             widget.description = w[key]
         self.due.placeholder = self.done.placeholder = w["date_placeholder"]
+        self.heading.value = str(_conference_marks().heading(w["title"]))
         chosen = self.owner.value
         self._setting = True
         try:
@@ -584,15 +586,13 @@ class ConferencePanel:
             self._setting = False
 
     def widget(self) -> W.VBox:
-        marks = _conference_marks()
-
         def field(name: str) -> W.VBox:
             return W.VBox([self.inputs[name], self.messages[name]])
 
         def row(*parts: W.Widget) -> W.HBox:  # buttons level with the inputs, not the messages
             return W.HBox(list(parts), layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
 
-        return W.VBox([W.HTML(str(marks.heading(self.words["title"]))), self.candidate,
+        return W.VBox([self.heading, self.candidate,
                        row(field("decision"), self.save_decision),
                        row(field("description")),
                        row(field("owner"), field("due_date"), self.add),

@@ -196,3 +196,42 @@ def test_an_error_shows_a_sentence_and_logs_the_traceback(browser, params_dir, t
         assert not left, left
         page.close()
     assert "Traceback" in log.read_text()
+
+
+def test_an_unpinned_server_records_the_conference_for_the_site_chosen(browser, demo_db, params_dir, tmp_path):
+    """`ips-nb serve` without `--site`: the agenda's conference panel is there, and after Malmö is
+    chosen it speaks Swedish, lists Malmö's candidates and writes its decision for Malmö."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from ips_nb.data import store
+
+    own = tmp_path / "demo.db"  # the session's demo database is shared: write to a copy
+    shutil.copy(store.sqlite_file(demo_db), own)
+    url = f"sqlite:///{own}"
+    for base, _ in serving(None, url, params_dir, tmp_path / "voila.log", DEMO_TODAY):
+        page, left, errors = _open(browser, f"{base}/voila/render/agenda.ipynb")
+        page.wait_for_selector("text=Registrér konferencen", timeout=60_000)  # Aarhus, the first site
+        sites = page.locator(".ips-controls select").first  # ipywidgets numbers its options: by text
+        sites.select_option(index=sites.evaluate("s => [...s.options].findIndex(o => /malm/i.test(o.text))"))
+        page.wait_for_selector("text=Registrera konferensen", timeout=60_000)
+        candidate = page.locator(".ips-conference select").first
+        page.wait_for_function("() => [...document.querySelector('.ips-conference select').options]"
+                               ".every(o => o.text.startsWith('mal-'))", timeout=30_000)
+        cid = candidate.evaluate("s => s.options[s.selectedIndex].text").split()[0]
+        page.locator(".ips-conference textarea").fill("Fortsätt söka jobb")
+        page.get_by_role("button", name="Markera diskuterad").click()
+        page.wait_for_function("() => (document.querySelector('.ips-conference-status') || {}).textContent"
+                               " === 'Sparat.'", timeout=30_000)
+        assert not left and not errors, (left, errors)
+        page.close()
+    engine = store.connect(url)
+    t = store.METADATA.tables["conferences"]
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.site, t.c.candidate_id)
+                                .where(t.c.decision == "Fortsätt söka jobb")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [("malmo", cid)]

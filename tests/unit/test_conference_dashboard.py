@@ -67,6 +67,8 @@ def test_an_unpinned_server_records_the_conference_of_the_site_chosen(settings):
     assert {cid for _, cid in panel.candidate.options} and all(
         cid.startswith("mal-") for _, cid in panel.candidate.options)
     assert panel.decision.value == ""  # not carried over to another site's candidate
+    assert "Registrera konferensen" in panel.heading.value  # Malmö's language, the panel's title too
+    assert board.body.children[1].children[0] is panel.heading
     cid = panel.candidate.value
     panel.decision.value = "Fortsätt söka jobb"
     panel.save("decision")

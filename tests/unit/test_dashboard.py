@@ -524,3 +524,18 @@ def test_the_agenda_dashboard_is_the_agendas_parts_with_the_panel_under_the_head
     head, panel, sections = writer.body.children
     assert (head, sections) == (writer.parts["head"], writer.parts["sections"])
     assert "ips-conference" in panel._dom_classes
+
+
+def test_the_warm_up_makes_every_part_over_no_rows(demo_db, capfd, monkeypatch):
+    """The warm pool's run over no rows goes through every part the pages show (a part it could
+    not make would only be logged, and the first page would pay for it)."""
+    from ips_nb.pages.agenda import AgendaView
+    from ips_nb.pages.pack import PARTS
+
+    made: list[str] = []
+    part = dashboard.SupervisionPack.part
+    monkeypatch.setattr(dashboard.SupervisionPack, "part", lambda self, p, c=None: made.append(p.name) or part(self, p, c))
+    monkeypatch.setattr(AgendaView, "sections", lambda self, s=AgendaView.sections: made.append("sections") or s(self))
+    dashboard.warm_up(demo_db)
+    assert "warm-up failed" not in capfd.readouterr().err
+    assert made == ([p.name for p in PARTS] + ["sections"]) * 3  # da, sv, en
