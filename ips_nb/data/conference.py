@@ -22,7 +22,9 @@ save and an import, queue instead of interleaving. Inside it:
   store.replace_sites), and one row is appended to the audit table (who, when in UTC, site,
   table, row key, what, the row before and after as JSON), chained by hash to the row before it
   (data.audit, which owns the table; `ips-nb audit verify` checks the chain). Nothing updates or
-  deletes an audit row; the database refuses it (triggers on SQLite and PostgreSQL).
+  deletes an audit row; the database refuses it (triggers on SQLite and PostgreSQL);
+- the site is marked written (data.freshness), so a dashboard page prepared before this save is
+  never served after it.
 """
 from __future__ import annotations
 
@@ -214,7 +216,7 @@ def record_decision(engine: sa.Engine, site: str, candidate_id: str, day: object
     user = _user(user)
     store._add_later_columns(engine)
     t = store.METADATA.tables["conferences"]
-    with store._write_transaction(engine) as conn:
+    with store._write_transaction(engine, [site]) as conn:
         cand = _begin(conn, site, candidate_id, expected_version)
         where = sa.and_(t.c.site == site, t.c.date == day, t.c.candidate_id == str(candidate_id))
         before = _row(conn, t, where)
@@ -246,7 +248,7 @@ def add_action(engine: sa.Engine, site: str, candidate_id: str, description: str
     store._add_later_columns(engine)
     t = store.METADATA.tables["actions"]
     action_id = f"conf-{uuid.uuid4().hex[:12]}"
-    with store._write_transaction(engine) as conn:
+    with store._write_transaction(engine, [site]) as conn:
         _begin(conn, site, candidate_id, expected_version)
         row = {"site": site, "action_id": action_id, "candidate_id": str(candidate_id),
                "description": description, "owner": owner, "due_date": due,
@@ -266,7 +268,7 @@ def mark_done(engine: sa.Engine, site: str, action_id: str, done_date: object, u
     user = _user(user)
     store._add_later_columns(engine)
     t = store.METADATA.tables["actions"]
-    with store._write_transaction(engine) as conn:
+    with store._write_transaction(engine, [site]) as conn:
         where = sa.and_(t.c.site == site, t.c.action_id == str(action_id))
         before = _row(conn, t, where)
         if before is None:

@@ -13,7 +13,7 @@ A database that is read must exist and be ours (`open_existing`): a reader never
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from ips_nb.data import freshness
 from ips_nb.data.location import DEFAULT_DB, absolute_db_url, db_url  # noqa: F401 - store's API too
 from ips_nb.data.schema import (AUDIT_TABLE, KEY_COLUMNS, KEY_TABLE, ORIGIN, ORIGIN_COLUMN,
                                  ORIGIN_TABLES, ORIGINS, TABLES, TABLE_ORDER, stored_columns)
@@ -257,6 +258,7 @@ def connect(url: str | None = None) -> sa.Engine:
 def create_schema(engine: sa.Engine) -> None:
     METADATA.create_all(engine)
     KEY_METADATA.create_all(engine)
+    freshness.create(engine)  # the write stamps (data.freshness), made by the owner with the rest
     _add_later_columns(engine)
 
 
@@ -328,16 +330,19 @@ def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 
 @contextmanager
-def _write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+def _write_transaction(engine: sa.Engine, sites: Iterable[str] | None = None) -> Iterator[sa.Connection]:
     """One write transaction holding the write lock from its first statement; committed on exit.
 
     Taking the lock first means what is read inside (the key's fingerprint, the hashes a re-key
-    replaces) cannot change before the commit.
+    replaces) cannot change before the commit. Every one marks the `sites` it writes (None: all)
+    as written (data.freshness), in the same transaction, so a server never serves a page it
+    prepared before this write.
     """
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits for another writer (busy timeout)
             try:
+                freshness.bump(conn, sites)
                 yield conn
             except BaseException:
                 conn.rollback()
@@ -348,6 +353,7 @@ def _write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
         if engine.dialect.name == "postgresql":
             # one import at a time: a second one waits here instead of interleaving
             conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+        freshness.bump(conn, sites)
         yield conn
 
 
@@ -609,7 +615,7 @@ def write_sites(engine: sa.Engine, frames: dict[str, pd.DataFrame], key: bytes,
     create_schema(engine)
     rows = to_rows(frames, key)
     sites = {r["site"] for name in rows for r in rows[name]}
-    with _write_transaction(engine) as conn:
+    with _write_transaction(engine, sites) as conn:
         _settle_key(conn, key_fingerprint(key))
         counted = replace_sites(conn, rows, sites)
     if kept is not None:

@@ -22,6 +22,13 @@
   `max_kernels` page kernels besides its warm/preheated ones; a page beyond that is refused
   (`ServerFull`, the page says the server is full). One person's page starts run one at a
   time, so twenty quick reloads cannot start twenty kernels before the first is counted.
+- **Never a page older than the data** (`drop_stale`). Standalone, Voila's preheat runs each
+  dashboard in a pooled kernel before anyone asks, reading the database then; a page saved and
+  reloaded at once was served that earlier rendering, without the save. Each preheated kernel
+  records the site's write stamp (ips_nb.data.freshness) read just before it starts, so before
+  its notebook reads a row; before a page takes one, the stamp is read again, and a kernel
+  prepared before a later write (or with no stamp to compare) is ended and a fresh one started at
+  once for this page. Pages with no write since keep the preheated speed (one small SELECT).
 - **Ending a kernel a page still uses** (`end`): revocation (ips_nb.live.revocation), the limit
   and the connected-idle rule end kernels whatever the connections; the page is told why first
   (one line run in the kernel, `dashboard.closed`), then the kernel is shut down at once.
@@ -34,15 +41,19 @@ import json
 import os
 from typing import Awaitable, Callable
 
+import sqlalchemy as sa
 from jupyter_client.session import Session
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Float, Integer, Unicode
 
+from ips_nb.data import freshness
+from ips_nb.data.store import connect, sqlite_file
 from ips_nb.live.secrecy import kernel_env
 
 KERNEL_NAME = "python3"  # the dashboards' kernelspec (tools/make_dashboards.py)
 TELL_TIMEOUT = 2.0  # seconds a kernel about to end gets to show the page why (a busy one does not)
+PREHEAT_ENV = "VOILA_PREHEAT"  # Voila's mark (voila.utils.ENV_VARIABLE) on a kernel it starts for its pool
 
 
 class ServerFull(Exception):
@@ -87,6 +98,9 @@ class DashboardKernels(AsyncMappingKernelManager):
         self._warm_ids: set[str] = set()
         self._waiting: set[asyncio.Task] = set()  # warm-ups still in their fill delay
         self._closing = False
+        self.prepared_at: dict[str, freshness.Stamp | None] = {}  # preheated kernel: stamp before it ran
+        self._stamp_engine = None
+        self._dropping: set[asyncio.Task] = set()
         if self.warm_pool > 0:
             self._fill(delay=0)
 
@@ -158,7 +172,17 @@ class DashboardKernels(AsyncMappingKernelManager):
     async def start_kernel(self, *, kernel_name: str | None = None, path: str | None = None,  # type: ignore[override]
                            env: dict | None = None, **kwargs: object) -> str:
         """A warm kernel given this request's environment, else a new kernel started with it.
-        Either way without the server's secrets (ips_nb.live.secrecy: the hub's API token, ...)."""
+        Either way without the server's secrets (ips_nb.live.secrecy: the hub's API token, ...).
+        A kernel for Voila's preheat pool records the site's write stamp first (`drop_stale`)."""
+        preheated = (env or {}).get(PREHEAT_ENV) == "True"
+        seen = await self.site_stamp() if preheated else None  # before its notebook reads a row
+        kernel_id = await self._start(kernel_name=kernel_name, path=path, env=env, **kwargs)
+        if preheated:
+            self.prepared_at[kernel_id] = seen
+        return kernel_id
+
+    async def _start(self, *, kernel_name: str | None, path: str | None, env: dict | None,
+                     **kwargs: object) -> str:
         env = kernel_env(os.environ if env is None else env)
         if self.warm_pool > 0 and not self._closing and kernel_name in (None, KERNEL_NAME) and not kwargs.get("kernel_id"):
             kernel_id = await self._take_warm()
@@ -175,6 +199,51 @@ class DashboardKernels(AsyncMappingKernelManager):
                     raise
                 return kernel_id
         return await super().start_kernel(kernel_name=kernel_name, path=path, env=env, **kwargs)
+
+    # -- prepared pages and the site's writes --------------------------------------------------
+    async def site_stamp(self) -> freshness.Stamp | None:
+        """The server's site's write stamp now (every site's when no site is pinned), read off the
+        event loop; None when it cannot be read (then nothing prepared is trusted)."""
+        url = os.environ.get("IPS_NB_SERVE_DB_URL")
+        if not url:
+            return None
+        try:
+            path = sqlite_file(url)
+        except (ValueError, sa.exc.ArgumentError):
+            return None
+        if path is not None and not path.is_file():
+            return None  # a reader never creates the database
+        if self._stamp_engine is None:
+            self._stamp_engine = connect(url)
+        return await asyncio.to_thread(freshness.stamp, self._stamp_engine,
+                                       os.environ.get("IPS_NB_SERVE_SITE") or None)
+
+    async def drop_stale(self, notebook_name: str) -> int:
+        """Before a page takes a preheated kernel of `notebook_name` (Voila's pool): end every
+        ready one prepared before the site's last write, and start a fresh one at once, which this
+        page then takes. Returns how many were ended.
+
+        A pooled kernel still starting is left alone: its notebook has not read yet, and reads
+        after this request came, so after any save the person saw confirmed."""
+        pool = getattr(self, "_pools", {}).get(notebook_name)
+        ready = [task for task in pool or () if task.done() and not task.cancelled() and task.exception() is None]
+        if not ready:
+            return 0
+        now = await self.site_stamp()
+        stale = [task for task in ready if task in pool
+                 and not freshness.is_current(self.prepared_at.get(task.result()["kernel_id"]), now)]
+        for task in stale:
+            pool.remove(task)
+            content = task.result()
+            content["task"].cancel()  # its rendering, if still going, is not wanted
+            self.log.info("Pre-heated kernel %s of %s was prepared before the last write to the "
+                          "site: ended, a fresh one renders the page", content["kernel_id"], notebook_name)
+            ending = asyncio.ensure_future(self.shutdown_kernel(content["kernel_id"], now=True))
+            self._dropping.add(ending)  # held until done: the loop keeps only a weak reference
+            ending.add_done_callback(self._dropping.discard)
+        if stale:
+            self.fill_if_needed(delay=0, notebook_name=notebook_name)  # type: ignore[attr-defined]
+        return len(stale)
 
     # -- owners and lifetimes --------------------------------------------------------------------
     def owner(self, kernel_id: str) -> str | None:
@@ -250,6 +319,7 @@ class DashboardKernels(AsyncMappingKernelManager):
         self.sites.pop(kernel_id, None)
         self._opened.pop(kernel_id, None)
         self._warm_ids.discard(kernel_id)
+        self.prepared_at.pop(kernel_id, None)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
     async def shutdown_all(self, now: bool = False) -> None:  # type: ignore[override]

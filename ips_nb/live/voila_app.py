@@ -5,7 +5,8 @@ on every request. Run as `python -m ips_nb.live.voila_app ROOT ...` in one of tw
 (in the printed address, then a cookie) is needed for every page, kernel and websocket, unless
 `--no-token` was asked for; Host must be a loopback name or an `--allow-host` name and a
 browser's Origin the server's own (ips_nb.live.guard), so a page elsewhere can neither reach
-it by DNS rebinding nor open a kernel's websocket. Kernels are preheated, one per dashboard.
+it by DNS rebinding nor open a kernel's websocket. Kernels are preheated, one per dashboard;
+a preheated page prepared before the last write to the site is never served (ips_nb.live.kernels).
 
 **Behind JupyterHub** (`--IpsVoila.hub=True`, started by the hub as the service `ips`, see
 ips_nb.live.hub). Every request is authenticated with the hub's OAuth (jupyterhub's
@@ -138,10 +139,13 @@ class IndexHandler(PageHandler):
 class DashboardHandler(PageHandler, TornadoVoilaHandler):
     """Standalone: renders only the named dashboards, no other notebook, no `../`, no encoded tricks."""
 
+    @tornado.web.authenticated
     async def get(self, path: str | None = None) -> None:  # type: ignore[override]
         if path not in DASHBOARDS:
             raise tornado.web.HTTPError(404)
         self.xsrf_token  # noqa: B018 - sets the cookie the page's closing call (kernel shutdown) sends back
+        # a preheated page prepared before the site's last write is never served (issue 24)
+        await self.settings["kernel_manager"].drop_stale(path)
         await super().get(path)
 
     @property
