@@ -197,7 +197,7 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
     from ips_nb.batch.runner import stop_signal, write_run_record
     from ips_nb.pages.index import write_index
 
-    record = write_run_record(out, command or sys.argv, cfg, results, fp, started)
+    record = write_run_record(out, command or ["ips-nb", *sys.argv[1:]], cfg, results, fp, started)
     index = write_index(out, params_dir=params)
     ok = sum(r.status == "ok" for r in results)
     stopped = stop_signal(results)
@@ -228,8 +228,10 @@ def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: s
     try:
         _check_out(out)
         todo = jobs_to_run()
+        refused = _sites_without_rows(engine, todo, params)
         cfg = RunConfig(url, params, out, timeout, verbose, pdf=pdf, lang=lang)
-        start_workers(place, max(1, min(jobs, len(todo))), verbose, db_url=url)
+        runnable = sum(j.site not in refused for j in todo)
+        start_workers(place, max(1, min(jobs, runnable)), verbose, db_url=url)
     except BaseException:
         engine.dispose()
         raise
@@ -244,11 +246,35 @@ def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: s
         progress(result)
 
     try:
-        results = run_jobs(todo, cfg, workers=max(1, jobs), report=report, place=place)
+        results = run_jobs(todo, cfg, workers=max(1, jobs), report=report, place=place,
+                           refused=refused)
     finally:
         progress.close()
         fp = fingerprint()
     return cfg, results, fp, started
+
+
+def _sites_without_rows(engine, todo: list, params: str) -> dict[str, str]:  # noqa: ANN001
+    """The run's sites that have parameters but no rows (candidates) in the database, each with
+    the one line its jobs fail with; and, once on stderr, the sites with rows but no parameters.
+
+    Why: a coordinator who forgot `--params` for their own site got "48 of 48 done" on empty
+    packs of the sites in params/ (which had no data) and no word of the site they meant.
+    The roll-up (no site of its own) is not checked: it reads whichever sites hold rows."""
+    from ips_nb.batch.runner import OVERVIEW
+    from ips_nb.data.params import site_ids
+    from ips_nb.data.store import sites_in_db
+
+    wanted = [s for s in dict.fromkeys(j.site for j in todo) if s != OVERVIEW]
+    if not wanted:
+        return {}
+    present = sites_in_db(engine)  # a site's rows hang off its candidates
+    unrun = [s for s in present if s not in set(site_ids(params))]
+    if unrun:
+        print(f"ips-nb: {', '.join(unrun)}: rows in the database but no parameters in {params}/, "
+              "so not run: is --params the right folder?", file=sys.stderr)
+    return {s: f"no rows for site {s} in the database: import it first, or is --params the "
+               "right folder?" for s in wanted if s not in present}
 
 
 def _fingerprint_meanwhile(engine, after: threading.Event,  # noqa: ANN001
@@ -346,7 +372,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     periods = months(args.month, today) if args.kind == "supervision" else weeks(args.week, today)
     return run_reports(args.kind, _sites(args), periods, db=args.db, params=args.params, out=args.out,
                        jobs=args.jobs, timeout=args.timeout, verbose=args.verbose,
-                       teams=getattr(args, "team", None), pdf=getattr(args, "pdf", False))
+                       teams=getattr(args, "team", None), pdf=getattr(args, "pdf", False),
+                       command=args.argv)
 
 
 def _cmd_overview(args: argparse.Namespace) -> int:
@@ -355,7 +382,7 @@ def _cmd_overview(args: argparse.Namespace) -> int:
 
     return run_reports(OVERVIEW, [OVERVIEW], months(args.month, date.today()), db=args.db,
                        params=args.params, out=args.out, jobs=args.jobs, timeout=args.timeout,
-                       verbose=args.verbose, lang=args.lang)
+                       verbose=args.verbose, lang=args.lang, command=args.argv)
 
 
 def _cmd_month(args: argparse.Namespace) -> int:
@@ -375,7 +402,7 @@ def _cmd_month(args: argparse.Namespace) -> int:
 
     return run_reports("month", [], [month], db=args.db, params=args.params, out=args.out, jobs=args.jobs,
                        timeout=args.timeout, verbose=args.verbose, pdf=args.pdf, lang=args.lang,
-                       job_list=the_month)
+                       job_list=the_month, command=args.argv)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -389,15 +416,43 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     url = db_url(args.db)
     sites = build_demo_db(url, today)
     print(f"Demo database with {len(sites)} sites: {hide_password(url)}")
-    # one run, as a coordinator's month: the packs of the last complete month, this week's agendas
-    # and the overview share one pool of workers and one zygote
-    month, week = months(None, today)[0], weeks(None, today)[0]
+    # one run, as a coordinator's month: the packs of the last complete month, each site's agendas
+    # for its next conference on or after today, and the overview share one pool and one zygote
+    month = months(None, today)[0]
+    jobs: list = []
+
+    def the_jobs() -> list:  # after the zygote has started, as `run month` does
+        jobs[:] = month_jobs(month, sites, args.params, workers=args.jobs, upcoming=today)
+        return jobs
+
+    pdf = _chromium_installed()
     status = run_reports("month", [], [month], db=url, params=args.params, out=args.out, jobs=args.jobs,
-                         job_list=lambda: month_jobs(month, sites, args.params, weeks=[week], workers=args.jobs))
+                         pdf=pdf, job_list=the_jobs,
+                         command=args.argv if args.today else [*args.argv, "--today", today.isoformat()])
     index = Path(args.out).resolve() / "index.html"
+    if not pdf:
+        print(f"\n{_no_pdf_note(jobs)}")
     print(f"\nOpen the reports: file://{index}")
     print(f"Serve the live dashboards: make serve  (or: {_program()} serve --site SITE)")
     return status
+
+
+def _chromium_installed() -> bool:
+    """Whether the agendas' PDFs can be printed here (pages.pdf's Chromium is an executable)."""
+    from ips_nb.pages.pdf import chromium_path
+
+    path = chromium_path()
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def _no_pdf_note(jobs: list) -> str:
+    """The one line the demo prints without Chromium: how to get the agendas' PDFs after all,
+    naming the weeks its agendas are for (each site's next conference: one week or two)."""
+    weeks_made = sorted({j.period for j in jobs if j.kind == "agenda"})
+    week = weeks_made[0] + (f"..{weeks_made[-1]}" if len(weeks_made) > 1 else "") if weeks_made else ""
+    return ("No PDFs of the agendas: Chromium is not installed (apt install chromium, or make "
+            f"sysdeps as root); then: {_program()} run agenda" + (f" --week {week}" if week else "")
+            + " --pdf")
 
 
 def _program() -> str:
@@ -415,15 +470,21 @@ def _program() -> str:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from ips_nb.cli_upgrade import out_of_date
     from ips_nb.live.serve import serve
 
+    if refused := out_of_date(args.db):  # an earlier release's database: `ips-nb upgrade` first
+        raise UsageError(refused)
     return serve(site=args.site, port=args.port, db=args.db, params_dir=args.params,
                  token=not args.no_token, allow_hosts=args.allow_host)
 
 
 def _cmd_hub(args: argparse.Namespace) -> int:
+    from ips_nb.cli_upgrade import out_of_date
     from ips_nb.live.hub import HubOptions, run_hub
 
+    if refused := out_of_date(args.db):  # an earlier release's database: `ips-nb upgrade` first
+        raise UsageError(refused)
     return run_hub(HubOptions(port=args.port, ip=args.ip, db=args.db, params_dir=args.params, access=args.access,
                               reports=args.reports, state_dir=args.state))
 
@@ -431,6 +492,9 @@ def _cmd_hub(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the command as typed, for the run record and the runs page ("ips-nb run agenda --week …"):
+    # the program by its name (not the venv's path), the arguments as given, in-process too
+    args.argv = ["ips-nb", *(sys.argv[1:] if argv is None else [str(a) for a in argv])]
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

@@ -2,7 +2,8 @@
 
 Why it exists: `ips-nb demo`, the workbooks and the end-to-end tests need data that look like a
 real programme's (every phase, outcome and discharge reason, and the problems an agenda must
-raise), and that fill the latest complete month and the current ISO week whatever day it is.
+raise), and that fill the latest complete month and each site's next conference on or after the
+day (this week's, unless its weekday is past: then next week's) whatever day it is.
 Everything is drawn from generators seeded with `seed` and the site, never from the clock, so
 one seed and one day always give the same frames.
 
@@ -30,7 +31,7 @@ from ips_nb.data import store
 from ips_nb.data.identity import se_check_digit
 from ips_nb.data.params import SiteParams, load_params
 from ips_nb.figures.outcomes import add_months
-from ips_nb.figures.periods import Month, Week, agenda_as_of, conference_date
+from ips_nb.figures.periods import Month, Week, agenda_as_of, conference_date, next_conference_week
 from ips_nb.data.schema import OUTCOME_KINDS, SURVEY_RANGES, TABLES
 
 DEMO_SITES: tuple[str, ...] = ("aarhus", "odense", "jonkoping", "malmo")
@@ -276,7 +277,9 @@ class Ctx:
 
     def __post_init__(self) -> None:
         self.month = Month.latest_complete(self.today)
-        week = Week.containing(self.today)
+        # the week of the next conference on or after today (this week's, unless already held):
+        # the agenda `ips-nb demo` makes is for it, so its material is placed around it
+        week = next_conference_week(self.today, self.site.conference_weekday)
         self.week = week
         self.conference = conference_date(week, self.site.conference_weekday)
         self.as_of = agenda_as_of(week, self.site.conference_weekday)

@@ -7,9 +7,11 @@ once per command.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from ips_nb.batch.runner import OVERVIEW, Job
 from ips_nb.data.params import ParamsError, load_params
-from ips_nb.figures.periods import Month, Week, conference_date
+from ips_nb.figures.periods import Month, Week, conference_date, next_conference_week
 
 
 def month_weeks(month: Month) -> list[Week]:
@@ -28,13 +30,15 @@ def conference_weeks(month: Month, conference_weekday: int) -> list[str]:
 
 
 def month_jobs(month: str, sites: list[str], params_dir: str, weeks: list[str] | None = None,
-               overview: bool = True, workers: int = 2) -> list[Job]:
+               overview: bool = True, workers: int = 2, upcoming: date | None = None) -> list[Job]:
     """The month's jobs: every site's pack, its agendas (site-wide plus one per team in params/),
     and the overview, in the order `workers` workers take them (see `_in_running_order`).
 
     Without `weeks`, a site's agendas are those of the ISO weeks whose conference day falls in the
     month. A site whose parameters do not load keeps a pack job and a site-wide agenda for each
     week whose Thursday falls in the month (the ISO rule), so the runner records why they failed.
+    With `upcoming` (a day; the demo's today) a site's agendas are instead those of its next
+    conference on or after that day (periods.next_conference_week), whatever `weeks` says.
     """
     m = Month.parse(month)
     packs, agendas = [], []
@@ -42,10 +46,13 @@ def month_jobs(month: str, sites: list[str], params_dir: str, weeks: list[str] |
         try:
             p = load_params(params_dir, site)
             teams: list[str | None] = [None, *(p.teams or [])]
-            site_weeks = weeks if weeks is not None else conference_weeks(m, p.conference_weekday)
+            weekday = p.conference_weekday
+            site_weeks = weeks if weeks is not None else conference_weeks(m, weekday)
         except ParamsError:
-            teams = [None]
-            site_weeks = weeks if weeks is not None else conference_weeks(m, 4)
+            teams, weekday = [None], 4
+            site_weeks = weeks if weeks is not None else conference_weeks(m, weekday)
+        if upcoming is not None:
+            site_weeks = [str(next_conference_week(upcoming, weekday))]
         packs.append(Job("supervision", site, str(m)))
         agendas += [Job("agenda", site, w, t) for w in site_weeks for t in teams]
     return _in_running_order([Job(OVERVIEW, OVERVIEW, str(m))] if overview else [], packs, agendas, workers)

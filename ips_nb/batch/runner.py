@@ -673,17 +673,21 @@ def start_workers(place: Place, workers: int, verbose: bool = False, db_url: str
 
 
 def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
-             report: Callable[[Result], None] = print, place: Place | None = None) -> list[Result]:
+             report: Callable[[Result], None] = print, place: Place | None = None,
+             refused: dict[str, str] | None = None) -> list[Result]:
     """Run every job in worker processes; a failing site costs only its own job.
 
     A worker that dies (killed, out of memory) costs only the job it was running, reported as
     such; the jobs not finished go on in a fresh pool. On SIGINT/SIGTERM the unfinished jobs
     come back with status "interrupted" and a reason naming the signal; no worker or kernel is
     left running. Leftovers of earlier runs' dead workers in the reports are removed.
-    `place` is one opened beforehand (open_place); the run closes it.
+    `place` is one opened beforehand (open_place); the run closes it. `refused` maps a site to
+    why its jobs fail before any kernel starts (the command line found no rows for it); a site
+    whose parameters do not load fails with that reason instead.
     """
     results: dict[Job, Result] = {}
     params, bad = _check_params(jobs, cfg)
+    bad = {**(refused or {}), **bad}
     for job in jobs:
         if job.site in bad:
             results[job] = Result(job, "failed", 0.0, bad[job.site])

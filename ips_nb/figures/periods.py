@@ -98,6 +98,13 @@ def conference_date(week: Week, conference_weekday: int) -> date:
     return week.day(conference_weekday)
 
 
+def next_conference_week(today: date, conference_weekday: int) -> Week:
+    """The week of the site's next conference on or after `today`: this week's, unless its day
+    is past (then next week's). An agenda prepared for a conference already held helps no one."""
+    week = Week.containing(today)
+    return week if conference_date(week, conference_weekday) >= today else week.shift(1)
+
+
 def agenda_as_of(week: Week, conference_weekday: int) -> date:
     """The day before the conference: what the agenda knows."""
     return conference_date(week, conference_weekday) - timedelta(days=1)

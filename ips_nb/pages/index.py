@@ -19,6 +19,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from ips_nb.data.location import hide_password
 from ips_nb.data.modes import make_folder, write_file
 from ips_nb.data.params import ParamsError, SiteParams, load_params, read_yaml
 from ips_nb.pages.labels import LANGS, Labels
@@ -160,6 +161,21 @@ def region_lang(params_dir: str | Path | None, languages: list[str]) -> str:
     return max(LANGS, key=lambda lang: (known.count(lang), -LANGS.index(lang)))
 
 
+def _command(record: dict) -> str:
+    """The command a run record names, as one would type it again ('ips-nb run agenda --week
+    2026-W49 --pdf'): the program by its name, not its path; any database password masked
+    (the record masks it already: this page must not rely on every record having been written so)."""
+    import shlex
+
+    argv = record.get("command")
+    if not isinstance(argv, list) or not argv:
+        return ""
+    words = [str(a) for a in argv]
+    if Path(words[0]).name in ("ips-nb", "cli.py"):
+        words[0] = "ips-nb"
+    return hide_password(shlex.join(words))
+
+
 def _when(stamp: object) -> str:
     """A run record's ISO time as '2026-11-23 07:12 UTC' (a bad one as it is)."""
     try:
@@ -234,14 +250,16 @@ def _runs_page(runs: list[tuple[Path, dict]], failures: list[dict], names: dict[
 
     body = render(
         "runs.html.j2", title=L("runs_title"), back={"href": "../index.html", "text": L("all_reports")},
-        last_label=L("last_run"), last={"when": _when(record.get("finished")), **counts(record)},
+        last_label=L("last_run"), last={"when": _when(record.get("finished")), **counts(record),
+                                        "command": _command(record)},
         interrupted=L("run_interrupted") if record.get("interrupted") else None,
         failures_title=L("last_run_failures"),
         failures=[{"site": names.get(_text(f.get("site")), _text(f.get("site"))),
                    "kind": L(KIND_LABEL.get(_text(f.get("kind")), "reports_index")),
                    "period": _text(f.get("period")), "team": _text(f.get("team")), "reason": _text(f.get("reason"))}
                   for f in failures],
-        header={"when": L("run_finished"), "ok": L("run_ok"), "failed": L("run_failed"), "record": L("run_record")},
-        earlier=[{"when": _when(r.get("finished")), **counts(r), "record": path.name}
+        header={"when": L("run_finished"), "ok": L("run_ok"), "failed": L("run_failed"), "record": L("run_record"),
+                "command": L("run_command")},
+        earlier=[{"when": _when(r.get("finished")), **counts(r), "record": path.name, "command": _command(r)}
                  for path, r in runs[:RUNS_LISTED]])
     return page(body, lang=L.lang, title=f"{L('runs_title')} · {L('reports_index')}", kind="runs")

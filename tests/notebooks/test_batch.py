@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -45,9 +46,12 @@ def _site(site: str, name: str | None = None, **extra: object) -> dict:
             "conference_weekday": 3, **extra}
 
 
+SITES = ("ok1", "ok2", "ok3", "ok4", "boom", "die", "slow")
+
+
 @pytest.fixture
 def batch(tmp_path, monkeypatch):
-    """A test workbook, a params dir, an empty database and a private temp dir for kernels."""
+    """A test workbook, a params dir, a database with one candidate per site and a private temp dir for kernels."""
     wb = tmp_path / "workbooks"
     wb.mkdir()
     nb = nbformat.v4.new_notebook(cells=[
@@ -58,14 +62,18 @@ def batch(tmp_path, monkeypatch):
     nbformat.write(nb, wb / "supervision.ipynb")
     params = tmp_path / "params"
     params.mkdir()
-    for site in ("ok1", "ok2", "ok3", "ok4", "boom", "die", "slow"):
+    for site in SITES:
         (params / f"{site}.yaml").write_text(yaml.safe_dump(_site(site)), encoding="utf-8")
     (params / "bad.yaml").write_text(yaml.safe_dump(_site("bad", language="xx")), encoding="utf-8")
-    from ips_nb.data.store import connect, create_schema
+    from ips_nb.data.store import METADATA, connect, create_schema
 
     db = f"sqlite:///{tmp_path / 'empty.db'}"
     engine = connect(db)
     create_schema(engine)
+    with engine.begin() as conn:  # one candidate each: a site without rows is refused (cli)
+        conn.execute(METADATA.tables["candidates"].insert(), [
+            {"candidate_id": f"{site}-c1", "site": site, "referral_date": date(2026, 1, 5)}
+            for site in (*SITES, "bad")])
     engine.dispose()
     tmp = tmp_path / "tmp"
     tmp.mkdir()

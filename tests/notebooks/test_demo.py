@@ -14,14 +14,16 @@ from ips_nb import demo
 from ips_nb.data import store
 from ips_nb.data.identity import check, dk_gender
 from ips_nb.data.params import load_params
-from ips_nb.figures.periods import Month, Week, agenda_as_of, conference_date
+from ips_nb.figures.periods import Month, agenda_as_of, conference_date, next_conference_week
 from ips_nb.data.schema import (ACTION_OWNERS, CONTACT_KINDS, DISCHARGE_REASONS, OUTCOME_KINDS, PHASES,
                            PLACEMENT_KINDS, TABLES)
 
 PARAMS = Path(__file__).resolve().parents[2] / "params"
 TODAY = date(2026, 11, 23)  # a Monday
-# a Sunday, a month's first day, a month's last day, New Year's Eve (ISO week 1 of next year)
-DAYS = [TODAY, date(2027, 3, 14), date(2027, 2, 1), date(2026, 8, 31), date(2025, 12, 31)]
+# a Sunday, a month's first day, a month's last day, New Year's Eve (ISO week 1 of next year), a
+# Thursday (three sites' conferences this week are held: their agendas are next week's)
+DAYS = [TODAY, date(2027, 3, 14), date(2027, 2, 1), date(2026, 8, 31), date(2025, 12, 31),
+        date(2026, 12, 3)]
 
 
 @lru_cache(maxsize=None)
@@ -146,9 +148,12 @@ def test_latest_complete_month_has_data(today, site):
 @pytest.mark.parametrize("today", DAYS)
 @pytest.mark.parametrize("site", demo.DEMO_SITES)
 def test_current_week_has_agenda_material(today, site):
+    """The material is for the agenda the demo makes: the site's next conference on or after
+    today (issue 24: run on a Thursday it made agendas for Monday's to Wednesday's, held)."""
     f, params = frames(today), load_params(PARAMS, site)
-    week = Week.containing(today)
+    week = next_conference_week(today, params.conference_weekday)
     conf = conference_date(week, params.conference_weekday)
+    assert today <= conf < today + timedelta(7)
     as_of = agenda_as_of(week, params.conference_weekday)
     since = conf - timedelta(7)
     c = of_site(f, "candidates", site)
@@ -445,3 +450,45 @@ def test_build_demo_db_writes_every_site(tmp_path):
         assert len(again) == len(of_site(frames(), "candidates", "aarhus"))
     finally:
         engine.dispose()
+
+
+# -- the demo's agendas are for conferences still to come (issue 24) ------------------------------
+
+THURSDAY = date(2026, 12, 3)  # ISO week 2026-W49
+
+
+@pytest.mark.parametrize(("weekday", "expected"), [
+    (1, "2026-W50"), (3, "2026-W50"),  # Monday's and Wednesday's were held: next week's
+    (4, "2026-W49"),                    # today's conference is still to come
+    (5, "2026-W49")])
+def test_the_next_conference_is_on_or_after_today(weekday, expected):
+    assert str(next_conference_week(THURSDAY, weekday)) == expected
+
+
+def test_the_demo_runs_each_sites_next_conference(tmp_path):
+    """On a Thursday: Aarhus (Tuesday), Jönköping (Wednesday) and Malmö (Monday) get next
+    week's agendas, Odense (Thursday) today's; the packs stay the latest complete month's."""
+    from ips_nb.batch.month import month_jobs
+
+    jobs = month_jobs("2026-11", list(demo.DEMO_SITES), str(PARAMS), upcoming=THURSDAY)
+    weeks = {(j.site, j.period) for j in jobs if j.kind == "agenda"}
+    assert weeks == {("aarhus", "2026-W50"), ("jonkoping", "2026-W50"), ("malmo", "2026-W50"),
+                     ("odense", "2026-W49")}
+    assert {j.period for j in jobs if j.kind == "supervision"} == {"2026-11"}
+
+
+def test_without_chromium_the_demo_says_how_to_get_pdfs(monkeypatch, tmp_path):
+    from ips_nb import cli
+    from ips_nb.batch.month import month_jobs
+
+    monkeypatch.setenv("IPS_NB_CHROMIUM", str(tmp_path / "no-chromium"))
+    assert not cli._chromium_installed()
+    jobs = month_jobs("2026-11", list(demo.DEMO_SITES), str(PARAMS), upcoming=THURSDAY)
+    assert cli._no_pdf_note(jobs) == (
+        "No PDFs of the agendas: Chromium is not installed (apt install chromium, or make sysdeps "
+        "as root); then: ips-nb run agenda --week 2026-W49..2026-W50 --pdf")
+    chromium = tmp_path / "chromium"
+    chromium.write_text("#!/bin/sh\n")
+    chromium.chmod(0o755)
+    monkeypatch.setenv("IPS_NB_CHROMIUM", str(chromium))
+    assert cli._chromium_installed()

@@ -143,8 +143,37 @@ def test_no_identity_number_anywhere_in_reports_or_output(demo_run):
     files = [p for p in demo_run["out"].rglob("*") if p.is_file() and p.suffix != ".js"]
     assert len(files) >= 24
     for path in files:
-        hit = pattern.search(path.read_text(encoding="utf-8"))
+        hit = pattern.search(_text_of(path))
         assert not hit, f"{path} holds an identity number"
+
+
+def _text_of(path: Path) -> str:
+    """A report's text: a PDF's as pypdf reads it (the demo prints agendas when Chromium is here)."""
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    return path.read_text(encoding="utf-8")
+
+
+def test_agenda_pdfs_beside_or_one_line_saying_how(demo_run):
+    """README: "PDFs beside". With Chromium the demo prints every agenda and the index links each
+    PDF; without, one line says how to get them (issue 24: the demo made none)."""
+    from ips_nb.cli import _chromium_installed
+
+    agendas = sorted((demo_run["out"]).glob("*/agenda/*.html"))
+    assert agendas
+    stdout = demo_run["proc"].stdout
+    if _chromium_installed():
+        hrefs = _parse(demo_run["out"] / "index.html").hrefs
+        for html in agendas:
+            assert html.with_suffix(".pdf").is_file(), html
+        assert f"aarhus/agenda/{WEEK}.pdf" in hrefs
+        assert "No PDFs" not in stdout
+    else:
+        assert not list(demo_run["out"].glob("*/agenda/*.pdf"))
+        (line,) = [ln for ln in stdout.splitlines() if ln.startswith("No PDFs of the agendas")]
+        assert line.endswith(f"run agenda --week {WEEK} --pdf")
 
 
 def test_a_site_report_holds_only_its_own_candidates(demo_run):
