@@ -25,7 +25,7 @@ Rules where the definitions are silent (each is tested):
 - **no_employer_contact_30d** is the supervision pack's `waiting_for_employer_contact`: enrolled,
   more than 30 days past intake, no employer contact since intake (exactly 30 days does not
   trigger).
-- **Overdue at the conference** (METRICS.md): an action is overdue on the agenda when it is open
+- **Overdue at the conference** (docs/agenda.md): an action is overdue on the agenda when it is open
   on `as_of` (no done_date on or before it) and due before the conference day, so one due the
   day before the conference (`as_of` itself) is overdue when the team meets, and one due on the
   conference day is not. The pack's `overdue_actions` keeps `due_date < as_of` (its as-of is the
@@ -206,7 +206,8 @@ def latest_decisions(conferences: pd.DataFrame, until: date) -> dict[str, dict]:
 
 
 def overdue_at_conference(actions: pd.DataFrame, dates: AgendaDates) -> pd.Series:
-    """Mask: open on `as_of` and due before the conference day (METRICS.md's agenda rule).
+    """Mask: open on `as_of` and due before the conference day (docs/agenda.md, "Overdue at the
+    conference").
 
     The agenda is read at the conference, a day after `as_of`: an action due on `as_of` is
     already late when the team meets, so the day that counts is the conference's, while what

@@ -41,6 +41,10 @@ COLUMNS = ("candidate", "consultant_clinician", "phase", "goals", "reasons", "ac
 # The sections a badge on a candidate's row stands for when a later section lists them too
 # (actions due need none: the row lists every open action with its due date).
 BADGES = ("good_news",)
+# An "also under …" line names at most ALSO_SHOWN candidates (the section's first: under
+# "actions due" those with an overdue action) and counts the rest ("… og 12 andre"); a line of
+# one more than that names them all rather than "… og 1 anden".
+ALSO_SHOWN = 5
 
 SOFT_HYPHEN = "\u00ad"
 PYPHEN = {"da": "da_DK", "sv": "sv", "en": "en_GB"}  # pyphen's patterns for the page languages
@@ -239,7 +243,10 @@ class AgendaView:
     def _also(self, key: str, people: list[dict], home: dict[str, str], order: list[str]) -> list[dict]:
         """One line per earlier section holding rows of this section's other candidates, each
         named once; under `actions_due`, with the overdue mark for those with an overdue action.
-        The earlier row lists every open action, so the line says their actions are there."""
+        The earlier row lists every open action, so the line says their actions are there.
+
+        A long line is cut to the first ALSO_SHOWN, the rest counted ("… og 12 andre"): 14 ids
+        in a row are read by nobody, and each of them has their full row above anyway."""
         L = self.labels
         lines = []
         for where in order:
@@ -249,8 +256,12 @@ class AgendaView:
                     overdue = key == "actions_due" and any(a["overdue"] for a in e.get("actions", []))
                     named[e["candidate_id"]] = {**self._who(e), "overdue": overdue}
             if named:
-                lines.append({"text": L("also_above", section=L("section_" + where)),
-                              "people": list(named.values())})
+                shown = list(named.values())
+                if len(shown) > ALSO_SHOWN + 1:  # the overdue first (a stable sort keeps the order)
+                    shown = sorted(shown, key=lambda person: not person["overdue"])[:ALSO_SHOWN]
+                rest = len(named) - len(shown)
+                lines.append({"text": L("also_above", section=L("section_" + where)), "people": shown,
+                              "more": L.count("also_more", rest) if rest else None})
         return lines
 
     def save(self, path: str | Path | None) -> None:

@@ -48,8 +48,8 @@ def test_a_decision_and_an_action_recorded_in_the_dashboard_reach_next_weeks_age
         page.get_by_role("button", name="Markér drøftet").click()
         page.wait_for_selector(".ips-conference-status", timeout=30_000)
         page.wait_for_function("() => document.querySelector('.ips-conference-status').textContent === 'Gemt.'")
-        # the agenda below shows it at once, as text, under the candidate's reasons
-        shown = page.locator("tr", has=page.locator(f"text={cid}")).locator(".ips-last-decision").first
+        # the agenda below shows it at once, as text, on a line under the candidate's row
+        shown = page.locator("tbody.ips-cand", has=page.locator(f"text={cid}")).locator(".ips-last-decision").first
         shown.wait_for(timeout=30_000)
         assert shown.inner_text().replace("\u00ad", "").startswith("Seneste beslutning 24. nov.:")
         assert shown.inner_text().replace("\u00ad", "").endswith("Start praktik hos Netto <b>mandag</b>")

@@ -98,7 +98,7 @@ def test_overdue_action():
 
 
 def test_overdue_counts_to_the_conference_day_not_as_of():
-    # METRICS.md: overdue at the conference = due before the conference day (18 Nov), open on
+    # docs/agenda.md: overdue at the conference = due before the conference day (18 Nov), open on
     # as_of (17 Nov). eve: due 17 Nov (the day before the conference) -> overdue, though the
     # pack (due < as_of) would not call it so yet. eve_done_late: due 17 Nov, done on the
     # conference day (after as_of, not known yet) -> overdue. conf_day: due 18 Nov -> not overdue

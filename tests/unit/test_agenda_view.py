@@ -82,7 +82,13 @@ def test_line_shows_goal_reasons_and_actions_with_owner_due_and_overdue_mark():
     assert row.index("Update the CV") < row.index("Visit the workplace")  # by due date
 
 
-def test_the_row_shows_the_latest_decision_escaped_under_the_reasons():
+def candidate(page: str, initials: str) -> str:
+    """A candidate's <tbody>: their line and, when there is one, the decision's line under it."""
+    return re.search(rf'<tbody class="ips-cand"><tr><td class="ips-who"><strong>{initials}</strong>.*?</tbody>',
+                     page, re.S).group(0)
+
+
+def test_the_latest_decision_is_escaped_on_a_line_of_its_own_under_the_row():
     late = [{"candidate_id": c, "due_date": day(3), "description": "Call"} for c in ("c1", "c2")]
     v = view([cand("c1", clinician_id="b1"), cand("c2", clinician_id="b1"), cand("c3", clinician_id="b1")],
              lang="da", actions=late + [{"candidate_id": "c3", "due_date": day(-2), "description": "Ring"}],
@@ -90,15 +96,20 @@ def test_the_row_shows_the_latest_decision_escaped_under_the_reasons():
                           {"candidate_id": "c3", "date": day(-1), "decision": "Fortsæt som aftalt"}])
     page = html(v)
     assert "<b>" not in page and "Start praktik &lt;b&gt;mandag&lt;/b&gt;" in page
-    c1 = re.search(r"<tr><td class=\"ips-who\"><strong>C1</strong>.*?</tr>", page, re.S).group(0)
-    assert '<span class="ips-reason">frist overskredet</span><div class="ips-last-decision">' in c1
-    assert plain(c1).count("Seneste beslutning 28. okt.: Start praktik <b>mandag</b>") == 1
-    c3 = re.search(r"<tr><td class=\"ips-who\"><strong>C3</strong>.*?</tr>", page, re.S).group(0)
-    # no reason (its action is due this week, not overdue): the decision alone, without a dash
-    why = re.search(r'<td class="ips-why">(.*?)</td>', c3).group(1)
-    assert plain(why) == "Seneste beslutning 18. nov.: Fortsæt som aftalt"
-    c2 = re.search(r"<tr><td class=\"ips-who\"><strong>C2</strong>.*?</tr>", page, re.S).group(0)
-    assert "ips-last-decision" not in c2 and "Seneste beslutning" not in c2
+    c1 = candidate(page, "C1")
+    # the decision is not squeezed into the reasons column: a row of its own across the five
+    # columns after "who", in the candidate's <tbody> (never split from their line in print)
+    assert plain(re.search(r'<td class="ips-why">(.*?)</td>', c1).group(1)) == "frist overskredet"
+    decision = re.search(r'</tr><tr class="ips-decision"><td></td><td colspan="5">(<div class="ips-last-decision">.*?)</td></tr></tbody>$',
+                         c1, re.S)
+    assert plain(decision.group(1)) == "Seneste beslutning 28. okt.: Start praktik <b>mandag</b>"
+    c3 = candidate(page, "C3")
+    # no reason (its action is due this week, not overdue): a dash, and the decision under the row
+    assert plain(re.search(r'<td class="ips-why">(.*?)</td>', c3).group(1)) == "–"
+    assert plain(re.search(r'<tr class="ips-decision">.*?</tr>', c3).group(0)) == \
+        "Seneste beslutning 18. nov.: Fortsæt som aftalt"
+    c2 = candidate(page, "C2")
+    assert "ips-decision" not in c2 and "Seneste beslutning" not in c2
 
 
 def test_actions_due_names_candidates_already_listed_above_in_one_line():
@@ -154,11 +165,30 @@ def test_site_wide_rows_are_grouped_under_the_clinicians_name_without_one_last()
               cand("c4", clinician_id="b1"), cand("c5", clinician_id="b9")]
     overdue = [{"candidate_id": c["candidate_id"], "due_date": day(3)} for c in people]
     page = section(html(view(people, actions=overdue)), "to_discuss")
-    heads = re.findall(r'<tr class="ips-group-head"><th colspan="6" scope="rowgroup">([^<]+)</th></tr>', page)
-    assert heads == ["b9", "Bea South", "Bo North", "No clinician"]
+    # each group a table of its own whose <thead> (repeated by the browser on every printed page
+    # the group spans) holds the clinician's name; the column labels once, in the first
+    heads = re.findall(r'<table class="ips-agenda ips-group">.*?<thead>(.*?)</thead>', page, re.S)
+    assert [re.search(r'<tr class="ips-group-head"><th colspan="6" scope="colgroup">([^<]+)</th></tr>$', h).group(1)
+            for h in heads] == ["b9", "Bea South", "Bo North", "No clinician"]
+    assert ['<tr class="ips-columns">' in h for h in heads] == [True, False, False, False]
+    assert page.count("<table") == 4
     assert row_ids(page) == ["c5", "c1", "c2", "c4", "c3"]
     team = section(html(view(people, team="North", actions=overdue)), "to_discuss")
     assert "ips-group-head" not in team and row_ids(team) == ["c2", "c4"]
+    assert team.count("<table") == 1 and team.count('<tr class="ips-columns">') == 1
+
+
+@pytest.mark.parametrize("lang,more", [("da", "… og 9 andre"), ("sv", "… och 9 andra"), ("en", "… and 9 others")])
+def test_a_long_also_line_names_the_first_five_and_counts_the_rest(lang, more):
+    # 14 candidates to discuss, each with an overdue action: "actions due" names c00–c04, then
+    # "… og 9 andre"; 6 are named in full (never "… og 1 anden")
+    for n, shown, rest in ((14, 5, more), (6, 6, None)):
+        people = [cand(f"c{i:02d}", clinician_id="b1") for i in range(n)]
+        v = view(people, lang=lang, actions=[{"candidate_id": c["candidate_id"], "due_date": day(3)} for c in people])
+        line = re.search(r'<p class="ips-also">.*?</p>', section(html(v), "actions_due")).group(0)
+        assert re.findall(r'<span class="ips-id">([^<]+)</span>', line) == [f"c{i:02d}" for i in range(shown)]
+        assert plain(line).endswith(f"{Labels(lang)('overdue_mark')} {rest}" if rest else "c05 " + Labels(lang)("overdue_mark"))
+        assert len(v.agenda["sections"][2]["candidates"]) == n  # the JSON keeps everyone
 
 
 def test_the_views_filters_for_the_dashboard():

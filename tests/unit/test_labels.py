@@ -142,6 +142,9 @@ COUNTED = {
                "Sidan har stängts eftersom du öppnade en ny: du kan ha högst # sidor öppna åt gången."),
         "en": ("This page was closed because you opened a new one: you can have at most # page open at a time.",
                "This page was closed because you opened a new one: you can have at most # pages open at a time.")}),
+    "also_more": (lambda k: {}, {
+        "da": ("… og # anden", "… og # andre"), "sv": ("… och # annan", "… och # andra"),
+        "en": ("… and # other", "… and # others")}),
 }
 
 # Uncounted labels with a placeholder, and why no plural is needed.
