@@ -237,12 +237,16 @@ def _trailing_agenda(n: int, extra: int) -> AgendaView:
     so a sweep of (n, extra) moves the end of the agenda down the page a line at a time."""
     people = [cand(f"c{i:02d}", consultant_id="k1", clinician_id="b1") for i in range(n)]
     people.append(cand("nocons", consultant_id="k1", clinician_id="b1", consent_date=None))
-    goals = [{"candidate_id": c["candidate_id"], "kind": "job", "set_date": day(60),
-              "description": "Work 20 hours a week in a supermarket near home" + (" job" * 7 * extra if not i else "")}
-             for i, c in enumerate(people)]
-    actions = [{"candidate_id": c["candidate_id"], "due_date": day(3), "owner": "clinician",
-                "description": "Talk about medication and working hours"} for c in people]
-    return view(people, team="North", lang="da", goals=goals, actions=actions)
+    return view(people, team="North", lang="da", **_goal_and_overdue_action(people, extra))
+
+
+def _goal_and_overdue_action(people: list[dict], extra: int = 0) -> dict[str, list[dict]]:
+    """A three-line goal (the first one `extra` lines longer) and an overdue action each."""
+    goal = "Work 20 hours a week in a supermarket near home"
+    return {"goals": [{"candidate_id": c["candidate_id"], "kind": "job", "set_date": day(60),
+                       "description": goal + (" job" * 7 * extra if not i else "")} for i, c in enumerate(people)],
+            "actions": [{"candidate_id": c["candidate_id"], "due_date": day(3), "owner": "clinician",
+                         "description": "Talk about medication and working hours"} for c in people]}
 
 
 def _one_per_page(views: list[AgendaView], extra_css: str = "") -> str:
@@ -292,11 +296,7 @@ def test_a_group_continued_on_a_new_page_repeats_its_clinician_and_a_decision_ha
     on a line of its own (in the reasons column it took five lines)."""
     decision = "Start praktik hos Netto mandag og følg op med jobcentret om økonomien"
     people = [cand(f"c{i:02d}", consultant_id="k1", clinician_id="b1" if i < 36 else "b2") for i in range(39)]
-    goals = [{"candidate_id": c["candidate_id"], "kind": "job", "set_date": day(60),
-              "description": "Work 20 hours a week in a supermarket near home"} for c in people]
-    actions = [{"candidate_id": c["candidate_id"], "due_date": day(3), "owner": "clinician",
-                "description": "Talk about medication and working hours"} for c in people]
-    v = view(people, lang="da", goals=goals, actions=actions,
+    v = view(people, lang="da", **_goal_and_overdue_action(people),
              conferences=[{"candidate_id": "c03", "date": day(6), "decision": decision}])
     assert v.grouped
     html = tmp_path / "agenda.html"
