@@ -142,8 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
         cli_data = None
     if cli_data is not None:
         cli_data.register(sub)
-    from ips_nb import cli_audit
+    from ips_nb import cli_audit, cli_upgrade
     cli_audit.register(sub)
+    cli_upgrade.register(sub)
     return parser
 
 

@@ -209,7 +209,7 @@ def _lifted(conn: sa.Connection) -> Iterator[None]:
 
 
 def _add_chain_columns(conn: sa.Connection) -> None:
-    """Give an audit table made before the chain its columns (as store._add_later_columns)."""
+    """Give an audit table made before the chain its columns (migration 0003 and `audit prepare`)."""
     missing = [c for c in CHAIN if c not in _columns(conn)]
     prep = conn.dialect.identifier_preparer
     try:

@@ -214,7 +214,6 @@ def record_decision(engine: sa.Engine, site: str, candidate_id: str, day: object
     team = check_text("team", team, TEAM_MAX, required=False)
     day = check_date("date", day)
     user = _user(user)
-    store._add_later_columns(engine)
     t = store.METADATA.tables["conferences"]
     with store._write_transaction(engine, [site]) as conn:
         cand = _begin(conn, site, candidate_id, expected_version)
@@ -245,7 +244,6 @@ def add_action(engine: sa.Engine, site: str, candidate_id: str, description: str
     due = FIELD_CHECKS["due_date"](due_date)
     made = datetime.now(timezone.utc).date() if created is None else check_date("created_date", created)
     user = _user(user)
-    store._add_later_columns(engine)
     t = store.METADATA.tables["actions"]
     action_id = f"conf-{uuid.uuid4().hex[:12]}"
     with store._write_transaction(engine, [site]) as conn:
@@ -266,7 +264,6 @@ def mark_done(engine: sa.Engine, site: str, action_id: str, done_date: object, u
     action_id = FIELD_CHECKS["action_id"](action_id)
     done = FIELD_CHECKS["done_date"](done_date)
     user = _user(user)
-    store._add_later_columns(engine)
     t = store.METADATA.tables["actions"]
     with store._write_transaction(engine, [site]) as conn:
         where = sa.and_(t.c.site == site, t.c.action_id == str(action_id))

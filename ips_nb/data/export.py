@@ -78,17 +78,11 @@ def read_tables(engine: sa.Engine, sites: list[str]) -> dict[str, list[tuple]]:
 def _read_tables(conn: sa.Connection, sites: list[str]) -> dict[str, list[tuple]]:
     recorded = store.stored_fingerprint(conn)
     made_with = recorded[:12] if recorded else None
-    present = store.present_tables(conn)
-    missing = store._missing_columns(conn)
     out = {}
     for name in TABLE_ORDER:
-        if name not in present:
-            out[name] = []  # an earlier version's database: the table is written, header only
-            continue
         t = store.METADATA.tables[name]
         columns = _stored_columns(name)
-        gone = set(missing.get(name, ()))  # an earlier version's table: the later columns empty
-        cols = [sa.null().label(c) if c in gone else t.c[c] for c in columns]
+        cols = [t.c[c] for c in columns]
         keys = TABLES[name].order or [
             c for c in (TABLES[name].key, "date", "review_date", "item", "set_date",
                         "due_date", "start_date") if c and c in t.c]

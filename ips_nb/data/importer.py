@@ -92,6 +92,8 @@ def read_existing(url: str) -> Existing:
         with store.snapshot(engine) as conn:
             tables = set(sa.inspect(conn).get_table_names())
             existing = Existing(present=bool(tables & set(TABLE_ORDER)))
+            if existing.present:  # an earlier release's database: `ips-nb upgrade` first
+                store.require_current(conn, url, tables)
             for name in TABLE_ORDER:
                 if name not in tables:
                     continue
@@ -107,6 +109,8 @@ def read_existing(url: str) -> Existing:
                 existing.hashes = {h: (s, c) for h, s, c in conn.execute(q)}
             existing.fingerprint = store.stored_fingerprint(conn)
             return existing
+    except store.OutOfDate as exc:
+        raise DatabaseUnavailable(str(exc)) from None
     except sa.exc.SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"the database cannot be read: {first_line(exc)}") from None
     finally:

@@ -10,6 +10,11 @@ Reads and writes are whole:
 - a read of several tables (`load_site`, an export) is one read transaction (`snapshot`), so an
   import that replaces the site meanwhile is seen whole or not at all, never half.
 A database that is read must exist and be ours (`open_existing`): a reader never creates one.
+
+The schema is versioned (Alembic's `alembic_version` table, migrations in data/migrations): a new
+database is made at the head revision and stamped so; one made by an earlier release is refused
+by every reader and writer in one sentence naming `ips-nb upgrade` (data.upgrade), so reading an
+up-to-date database never needs DDL (a read-only role reads it as it is).
 """
 from __future__ import annotations
 
@@ -53,11 +58,13 @@ def _metadata() -> sa.MetaData:
 
 METADATA = _metadata()
 
-# Exchange tables a database made by an earlier version may lack: a reader takes such a table as
-# empty (a site without rows of it) instead of refusing the database, and the next import makes
-# it. `phases` came after the first databases were written: without it a site has no phase
-# history, which the figures say (figures.phases.has_history).
-LATER_TABLES = frozenset({"phases", "followups", "surveys"})
+# The schema's version: the revision of data/migrations this code reads and writes. A database
+# made by this code carries it in Alembic's table; any other is out of date (data.upgrade).
+SCHEMA_HEAD = "0003"
+VERSION_METADATA = sa.MetaData()
+VERSION = sa.Table("alembic_version", VERSION_METADATA,  # as Alembic makes it
+                   sa.Column("version_num", sa.String(32), nullable=False),
+                   sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
 
 # The store's own bookkeeping, apart from the exchange tables (so nothing that walks those tables
 # meets it): the fingerprint of the key behind every cpr_hash, in one row (schema.KEY_TABLE).
@@ -97,14 +104,53 @@ AUDIT_HEAD = sa.Table(f"{AUDIT_TABLE}_head", AUDIT_METADATA,
                       sa.Column("last_id", sa.Integer, nullable=False),
                       sa.Column("last_hash", sa.String(64), nullable=False))
 
-# Columns a database made by an earlier version may lack in a table it has: added by the next
-# import (create_schema), read as empty until then.
-LATER_COLUMNS = {"conferences": ("decision", "recorded_by", ORIGIN_COLUMN),
-                 "actions": (ORIGIN_COLUMN,), "candidates": ("in_work_at_intake",)}
 
 
 class StoreError(Exception):
     """The database cannot be used as asked; the message is one plain sentence for the operator."""
+
+
+class OutOfDate(StoreError):
+    """The database's schema is not this release's: made by an earlier one (`ips-nb upgrade`
+    brings it up to date) or by a later one (that release reads it). `code` is the label of
+    the sentence in the pages' catalogue."""
+
+    def __init__(self, where: str, revision: str | None):
+        self.revision = revision
+        if revision is not None and revision > SCHEMA_HEAD:
+            self.code = "database_newer"
+            super().__init__(f"the database {where} was made by a later release of ips-nb "
+                             f"(schema {revision}, this one reads {SCHEMA_HEAD}); use that release")
+        else:
+            self.code = "database_out_of_date"
+            super().__init__(f"the database {where} was made by an earlier release of ips-nb: "
+                             "run `ips-nb upgrade` to bring it up to date (nothing was changed)")
+
+
+def schema_revision(conn: sa.Connection, names: set[str] | None = None) -> str | None:
+    """The database's revision (None: unversioned), asked with SELECTs only, never DDL.
+
+    `names`, the database's tables when the caller has them, spares the question whether the
+    version table is there (a SELECT of a missing table would end a PostgreSQL transaction)."""
+    if names is None:
+        if conn.dialect.name == "postgresql":
+            there = conn.exec_driver_sql(f"SELECT to_regclass('{VERSION.name}')").scalar()
+        elif conn.dialect.name == "sqlite":
+            there = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         f"AND name = '{VERSION.name}'").scalar()
+        else:
+            there = sa.inspect(conn).has_table(VERSION.name)
+        names = {VERSION.name} if there else set()
+    if VERSION.name not in names:
+        return None
+    return conn.execute(sa.select(VERSION.c.version_num)).scalar()
+
+
+def require_current(conn: sa.Connection, url: str, names: set[str] | None = None) -> None:
+    """Refuse (OutOfDate) a database whose schema is not this release's."""
+    revision = schema_revision(conn, names)
+    if revision != SCHEMA_HEAD:
+        raise OutOfDate(shown(url), revision)
 
 
 class KeyMismatch(StoreError):
@@ -192,12 +238,13 @@ def check_importable(url: str) -> None:
                          f"{', '.join(others[:5])}{', …' if len(others) > 5 else ''}); give another --db")
 
 
-def open_existing(url: str | None = None) -> sa.Engine:
+def open_existing(url: str | None = None, *, current: bool = True) -> sa.Engine:
     """An engine on a database that exists and holds our tables; else StoreError, one sentence.
 
     For every command that reads (run, export, serve, a report's kernel): reading never creates
     a database, nor its folder. The sentence names the absolute path tried, which matters for the
-    default `sqlite:///data/ips.db`, relative to wherever the command was started.
+    default `sqlite:///data/ips.db`, relative to wherever the command was started. `current`:
+    refuse a database of another release's schema (OutOfDate); only `ips-nb upgrade` opens one.
     """
     url = db_url(url)
     try:
@@ -216,6 +263,7 @@ def open_existing(url: str | None = None) -> sa.Engine:
     try:
         with engine.connect() as conn:
             names = set(sa.inspect(conn).get_table_names())
+            revision = schema_revision(conn, names)
     except sa.exc.SQLAlchemyError as exc:
         engine.dispose()
         if path is not None and _not_sqlite(exc):
@@ -223,14 +271,17 @@ def open_existing(url: str | None = None) -> sa.Engine:
         if path is not None:
             raise StoreError(f"the database {shown(url)} cannot be read: {first_line(exc)}") from None
         raise StoreError(f"cannot reach the database at {shown(url)}: {first_line(exc)}") from None
-    absent = [name for name in TABLE_ORDER if name not in names and name not in LATER_TABLES]
-    if len(absent) == len(TABLE_ORDER) - len(LATER_TABLES & set(TABLE_ORDER)):
+    absent = [name for name in TABLE_ORDER if name not in names]
+    if not names & (set(TABLE_ORDER) | {KEY_TABLE}):
         engine.dispose()
         if path is not None and names:
             raise StoreError(f"{shown(url)} is not an ips-nb database (it has none of its tables; "
                              "run `ips-nb import` or `ips-nb demo` to make one)")
         raise StoreError(missing)
-    if absent:
+    if current and revision != SCHEMA_HEAD:
+        engine.dispose()
+        raise OutOfDate(shown(url), revision)
+    if absent and current:
         engine.dispose()
         raise StoreError(f"the database {shown(url)} lacks the tables {', '.join(absent)}: an "
                          "import (`ips-nb import`) adds them")
@@ -256,56 +307,25 @@ def connect(url: str | None = None) -> sa.Engine:
 
 
 def create_schema(engine: sa.Engine) -> None:
-    METADATA.create_all(engine)
-    KEY_METADATA.create_all(engine)
-    freshness.create(engine)  # the write stamps (data.freshness), made by the owner with the rest
-    _add_later_columns(engine)
-
-
-def _add_later_columns(engine: sa.Engine) -> None:
-    """Give a table made by an earlier version the columns added since (LATER_COLUMNS)."""
-    with engine.connect() as conn:
-        missing = _missing_columns(conn)
-    if not missing:
-        return
+    """Make a new database's tables at the head revision and stamp it so (the first import);
+    on a database of this release, make only a table that went missing (SELECTs, no DDL, when
+    none did). OutOfDate for a database of another release: `ips-nb upgrade` first."""
     with engine.begin() as conn:
-        prep = conn.dialect.identifier_preparer
-        for name, cols in missing.items():
-            for col in cols:
-                c = METADATA.tables[name].c[col]
-                extra = " NOT NULL DEFAULT 'source'" if col == ORIGIN_COLUMN else ""
-                conn.exec_driver_sql(f"ALTER TABLE {prep.quote(name)} ADD COLUMN "
-                                     f"{prep.quote(col)} {c.type.compile(conn.dialect)}{extra}")
+        names = set(sa.inspect(conn).get_table_names())
+        revision = schema_revision(conn, names)
+        if revision != SCHEMA_HEAD and (revision is not None or names & (set(METADATA.tables) | {KEY_TABLE})):
+            raise OutOfDate(shown(_url(engine)), revision)
+        METADATA.create_all(conn)
+        KEY_METADATA.create_all(conn)
+        freshness.create(conn)  # the write stamps (data.freshness), made by the owner with the rest
+        if revision is None:
+            VERSION_METADATA.create_all(conn)
+            conn.execute(VERSION.insert(), {"version_num": SCHEMA_HEAD})
 
 
-def _missing_columns(conn: sa.Connection) -> dict[str, list[str]]:
-    """LATER_COLUMNS a present table lacks, with one SELECT (so a read transaction may ask)."""
-    if conn.dialect.name == "sqlite":
-        q = sa.text("SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
-                    "WHERE m.type = 'table' AND m.name IN :names")
-    elif conn.dialect.name == "postgresql":
-        q = sa.text("SELECT table_name, column_name FROM information_schema.columns "
-                    "WHERE table_schema = current_schema() AND table_name IN :names")
-    else:
-        inspector = sa.inspect(conn)
-        have = {(n, c["name"]) for n in LATER_COLUMNS if inspector.has_table(n)
-                for c in inspector.get_columns(n)}
-        q = None
-    if q is not None:
-        names = sa.bindparam("names", expanding=True)
-        have = set(map(tuple, conn.execute(q.bindparams(names), {"names": sorted(LATER_COLUMNS)})))
-    tables = {n for n, _ in have}
-    return {n: [c for c in cols if (n, c) not in have] for n, cols in LATER_COLUMNS.items()
-            if n in tables and any((n, c) not in have for c in cols)}
-
-
-def readable_columns(conn: sa.Connection, name: str, missing: dict[str, list[str]]) -> list:
-    """A table's columns a read selects: never the CPR hash nor the origin; a later column the
-    database lacks is read as NULL."""
-    t = METADATA.tables[name]
-    gone = set(missing.get(name, ()))
-    return [sa.null().label(c.name) if c.name in gone else c for c in t.columns
-            if c.name not in ("cpr_hash", ORIGIN_COLUMN)]
+def readable_columns(name: str) -> list[sa.Column]:
+    """A table's columns a read selects: never the CPR hash nor the origin."""
+    return [c for c in METADATA.tables[name].columns if c.name not in ("cpr_hash", ORIGIN_COLUMN)]
 
 
 @contextmanager
@@ -447,14 +467,10 @@ def load_site(engine: sa.Engine, site: str) -> SiteData:
 
     fetched: dict[str, tuple[list[str], list[tuple]]] = {}
     with snapshot(engine) as conn:
-        present = present_tables(conn)
-        missing = _missing_columns(conn)
+        require_current(conn, _url(engine))  # an older database: one sentence, not a missing column
         for name in TABLE_ORDER:
             t = METADATA.tables[name]
-            cols = readable_columns(conn, name, missing)
-            if name not in present:  # a later table an earlier version's database lacks: empty
-                fetched[name] = ([c.name for c in cols], [])
-                continue
+            cols = readable_columns(name)
             order = [t.c[c] for c in TABLES[name].order] or \
                 [c for c in cols if c.name in (TABLES[name].key, "date", "review_date")]
             rows = conn.execute(sa.select(*cols).where(t.c.site == site).order_by(*order)).all()
@@ -464,21 +480,8 @@ def load_site(engine: sa.Engine, site: str) -> SiteData:
     return SiteData(**frames)
 
 
-def present_tables(conn: sa.Connection) -> set[str]:
-    """The exchange tables to read: all, but a later one (LATER_TABLES) only where the database
-    has it. Asked with one SELECT, so a read transaction holds nothing but SELECTs."""
-    later = sorted(LATER_TABLES)
-    names = sa.bindparam("names", expanding=True)
-    if conn.dialect.name == "sqlite":
-        q = sa.text("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN :names")
-    elif conn.dialect.name == "postgresql":
-        q = sa.text("SELECT table_name FROM information_schema.tables "
-                    "WHERE table_schema = current_schema() AND table_name IN :names")
-    else:
-        inspector = sa.inspect(conn)
-        return set(TABLE_ORDER) - {n for n in later if not inspector.has_table(n)}
-    found = set(conn.execute(q.bindparams(names), {"names": later}).scalars())
-    return set(TABLE_ORDER) - (set(later) - found)
+def _url(engine: sa.Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)  # shown() hides the password
 
 
 def sites_in_db(engine: sa.Engine) -> list[str]:
@@ -532,13 +535,10 @@ def fingerprint(engine: sa.Engine, site: str | None = None) -> str:
 
     h = hashlib.sha256()
     with snapshot(engine) as conn:
-        present = present_tables(conn)
-        missing = _missing_columns(conn)
+        require_current(conn, _url(engine))
         for name in TABLE_ORDER:
-            if name not in present:
-                continue  # a later table not made yet holds no rows, as an empty one
             t = METADATA.tables[name]
-            q = sa.select(*[c for c in t.columns if c.name not in missing.get(name, ())])
+            q = sa.select(*t.columns)
             if site:
                 q = q.where(t.c.site == site)
             for r in sorted(conn.execute(q).all(), key=lambda r: tuple(map(str, r))):

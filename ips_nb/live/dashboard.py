@@ -41,7 +41,7 @@ from ips_nb.pages.pack import NARROWED, PARTS, SupervisionPack
 from ips_nb.pages.render import render
 from ips_nb.data.params import SiteParams, load_params, site_ids
 from ips_nb.figures.periods import Month, Week
-from ips_nb.data.store import SiteData, connect, load_site
+from ips_nb.data.store import OutOfDate, SiteData, connect, load_site
 
 MONTHS_BACK = 12
 WEEKS_BACK, WEEKS_AHEAD = 8, 2
@@ -204,9 +204,11 @@ def chart_output(chart: Chart) -> dict:
             "data": {"text/html": chart._repr_mimebundle_()["text/html"]}}
 
 
-def error_html(labels: Labels) -> str:
-    """The short message shown instead of the sections (an HTML widget's value is a plain str)."""
-    return str(render("live/error.html.j2", message=labels("dashboard_error")))
+def error_html(labels: Labels, exc: BaseException | None = None) -> str:
+    """The short message shown instead of the sections (an HTML widget's value is a plain str);
+    a database of another release's schema is said as such (`ips-nb upgrade`)."""
+    key = exc.code if isinstance(exc, OutOfDate) else "dashboard_error"
+    return str(render("live/error.html.j2", message=labels(key)))
 
 
 # What the server may have a page say, by the word it sends (n: the per-person limit).
@@ -302,9 +304,9 @@ class Dashboard:
             work()
             self.error.layout.display = "none"
             self.body.layout.display = ""
-        except Exception:  # noqa: BLE001 - a person gets a sentence, the log gets the traceback
+        except Exception as exc:  # noqa: BLE001 - a person gets a sentence, the log gets the traceback
             _server_log(f"ips-nb dashboard error (site {self.site.value}):\n{traceback.format_exc()}")
-            self.error.value = error_html(self.labels)
+            self.error.value = error_html(self.labels, exc)
             self.error.layout.display = ""
             self.body.layout.display = "none"
 
@@ -825,7 +827,7 @@ def show(kind: str, settings: Settings | None = None) -> W.Widget:
         quiet_tracebacks(settings.lang)
         board = SupervisionDashboard(settings) if kind == "supervision" else AgendaDashboard(settings)
         return board.widget()
-    except Exception:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001
         _server_log(f"ips-nb dashboard error ({kind}):\n{traceback.format_exc()}")
         lang = (settings.lang if settings else None) or "en"
-        return W.HTML(error_html(live_labels(lang)))
+        return W.HTML(error_html(live_labels(lang), exc))

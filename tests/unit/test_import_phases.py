@@ -326,15 +326,22 @@ def test_an_export_lists_each_candidate_s_history_oldest_first(tmp_path, params)
 
 # --- a database an earlier version made, without the phases table -------------------------------
 
-def test_a_database_without_the_phases_table_still_reads_and_an_import_adds_it(tmp_path, params,
-                                                                               db_url):
+def test_a_database_without_the_phases_table_is_refused_until_upgraded(tmp_path, params, db_url):
     assert run("import", d.write_csv(d.VALID, tmp_path / "src"), "--db", db_url,
                "--params", params)[0] == 0
     engine = store.connect(db_url)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # as an earlier release left it: no phases, no version
         conn.execute(sa.text("DROP TABLE phases"))
+        conn.execute(sa.text("DROP TABLE alembic_version"))
     engine.dispose()
-    engine = store.open_existing(db_url)  # not refused for lacking a later table
+    with pytest.raises(store.OutOfDate, match="run `ips-nb upgrade`"):
+        store.open_existing(db_url)
+    status, _, err = run("export", tmp_path / "out", "--db", db_url)
+    assert status == 2 and "ips-nb upgrade" in err
+    from ips_nb.data import upgrade
+
+    assert upgrade.upgrade(db_url).recognised == "0001"  # phases is what 0002 brought
+    engine = store.open_existing(db_url)
     try:
         north = store.load_site(engine, "north")
         assert north.phases.empty and len(north.candidates) == 3

@@ -1,0 +1,1 @@
+"""One migration per file, numbered in order (see ips_nb.data.migrations)."""
