@@ -20,6 +20,7 @@ address (ips_nb.live.login). A region's LDAP or OAuth login is throttled by its 
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -34,6 +35,7 @@ from pathlib import Path
 
 from ips_nb.data.store import absolute_db_url, db_url
 from ips_nb.live.access import AccessError, AccessWatch, hub_name, load_access
+from ips_nb.live.noise import HUB_LOOPBACK_NOISE, HUB_NOISE, quiet
 from ips_nb.live.serve import CULL_IDLE, CULL_INTERVAL, port_in_use, port_taken_message, stop_child, voila_command
 from ips_nb.live.wording import live_labels
 from ips_nb.pages.labels import Labels
@@ -51,6 +53,7 @@ MIN_PASSWORD = 8  # JupyterHub's SharedPasswordAuthenticator refuses shorter one
 # after FILL_DELAY seconds (warming is imports, not a whole dashboard as in `ips-nb serve`).
 WARM_POOL = 2
 FILL_DELAY = 2.0
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 LOGIN_LOCK = 30.0  # seconds a name (an address) is locked after too many failed logins; doubles after
 
 
@@ -91,12 +94,14 @@ def hub_words(watch: AccessWatch, user: object | None) -> Labels:
 def configure(c, *, params_dir: str | Path = "params", access: str | Path | None = None,  # noqa: ANN001 - traitlets Config
               db: str | None = None, reports: str | Path = "reports", ip: str = "127.0.0.1", port: int = 8000,
               state_dir: str | Path = "data/hub", warm_pool: int = WARM_POOL, cull_idle: int = CULL_IDLE,
-              cull_interval: int = CULL_INTERVAL, fill_delay: float = FILL_DELAY, today: date | None = None) -> None:
+              cull_interval: int = CULL_INTERVAL, fill_delay: float = FILL_DELAY, today: date | None = None,
+              api_port: int = 0) -> None:
     """Set up JupyterHub config `c` to serve every site's dashboards from `params_dir`.
 
     Leaves the authenticator alone (set one: `use_shared_password`, or a region's LDAP/OAuth).
     The hub's own state (its database, cookie secret, pid files) goes to `state_dir`; its
-    internal ports (hub API, proxy API, the dashboard service) are free loopback ports. `today`
+    internal ports (hub API, proxy API, the dashboard service) are free loopback ports (the hub
+    API's `api_port` when given: `ips-nb hub` asks it directly whether the hub is up). `today`
     fixes the day the default periods count from (a demo's anchor day); by default the clock's."""
     params = Path(params_dir).resolve()
     access_file = Path(access).resolve() if access else params / "access.yaml"
@@ -108,7 +113,9 @@ def configure(c, *, params_dir: str | Path = "params", access: str | Path | None
     prefix = service_prefix()
 
     c.JupyterHub.bind_url = f"http://{ip}:{port}/"
-    c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{free_port()}/"
+    c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{api_port or free_port()}/"
+    quiet(logging.getLogger("JupyterHub"),  # the hub's log (its proxy's and services' lines too)
+          {**HUB_NOISE, **(HUB_LOOPBACK_NOISE if ip in LOOPBACK else {})})
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port()}"
     c.ConfigurableHTTPProxy.command = [proxy_command()]
     c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
@@ -183,7 +190,8 @@ def configure_from_env(c) -> None:  # noqa: ANN001
               state_dir=e.get("IPS_NB_HUB_STATE", "data/hub"), warm_pool=int(e.get("IPS_NB_HUB_WARM_POOL", str(WARM_POOL))),
               cull_idle=int(e.get("IPS_NB_HUB_CULL_IDLE", str(CULL_IDLE))),
               cull_interval=int(e.get("IPS_NB_HUB_CULL_INTERVAL", str(CULL_INTERVAL))),
-              today=date.fromisoformat(e["IPS_NB_HUB_TODAY"]) if e.get("IPS_NB_HUB_TODAY") else None)
+              today=date.fromisoformat(e["IPS_NB_HUB_TODAY"]) if e.get("IPS_NB_HUB_TODAY") else None,
+              api_port=int(e.get("IPS_NB_HUB_API_PORT") or 0))
     e.pop(PASSWORD_ENV, None)  # the proxy and the service inherit the hub's environment: not this
 
 
@@ -204,6 +212,10 @@ class HubOptions:
     today: date | None = None
     login_lock: float = LOGIN_LOCK
     trusted_proxies: tuple[str, ...] = ()
+    api_port: int = 0  # the hub's own API on loopback; 0: a free one, chosen here
+
+    def __post_init__(self) -> None:
+        self.api_port = self.api_port or free_port()
 
     def env(self, password: str) -> dict[str, str]:
         env = dict(os.environ, IPS_NB_HUB_PORT=str(self.port), IPS_NB_HUB_IP=self.ip,
@@ -213,7 +225,7 @@ class HubOptions:
                    IPS_NB_HUB_STATE=str(Path(self.state_dir).resolve()),
                    IPS_NB_HUB_WARM_POOL=str(self.warm_pool), IPS_NB_HUB_CULL_IDLE=str(self.cull_idle),
                    IPS_NB_HUB_CULL_INTERVAL=str(self.cull_interval), IPS_NB_HUB_LOGIN_LOCK=str(self.login_lock),
-                   IPS_NB_HUB_TRUSTED_PROXIES=",".join(self.trusted_proxies))
+                   IPS_NB_HUB_TRUSTED_PROXIES=",".join(self.trusted_proxies), IPS_NB_HUB_API_PORT=str(self.api_port))
         env[PASSWORD_ENV] = password
         env.pop("IPS_NB_HUB_ACCESS", None)
         env.pop("IPS_NB_HUB_TODAY", None)
@@ -222,6 +234,11 @@ class HubOptions:
         if self.access:
             env["IPS_NB_HUB_ACCESS"] = str(Path(self.access).resolve())
         return env
+
+    @property
+    def api_url(self) -> str:
+        """The hub's own API, behind the proxy: up before the proxy can route to it."""
+        return f"http://127.0.0.1:{self.api_port}/"
 
     @property
     def url(self) -> str:
@@ -256,16 +273,25 @@ def launch_hub(options: HubOptions, password: str | None = None, **popen: object
                             **popen)  # type: ignore[arg-type]
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> bool:
-    """True once the hub answers its health check; False if it stopped first or took too long."""
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120, api_url: str | None = None) -> bool:
+    """True once the hub answers its health check; False if it stopped first or took too long.
+
+    With `api_url` (HubOptions.api_url) the hub's own API is asked first, and the proxy only once
+    the hub answers: asked earlier, the proxy logged each try as an 8-line error ("Failed to get
+    custom error page: … ECONNREFUSED") on every start. Until the hub has given the proxy its
+    route (once the dashboard service is up, a few seconds later) each try is still one line
+    "404 GET /hub/health" in the proxy's log."""
     end = time.monotonic() + timeout
-    while time.monotonic() < end and proc.poll() is None:
-        try:
-            urllib.request.urlopen(url.rstrip("/") + "/hub/health", timeout=2).read()
-            return True
-        except OSError:
-            time.sleep(1.0)  # before the hub has its route, each try is an error line in the proxy's log
-    return False
+    for base in ([api_url] if api_url else []) + [url]:
+        while True:
+            if time.monotonic() > end or proc.poll() is not None:
+                return False
+            try:
+                urllib.request.urlopen(base.rstrip("/") + "/hub/health", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5 if base == api_url else 1.0)
+    return True
 
 
 def equivalent_command(options: HubOptions) -> str:
@@ -285,7 +311,7 @@ def run_hub(options: HubOptions) -> int:
         return 2
     signal.signal(signal.SIGTERM, lambda signum, frame: proc.terminate())
     try:
-        if wait_until_up(options.url, proc):
+        if wait_until_up(options.url, proc, api_url=options.api_url):
             print(f"Hub: {options.url}  (log in as a user named in {options.access or Path(options.params_dir) / 'access.yaml'})")
             print(f"The same hub without ips-nb: {equivalent_command(options)}")
             print("Stop with Ctrl-C.", flush=True)

@@ -6,7 +6,9 @@ IPS_NB_HUB_ACCESS, IPS_NB_HUB_DB, IPS_NB_HUB_REPORTS, IPS_NB_HUB_IP, IPS_NB_HUB_
 IPS_NB_HUB_STATE (the hub's own database and cookie secret), and the demo login's password
 IPS_NB_HUB_PASSWORD (required), IPS_NB_HUB_LOGIN_LOCK (seconds a user name or address is locked
 after too many failed logins, doubling; default 30) and IPS_NB_HUB_TRUSTED_PROXIES (comma-separated
-addresses of a TLS proxy in front of the hub, skipped in X-Forwarded-For). A region with its own login writes its own config file instead:
+addresses of a TLS proxy in front of the hub, skipped in X-Forwarded-For) and IPS_NB_HUB_API_PORT
+(the hub's own API on 127.0.0.1, which `ips-nb hub` asks whether the hub is up; default a free port).
+The hub's pages are in the reader's language (templates/hub/, `lang` in access.yaml). A region with its own login writes its own config file instead:
 `from ips_nb.live.hub import configure`, then its authenticator (docs/deployment.md).
 """
 from ips_nb.live.hub import configure_from_env

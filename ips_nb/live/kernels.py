@@ -276,6 +276,10 @@ class DashboardKernels(AsyncMappingKernelManager):
                 self._starting -= 1
             self.owners[kernel_id], self.sites[kernel_id] = owner, site
             self._opened[kernel_id] = next(self._order)
+            if kernel_id in self._kernels:
+                # A preheated or warm kernel's idle time counts from the page that took it, not from
+                # its warm-up: one idle past cull_idle in the pool was culled before its page connected.
+                self._kernels[kernel_id].last_activity = utcnow()
         if oldest:  # the new page says why an older one went (not waited for: the page is loading)
             # (the kernel is busy running the page's notebook first: wait for it, not for TELL_TIMEOUT)
             task = asyncio.ensure_future(self.tell(kernel_id, f"notify('ended_oldest', {self.per_user})",

@@ -61,7 +61,10 @@ def voila_command(port: int, *, lang: str = "en", pool_size: int = 1, preheat: b
            f"--VoilaExporter.language_code={lang}",
            f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
            f"--MappingKernelManager.cull_interval={cull_interval}",
-           "--MappingKernelManager.cull_connected=False"]
+           "--MappingKernelManager.cull_connected=False",
+           # kernels talk to the server over Unix sockets in the server's own 0700 runtime folder,
+           # not loopback TCP that any local user could connect to (each kernel warned of it)
+           "--KernelManager.transport=ipc"]
     if hub:
         cmd += ["--IpsVoila.hub=True", f"--DashboardKernels.warm_pool={warm_pool}",
                 f"--DashboardKernels.fill_delay={fill_delay}"]
@@ -118,7 +121,8 @@ def launch(site: str | None, port: int, db: str | None, params_dir: str, *, toda
     from ips_nb.data.params import load_params
 
     today = today or date.today()
-    lang, site_name, overrides = "en", "", None
+    # without a site, the pages start in the user's language (their locale) until a site is chosen
+    lang, site_name, overrides = user_lang(), "", None
     if site:
         p = load_params(params_dir, site)  # a wrong site id fails here, not in the browser
         lang, site_name, overrides = p.language, p.name, p.labels

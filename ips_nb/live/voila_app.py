@@ -49,6 +49,7 @@ from ips_nb.live.access import AccessWatch
 from ips_nb.live.guard import guarded
 from ips_nb.live.kernels import ServerFull
 from ips_nb.live.revocation import CHECK_PATH, AccessPatrol, WriteCheckHandler
+from ips_nb.live.noise import quiet_server
 from ips_nb.live.secrecy import hide_in_logs
 from ips_nb.live.wording import KIND_LABELS, live_labels, page_info
 from ips_nb.pages.render import render
@@ -362,6 +363,7 @@ class IpsVoila(Voila):
         super().initialize(argv)
         # Voila stops cleanly on SIGTERM only; the hub stops its services with SIGINT first.
         signal.signal(signal.SIGINT, self._handle_signal_stop)
+        quiet_server(self)  # warnings on every start that say nothing here (ips_nb.live.noise)
         if self.hub:
             self.identity_provider_class = _hub_identity_class()
             self.authorizer_class = KernelOwnerAuthorizer

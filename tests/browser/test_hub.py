@@ -78,7 +78,7 @@ def running_hub(options, log, proc=None):
     proc = proc or launch_hub(options, password=PASSWORD, stdout=log.open("w"), stderr=subprocess.STDOUT)
     started: set[int] = set()
     try:
-        if not wait_until_up(options.url, proc, timeout=120):
+        if not wait_until_up(options.url, proc, timeout=120, api_url=options.api_url):
             raise RuntimeError(f"the hub did not start:\n{log.read_text()}")
         yield proc
     finally:

@@ -1,4 +1,5 @@
-"""`ips-nb serve`'s token never reaches the server's log.
+"""`ips-nb serve`'s log: the token never reaches it, a start and a culled page leave no traceback
+and no warning that says nothing, and the addresses are printed only once the server listens.
 
 Voila's server logs every request that fails (tornado's request log: method, URI, address), so
 each 404 or 403 with `?token=` printed the token; so would a traceback naming the request. The
@@ -8,15 +9,19 @@ server printed is searched for the token."""
 from __future__ import annotations
 
 import http.client
+import os
 import secrets
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from browsing import free_port, stop_process
-from conftest import DEMO_TODAY
+from browsing import free_port, open_guarded, stop_process
+from conftest import DEMO_TODAY, ROOT
+
+IPS_NB = str(ROOT / ".venv" / "bin" / "ips-nb")
 
 pytestmark = pytest.mark.system
 
@@ -68,3 +73,61 @@ def test_the_token_is_never_in_the_servers_log(demo_db, params_dir, tmp_path):
     printed = log.read_text()
     assert "404 GET /nowhere" in printed  # the failures are logged: only without the token
     assert token not in printed, [line for line in printed.splitlines() if token in line]
+
+
+def test_a_culled_page_and_a_start_leave_no_traceback_and_no_noise(demo_db, params_dir, tmp_path, browser):
+    """A page that vanishes without a word (its closing call never arrives) is culled; the log of
+    the start, the page and the culling has no traceback and none of the warnings every start
+    printed (an untrusted notebook, kernels over TCP, the websocket ping timeout)."""
+    from ips_nb.live.serve import launch
+
+    port, log = free_port(), tmp_path / "voila.log"
+    proc = launch("aarhus", port, demo_db, params_dir, today=DEMO_TODAY, voila={"cull_idle": 6, "cull_interval": 1},
+                  stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        _wait_until_up(port, proc, log)
+        page, _, _ = open_guarded(browser, f"http://127.0.0.1:{port}/voila/render/supervision.ipynb",
+                                  f"http://127.0.0.1:{port}/")
+        page.route("**/voila/api/shutdown/**", lambda route: route.abort())  # it vanishes, unannounced
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+        page.close()
+        end = time.monotonic() + 60
+        while "Culling 'idle' kernel" not in log.read_text() and time.monotonic() < end:
+            time.sleep(0.5)
+    finally:
+        stop_process(proc, 30)
+    printed = log.read_text()
+    assert "Culling 'idle' kernel" in printed
+    assert "Traceback" not in printed and "KeyError" not in printed
+    for noise in ("is not trusted", "without encryption", "websocket_ping_timeout"):
+        assert noise not in printed, noise
+    warnings = [line for line in printed.splitlines() if "WARNING" in line and "Culling" not in line]
+    assert warnings == []
+
+
+def test_serve_prints_its_addresses_only_once_it_listens(demo_db, tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([IPS_NB, "serve", "--site", "aarhus", "--port", str(port), "--db", demo_db],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith(f"Dashboards: http://127.0.0.1:{port}/?token="), first
+        with socket.create_connection(("127.0.0.1", port), timeout=2):  # listening as it was printed
+            pass
+    finally:
+        stop_process(proc, 30)
+
+
+def test_serve_on_a_taken_port_is_one_sentence_naming_port_and_no_address(demo_db):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([IPS_NB, "serve", "--port", str(port), "--db", demo_db], capture_output=True,
+                              text=True, cwd=ROOT, env={**os.environ, "LANG": "da_DK.UTF-8", "LC_ALL": ""},
+                              timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == "" and "http" not in done.stderr and "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"ips-nb: Port {port} er allerede i brug") and "--port" in line
+    assert "make serve PORT=" in line

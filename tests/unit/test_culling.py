@@ -38,3 +38,22 @@ def test_a_kernel_ended_while_the_culler_looks_at_another_is_no_traceback(caplog
     assert ended == ["first"]
     assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
     assert asyncio.run(kernels.cull_kernel_if_idle("never-there")) is None
+
+
+def test_a_kernel_a_page_takes_from_the_pool_is_not_culled_before_the_page_connects():
+    """A preheated kernel waited in the pool longer than cull_idle; the page that takes it needs a
+    moment to connect. Its idle time counts from the page, so the culler leaves it alone."""
+    kernels = DashboardKernels(cull_idle_timeout=60)
+    kernels._kernels["pooled"] = _idle_kernel()  # warmed an hour ago
+    ended = []
+
+    async def shutdown_kernel(kernel_id, *args, **kwargs):  # noqa: ANN001
+        ended.append(kernel_id)
+
+    async def take() -> str:
+        return "pooled"
+
+    kernels.shutdown_kernel = shutdown_kernel
+    asyncio.run(kernels.open_page("sup-aarhus", "aarhus", take))
+    asyncio.run(kernels.cull_kernels())
+    assert ended == []
