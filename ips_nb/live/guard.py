@@ -78,7 +78,18 @@ class HostOriginGuard:
             self.set_header("Content-Type", "text/plain; charset=utf-8")  # type: ignore[attr-defined]
             self.finish(f"{status_code}: refused\n")  # type: ignore[attr-defined]
             return
-        super().write_error(status_code, **kwargs)  # type: ignore[misc]
+        try:
+            super().write_error(status_code, **kwargs)  # type: ignore[misc]
+        except Exception:  # noqa: BLE001
+            # jupyter_server's error page for a kernel's API or websocket (a 403 to someone else's
+            # kernel) needs its templates and static files, which Voila's server has not: it raised,
+            # and tornado logged "Uncaught exception in write_error" with two tracebacks. The
+            # refusal was logged already; the answer is its status in one line.
+            if not self._finished:  # type: ignore[attr-defined]
+                self.clear()  # type: ignore[attr-defined]
+                self.set_status(status_code)  # type: ignore[attr-defined]
+                self.set_header("Content-Type", "text/plain; charset=utf-8")  # type: ignore[attr-defined]
+                self.finish(f"{status_code}: {self._reason}\n")  # type: ignore[attr-defined]
 
 
 _GUARDED: dict[type, type] = {}

@@ -318,7 +318,7 @@ def test_nobody_else_gets_in(hub, browser):
 def test_a_kernel_is_its_owners_alone(hub, browser):
     """Even the coordinator, who may see Aarhus, cannot reach sup-aarhus's kernel; nor can a page
     elsewhere with sup-aarhus's own cookie (Origin check)."""
-    base, _, _ = hub
+    base, _, log = hub
     owner, _, _ = _login(browser, base, "sup-aarhus")
     owner.goto(f"{base}services/ips/aarhus/supervision")
     owner.wait_for_selector(DRAWN, timeout=60_000)
@@ -336,6 +336,9 @@ def test_a_kernel_is_its_owners_alone(hub, browser):
     assert _ws_status(ws, cookies, origin="http://evil.example.com") == 403
     other.context.close()
     owner.context.close()
+    # each refusal is one warning line in the log, never a traceback of the error page
+    assert "may not execute kernel" in log.read_text()
+    assert "Uncaught exception" not in log.read_text() and "Traceback" not in log.read_text()
 
 
 def test_closed_pages_leave_no_more_kernels_than_the_pool(hub, browser):
