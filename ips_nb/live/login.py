@@ -34,7 +34,7 @@ from traitlets import Float, Integer
 from ips_nb.live.wording import live_labels
 
 MAX_KEYS = 10_000  # names and addresses remembered at once: a flood of made-up names cannot fill memory
-HUB_LANG = "en"  # the hub's own pages are English
+HUB_LANG = "en"  # the form's messages without ips_nb.live.hub's templates (a region's own setup)
 
 
 @dataclass
@@ -117,6 +117,12 @@ class ThrottledSharedPasswordAuthenticator(SharedPasswordAuthenticator):
         self.addresses = Throttle(self.failures_per_address, self.lock_seconds, self.max_lock_seconds,
                                   self.forget_seconds)
 
+    def _lang(self) -> str:
+        """The language of the login form the message is shown on: the hub's (the templates' `ips`,
+        ips_nb.live.hub.hub_words, asked for no user, as the form is drawn)."""
+        words = (getattr(self.parent, "template_vars", None) or {}).get("ips")
+        return getattr(words(None), "lang", HUB_LANG) if callable(words) else HUB_LANG
+
     def _trusted(self) -> list[str]:
         return list(getattr(self.parent, "trusted_downstream_ips", None) or [])
 
@@ -128,7 +134,7 @@ class ThrottledSharedPasswordAuthenticator(SharedPasswordAuthenticator):
             # refused without looking at the password: a lock that a right guess could pass would tell
             self.log.warning("Login for %r from %s refused: locked for %.0f s after failed logins",
                              name[:32], address, wait)
-            raise web.HTTPError(429, wait_message(wait).replace("%", "%%"))
+            raise web.HTTPError(429, wait_message(wait, self._lang()).replace("%", "%%"))
         result = await super().authenticate(handler, data)
         if result is None:
             self.users.failed(name)

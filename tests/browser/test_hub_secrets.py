@@ -139,16 +139,17 @@ def test_a_user_name_is_locked_after_failed_logins(hub, browser):
     base, _, log = hub
     here = _Browserless(base)
     for _ in range(PER_USER):
-        assert here.login("sup-aarhus", "wrong-password-1") == (403, "Invalid username or password")
+        # the form in the hub's language (the region's: Danish, test_hub.py), its refusal too
+        assert here.login("sup-aarhus", "wrong-password-1") == (403, "Forkert brugernavn eller adgangskode.")
 
     # the right password now is refused too, in words, in the browser as on the form
     page, _, _ = _login(browser, base, "sup-aarhus")
     assert "/hub/login" in page.url
-    assert re.fullmatch(r"Too many failed logins\. Try again in \d+ seconds?\.",
+    assert re.fullmatch(r"Der har været for mange mislykkede login\. Prøv igen om \d+ sekunder?\.",
                         page.locator(".login_error").inner_text().strip())
     page.context.close()
     status, error = _Browserless(base, "10.0.0.7").login("SUP-AARHUS", PASSWORD)  # any address, any case
-    assert status == 429 and error.startswith("Too many failed logins.")
+    assert status == 429 and error.startswith("Der har været for mange mislykkede login.")
     assert "Login for 'sup-aarhus' from 10.0.0.7 refused" in log.read_text()
 
     # another user from the same address is not held up
@@ -166,7 +167,7 @@ def test_an_address_is_locked_after_failed_logins_with_many_names(hub):
     for i in range(PER_ADDRESS):
         assert guesser.login(f"guess-{i}", "wrong-password-1")[0] == 403  # each name below its own limit
     status, error = guesser.login("sup-odense", PASSWORD)
-    assert status == 429 and error.startswith("Too many failed logins.")
+    assert status == 429 and error.startswith("Der har været for mange mislykkede login.")
     # X-Real-Ip, which any client can send, does not get round it
     assert _Browserless(base, "10.0.0.5", {"X-Real-Ip": "10.9.9.9"}).login("sup-odense", PASSWORD)[0] == 429
     # the same user from another address logs in
