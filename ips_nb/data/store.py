@@ -309,8 +309,11 @@ def connect(url: str | None = None) -> sa.Engine:
 def create_schema(engine: sa.Engine) -> None:
     """Make a new database's tables at the head revision and stamp it so (the first import);
     on a database of this release, make only a table that went missing (SELECTs, no DDL, when
-    none did). OutOfDate for a database of another release: `ips-nb upgrade` first."""
-    with engine.begin() as conn:
+    none did). OutOfDate for a database of another release: `ips-nb upgrade` first.
+
+    All in one transaction, on SQLite too (BEGIN IMMEDIATE; pysqlite would run each CREATE on its
+    own): a first import that fails half-way (a full disk) leaves no tables without a version."""
+    with _schema_transaction(engine) as conn:
         names = set(sa.inspect(conn).get_table_names())
         revision = schema_revision(conn, names)
         if revision != SCHEMA_HEAD and (revision is not None or names & (set(METADATA.tables) | {KEY_TABLE})):
@@ -321,6 +324,20 @@ def create_schema(engine: sa.Engine) -> None:
         if revision is None:
             VERSION_METADATA.create_all(conn)
             conn.execute(VERSION.insert(), {"version_num": SCHEMA_HEAD})
+
+
+@contextmanager
+def _schema_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction for DDL, committed on exit (no write stamp: it writes no site's rows)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
 
 
 def readable_columns(name: str) -> list[sa.Column]:

@@ -22,6 +22,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic.util import CommandError
 
 from ips_nb.data import store
 
@@ -48,16 +49,16 @@ class Upgraded:
         return self.found != self.now
 
 
-def baseline(conn: sa.Connection) -> str:
+def baseline(conn: sa.Connection, where: str = "the database") -> str:
     """The revision of the earliest state a database without a version is at least: the newest
-    state all of whose tables and columns it has."""
+    state all of whose tables and columns it has. `where` names it in the refusal."""
     inspector = sa.inspect(conn)
     names = set(inspector.get_table_names())
     columns = {(t, c["name"]) for t in names for c in inspector.get_columns(t)}
     for revision, marks in SHAPES:
         if all((m in columns) if isinstance(m, tuple) else (m in names) for m in marks):
             return revision
-    raise store.StoreError("its tables are not those of any release of ips-nb; nothing was changed")
+    raise store.StoreError(f"{where} does not have the tables of any release of ips-nb; nothing was changed")
 
 
 def _backup(path: Path) -> Path:
@@ -79,7 +80,7 @@ def _backup(path: Path) -> Path:
     finally:
         dest.close()
         source.close()
-    return copy
+    return copy.absolute()
 
 
 def _migrate(conn: sa.Connection, start: str | None) -> None:
@@ -98,7 +99,8 @@ def _migrate(conn: sa.Connection, start: str | None) -> None:
 
 def upgrade(url: str | None = None) -> Upgraded:
     """Upgrade the database at `url` to the head revision, in one transaction; StoreError (one
-    sentence) when it is no ips-nb database or is of a later release."""
+    sentence) when it is no ips-nb database, is of a later release or names a revision this
+    release does not know."""
     url = store.db_url(url)
     engine = store.open_existing(url, current=False)
     try:
@@ -113,9 +115,13 @@ def upgrade(url: str | None = None) -> Upgraded:
             found = store.schema_revision(conn)  # under the lock: another upgrade may have run
             if found == store.SCHEMA_HEAD:
                 return Upgraded(found, None, found, None)
-            recognised = baseline(conn) if found is None else None
+            recognised = baseline(conn, f"the database {store.shown(url)}") if found is None else None
             backup = _backup(path) if path is not None else None
-            _migrate(conn, recognised)
+            try:
+                _migrate(conn, recognised)
+            except CommandError as exc:  # a revision no release of ours wrote
+                raise store.StoreError(f"the database {store.shown(url)} names a schema this release "
+                                       f"does not know ({exc}); nothing was changed") from None
             now = store.schema_revision(conn)
         return Upgraded(found, recognised, now or store.SCHEMA_HEAD, backup)
     finally:

@@ -238,3 +238,25 @@ def test_a_dashboard_on_an_earlier_database_says_so_in_the_sites_language(work, 
     board = dashboard.SupervisionDashboard(settings)
     assert board.error.layout.display == "" and board.body.layout.display == "none"
     assert sentence in html.unescape(board.error.value)
+
+
+def test_a_database_naming_an_unknown_revision_is_refused_whole(work, capsys):
+    url = f"sqlite:///{work / 'new.db'}"
+    with d.valid_store(url, work, u.KEY) as engine:
+        with engine.begin() as conn:
+            conn.execute(store.VERSION.update().values(version_num="0002x"))
+    before = u.rows(url)
+    status, _, err = _cli(capsys, "upgrade", "--db", url)
+    assert status == 2 and "names a schema this release does not know" in err and "nothing was changed" in err
+    assert u.rows(url) == before
+
+
+def test_a_database_of_no_release_is_not_upgraded(work, capsys):
+    import sqlite3
+
+    conn = sqlite3.connect(work / "odd.db")
+    conn.execute("CREATE TABLE candidates (candidate_id TEXT, site TEXT)")  # ours by name only
+    conn.close()
+    status, _, err = _cli(capsys, "upgrade", "--db", f"sqlite:///{work / 'odd.db'}")
+    assert status == 2 and "does not have the tables of any release of ips-nb" in err
+    assert not list(work.glob("*.bak"))
