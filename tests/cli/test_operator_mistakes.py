@@ -63,8 +63,9 @@ def test_a_read_only_out_is_one_sentence_before_any_job(work, demo_db):
 
 
 def test_a_yaml_bomb_in_params_costs_no_more_than_any_bad_input(work):
-    """Measured against a plain bad input in the same run: the bomb adds no time and no memory
-    worth speaking of (it used to take minutes and gigabytes, and print a 2 GB line)."""
+    """Measured against a plain bad input in the same run: the bomb is refused before it expands,
+    so it adds no memory worth speaking of (it used to take minutes and gigabytes, and print a
+    2 GB line). Its time is not asserted here (wall clocks belong in benchmarks/)."""
     d.write_csv(d.VALID, work / "src")
     d.write_params(work / "p")
     key = {"IPS_NB_KEY": "k" * 40}
@@ -73,12 +74,11 @@ def test_a_yaml_bomb_in_params_costs_no_more_than_any_bad_input(work):
         "a: &a [" + ",".join(['"lol"'] * 9) + "]\n"
         + "".join(f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, n in zip("abcdefgh", "bcdefghi"))
         + "site: [" + ",".join(["*i"] * 9) + "]\n", encoding="utf-8")
-    code, out, took, peak = run("import", work / "src", "--params", work / "p", "--db",
+    code, out, _took, peak = run("import", work / "src", "--params", work / "p", "--db",
                                 f"sqlite:///{work / 'x.db'}", cwd=work, env=key)
     assert base[0] == 0, base[1]
     assert code == 2 and "aliases (*name) are not allowed" in out and len(out) < 4000
     assert not (work / "x.db").exists()
-    assert took < base[2] + 1.0, (took, base[2])
     assert peak < base[3] + 30 * 1024, (peak, base[3])
 
 
