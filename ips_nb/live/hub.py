@@ -246,6 +246,12 @@ class HubOptions:
         return f"http://{host}:{self.port}/"
 
 
+def hub_lang(options: HubOptions) -> str:
+    """The region's language as the hub's pages have it (access.yaml's `lang`, else its sites')."""
+    params = Path(options.params_dir)
+    return load_access(options.access or params / "access.yaml", params).lang
+
+
 def check(options: HubOptions, password: str | None) -> None:
     """Everything that would stop the hub, before starting it: password, proxy, access file, a
     port already taken (one sentence naming --port, in the hub's language)."""
@@ -312,9 +318,11 @@ def run_hub(options: HubOptions) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: proc.terminate())
     try:
         if wait_until_up(options.url, proc, api_url=options.api_url):
-            print(f"Hub: {options.url}  (log in as a user named in {options.access or Path(options.params_dir) / 'access.yaml'})")
-            print(f"The same hub without ips-nb: {equivalent_command(options)}")
-            print("Stop with Ctrl-C.", flush=True)
+            L = live_labels(hub_lang(options))
+            print(L("hub_started_url", url=options.url,
+                    access=options.access or Path(options.params_dir) / "access.yaml"))
+            print(L("hub_same_command", command=equivalent_command(options)))
+            print(L("stop_with_ctrl_c"), flush=True)
         return proc.wait()
     except KeyboardInterrupt:
         return stop_child(proc, grace=30)

@@ -224,12 +224,13 @@ def serve(site: str | None, port: int, db: str | None, params_dir: str, *, token
     except KeyboardInterrupt:
         return stop_child(proc, grace=10)
     urls = dashboard_urls(port, key)
-    print(f"Dashboards: http://127.0.0.1:{port}/" + (f"?token={key}" if key else ""))
-    print(f"Supervision pack: {urls['supervision']}")
-    print(f"Conference agenda: {urls['agenda']}")
+    L = live_labels(lang)  # what the coordinator reads at the start, in the site's or their language
+    print(L("serve_dashboards_url", url=f"http://127.0.0.1:{port}/" + (f"?token={key}" if key else "")))
+    for kind, label in KIND_LABELS.items():
+        print(L("serve_page_url", what=L(label), url=urls[kind]))
     if not key:
-        print("No token (--no-token): every user and program on this machine can open the dashboards.")
-    print("Stop with Ctrl-C.", flush=True)
+        print(L("serve_no_token"))
+    print(L("stop_with_ctrl_c"), flush=True)
     try:
         return proc.wait()
     except KeyboardInterrupt:

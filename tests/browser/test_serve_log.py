@@ -114,6 +114,10 @@ def test_serve_prints_its_addresses_only_once_it_listens(demo_db, tmp_path):
         assert first.startswith(f"Dashboards: http://127.0.0.1:{port}/?token="), first
         with socket.create_connection(("127.0.0.1", port), timeout=2):  # listening as it was printed
             pass
+        rest = [proc.stdout.readline().strip() for _ in range(3)]  # in Aarhus's language, Danish
+        assert rest[0].startswith("Supervisionspakke: http://127.0.0.1:"), rest
+        assert rest[1].startswith("Dagsorden til behandlingskonference: http://127.0.0.1:"), rest
+        assert rest[2] == "Stop med Ctrl-C.", rest
     finally:
         stop_process(proc, 30)
 

@@ -149,6 +149,10 @@ COUNTED = {
 
 # Uncounted labels with a placeholder, and why no plural is needed.
 UNCOUNTED_WITH_A_NUMBER = {
+    "serve_dashboards_url": "an address, not a count",
+    "serve_page_url": "a page's name and its address, not a count",
+    "hub_started_url": "an address and a file, not a count",
+    "hub_same_command": "a command line, not a count",
     "week_n": "an ordinal: uge 47, vecka 47",
     "signed_in_as": "a user name, not a number",
     "conference_conflict": "a user name and a time, not a count",
