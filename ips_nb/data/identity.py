@@ -20,7 +20,9 @@ from stdnum import luhn
 from stdnum.dk import cpr as dk_cpr
 from stdnum.exceptions import ValidationError
 
-KEY_ENV = "IPS_NB_KEY"
+from ips_nb.settings import env_name, settings
+
+KEY_ENV = env_name("key")
 
 
 def normalise(value: str) -> str:
@@ -122,8 +124,8 @@ def check_key(key: bytes, where: str) -> bytes:
 
 def key_from_env() -> bytes | None:
     """$IPS_NB_KEY as bytes, or None when it is not set (an empty value counts as not set)."""
-    env = os.environ.get(KEY_ENV)
-    return env.encode() if env else None
+    env = settings().key
+    return env.get_secret_value().encode() if env else None
 
 
 def read_key_file(path: str | Path, *, check_length: bool = True) -> bytes:

@@ -10,10 +10,11 @@ notebook records); `db_url` checks the two name the same database.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import unquote
+
+from ips_nb.settings import settings
 
 DEFAULT_DB = "sqlite:///data/ips.db"
 MASK = "***"
@@ -63,7 +64,7 @@ def db_url(url: str | None = None) -> str:
     A URL whose password is hidden (`***`, as the runner gives it to a notebook) stands for
     $IPS_NB_DB, which must hold the same URL with its password.
     """
-    whole = os.environ.get("IPS_NB_DB")
+    whole = settings().db
     if url and _hidden(url):
         if whole and hide_password(whole) == url:
             return whole

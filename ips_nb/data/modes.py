@@ -18,12 +18,14 @@ import os
 import stat
 from pathlib import Path
 
-GROUP_ENV = "IPS_NB_GROUP_READABLE"
+from ips_nb.settings import env_name, settings
+
+GROUP_ENV = env_name("group_readable")
 
 
 def group_readable() -> bool:
     """True when the owner's group may read what is written ($IPS_NB_GROUP_READABLE set, not 0)."""
-    return os.environ.get(GROUP_ENV, "").strip() not in ("", "0")
+    return settings().group_readable
 
 
 def file_mode() -> int:

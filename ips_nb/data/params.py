@@ -1,7 +1,6 @@
 """Site parameters (`params/<site>.yaml`), validated so a typo is an error with the file's name."""
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 from typing import Any, Literal
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ips_nb.data.goals_spec import LEGACY, Goal, GoalError, Group, legacy_goals, parse_goal, parse_group
 from ips_nb.data.problems import excerpt
+from ips_nb.settings import settings
 
 WEEKDAYS = {"monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5,
             "mandag": 1, "tirsdag": 2, "onsdag": 3, "torsdag": 4, "fredag": 5,
@@ -189,9 +189,9 @@ def _merge(base: dict, own: dict) -> dict:
 
 def default_params_dir() -> Path:
     """$IPS_NB_PARAMS, else `params/` here or one level up (JupyterLab opens workbooks/ as cwd)."""
-    env = os.environ.get("IPS_NB_PARAMS")
+    env = settings().params
     if env:
-        return Path(env)
+        return env
     for candidate in (Path("params"), Path("..") / "params"):
         if candidate.is_dir():
             return candidate

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from pathlib import Path
 
 from ips_nb.data.schema import HASH_COLUMN, TABLES  # noqa: F401 - HASH_COLUMN: tools/make_docs.py
 from ips_nb.data.problems import Problem, problem
+from ips_nb.settings import default, env_name, settings
 
 # HASH_COLUMN: a column the exchange format does not declare but the importer knows: the keyed
 # hash of a CPR number, as `ips-nb export` writes it (the store never holds the number itself).
@@ -295,14 +295,15 @@ class XlsxLimits:
     shared string in memory, and reads a row in some tens of microseconds.
     """
 
-    unpacked_mb: int = 100  # all parts together, as declared and as counted while reading
-    rows: int = 500_000  # per sheet (counted as openpyxl would yield them: the highest row number)
-    strings: int = 1_000_000  # shared strings (openpyxl keeps every one in memory)
-    ratio: int = 250  # unpacked ÷ packed, for a part over 1 MB (real sheets: 5 to 30)
+    unpacked_mb: int = default("xlsx_max_mb")  # all parts together, as declared and as counted while reading
+    rows: int = default("xlsx_max_rows")  # per sheet (counted as openpyxl would yield them: the highest row number)
+    strings: int = default("xlsx_max_strings")  # shared strings (openpyxl keeps every one in memory)
+    ratio: int = default("xlsx_max_ratio")  # unpacked ÷ packed, for a part over 1 MB (real sheets: 5 to 30)
 
 
-XLSX_LIMIT_ENV = {"unpacked_mb": "IPS_NB_XLSX_MAX_MB", "rows": "IPS_NB_XLSX_MAX_ROWS",
-                  "strings": "IPS_NB_XLSX_MAX_STRINGS", "ratio": "IPS_NB_XLSX_MAX_RATIO"}
+_XLSX_FIELDS = {"unpacked_mb": "xlsx_max_mb", "rows": "xlsx_max_rows", "strings": "xlsx_max_strings",
+                "ratio": "xlsx_max_ratio"}  # XlsxLimits' names → the settings' (ips_nb.settings)
+XLSX_LIMIT_ENV = {name: env_name(field) for name, field in _XLSX_FIELDS.items()}
 _MB = 1024 * 1024
 _CHUNK = _MB
 _ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")  # what may follow a tag's name
@@ -319,16 +320,9 @@ class _Refused(Exception):
 def xlsx_limits() -> XlsxLimits:
     """The limits in force: the defaults, each replaced by its environment variable when set.
 
-    ValueError (one sentence) for a value that is not a whole number of at least 1."""
-    values = {}
-    for name, env in XLSX_LIMIT_ENV.items():
-        text = os.environ.get(env, "").strip().replace("_", "")
-        if not text:
-            continue
-        if not text.isdigit() or int(text) < 1:
-            raise ValueError(f"{env} must be a whole number of at least 1; it is {text!r}")
-        values[name] = int(text)
-    return XlsxLimits(**values)
+    ValueError (SettingsError, one sentence) for a value that is not a whole number of at least 1."""
+    now = settings()
+    return XlsxLimits(**{name: getattr(now, field) for name, field in _XLSX_FIELDS.items()})
 
 
 def _count(value: int) -> str:

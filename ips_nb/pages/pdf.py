@@ -23,6 +23,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from ips_nb.settings import settings
+
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
          "--disable-extensions", "--mute-audio")
@@ -35,7 +37,7 @@ class PdfError(RuntimeError):
 
 def chromium_path() -> str:
     """Where Chromium is: $IPS_NB_CHROMIUM, `chromium` on PATH, or Debian's /usr/bin/chromium."""
-    return os.environ.get("IPS_NB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return settings().chromium or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def _last_line(text: str) -> str:

@@ -34,6 +34,23 @@ def test_the_exchange_format_page_is_what_the_schema_makes_now():
         "docs/exchange-format.md is out of date: run .venv/bin/python tools/make_docs.py"
 
 
+def test_the_settings_page_is_what_the_settings_module_makes_now():
+    made = _make_docs().render_settings()
+    path = DOCS / "settings.md"
+    assert path.is_file(), "docs/settings.md is missing: run .venv/bin/python tools/make_docs.py"
+    assert path.read_text(encoding="utf-8") == made, \
+        "docs/settings.md is out of date: run .venv/bin/python tools/make_docs.py"
+
+
+def test_the_settings_page_names_every_variable_with_its_default():
+    from ips_nb.settings import Settings, env_name
+
+    text = (DOCS / "settings.md").read_text(encoding="utf-8")
+    for field in Settings.model_fields:
+        assert f"| `{env_name(field)}` |" in text, field
+    assert "| `IPS_NB_XLSX_MAX_ROWS` | whole number | `500,000` |" in text
+
+
 def test_the_exchange_format_page_names_every_table_and_column():
     from ips_nb.data.schema import TABLES
 

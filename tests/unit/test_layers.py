@@ -16,9 +16,10 @@ RANK = {"root": -1, "data": 0, "figures": 1, "pages": 2, "batch": 3, "live": 3, 
 
 
 def layer_of(module: str) -> str:
-    """The layer a module belongs to; `ips_nb` itself holds only the version, which all may read."""
+    """The layer a module belongs to; `ips_nb` itself holds only the version, `ips_nb.settings`
+    the environment variables and `ips_nb.resources` where the package's files are, which all may read."""
     parts = module.split(".")
-    if module == "ips_nb":
+    if module in ("ips_nb", "ips_nb.settings", "ips_nb.resources"):
         return "root"
     return parts[1] if len(parts) > 1 and parts[1] in RANK else "top"
 
