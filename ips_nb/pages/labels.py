@@ -44,9 +44,11 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from ips_nb.resources import locale_dir
+
 LANGS = ("da", "sv", "en")
 LOCALES = {"da": "da_DK", "sv": "sv_SE", "en": "en_GB"}
-LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALE_DIR = locale_dir()  # ips_nb/pages/locale/, wherever the package is
 DOMAIN = "ips_nb"
 PLURAL_SUFFIX = ".plural"  # msgid_plural of a counted label: its key + this
 FORMS = ("one", "other")   # the override suffixes, in the order of the catalogues' plural forms

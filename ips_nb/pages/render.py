@@ -7,12 +7,13 @@ from a template (`Markup`), an executed notebook's outputs (the library's own), 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+from ips_nb.resources import templates_dir
+
+TEMPLATES = templates_dir()  # templates/ in a checkout, ips_nb/templates/ installed
 
 
 @functools.lru_cache(maxsize=1)

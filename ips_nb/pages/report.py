@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from ips_nb import __version__
-from ips_nb.pages.render import TEMPLATES, css, render
+from ips_nb.pages.render import css, render
+from ips_nb.resources import static_dir
 
 if TYPE_CHECKING:  # a page needs no nbformat; a notebook handed in already is one
     import nbformat
 
-PLOTLY_BASIC = TEMPLATES / "voila" / "ips" / "static" / "plotly-basic.min.js"
+PLOTLY_BASIC = static_dir() / "plotly-basic.min.js"
 # A chart's own script, as plotly writes it (`Figure.to_html`): only these get a CSP hash.
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.S | re.I)
 _CHART_SCRIPT = re.compile(r"\s*window\.PLOTLYENV\s*=")

@@ -359,7 +359,7 @@ def test_code_asks_for_counted_labels_with_their_count():
 
 def test_the_catalogues_ship_with_the_package():
     toml = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"ips_nb.pages" = ["locale/*/LC_MESSAGES/*.po"]' in toml
+    assert '"ips_nb.pages.locale" = ["*/LC_MESSAGES/*.po"]' in toml
     assert all(po_path(lang).is_relative_to(ROOT / "ips_nb" / "pages") for lang in LANGS)
 
 

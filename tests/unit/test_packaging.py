@@ -1,4 +1,5 @@
-"""The conda route and the pip route install the same thing; workbooks stay thin and clean."""
+"""The conda route and the pip route install the same thing; the package ships and finds its own
+files (tests/packaging/test_wheel.py installs the wheel); workbooks stay thin and clean."""
 from pathlib import Path
 
 import nbformat
@@ -15,6 +16,67 @@ def test_environment_yml_installs_the_project_from_pyproject():
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert requires == ">=3.11" and python.split("=")[1] >= "3.11"
+
+
+def test_the_conda_route_brings_the_hub_its_proxy_and_node():
+    deps = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    names = {d.split("=")[0].split(">")[0] for d in deps if isinstance(d, str)}
+    assert {"nodejs", "configurable-http-proxy"} <= names
+
+
+# pyproject's package-dir: the checkout's folders and the names the package finds them by
+MAPPED = {"templates": "ips_nb.templates", "workbooks": "ips_nb.workbooks", "dashboards": "ips_nb.dashboards",
+          "params": "ips_nb.demo_params", "ips_nb/pages/locale": "ips_nb.pages.locale"}
+
+
+def test_every_folder_with_a_shipped_file_is_a_package_with_that_file_as_its_data():
+    """setuptools ships (and stops warning about) data only in folders listed as packages."""
+    import fnmatch
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages, data = set(setup["packages"]), setup["package-data"]
+    for folder, package in MAPPED.items():
+        if folder in setup.get("package-dir", {}).values():
+            assert setup["package-dir"][package] == folder
+        for path in sorted((ROOT / folder).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".py":
+                continue
+            rel = path.relative_to(ROOT / folder)
+            assert ".".join([package, *rel.parent.parts]) in packages, f"{path.parent} is not in packages"
+            assert any(fnmatch.fnmatch(rel.as_posix(), g) for g in data[package]), f"{path} matches no package-data"
+
+
+def test_the_package_finds_its_files_in_the_checkout_by_the_names_the_wheel_uses():
+    from ips_nb import resources
+
+    assert resources.templates_dir() == ROOT / "templates"
+    assert resources.workbook("agenda") == ROOT / "workbooks" / "agenda.ipynb"
+    assert resources.dashboards_dir() == ROOT / "dashboards"
+    assert resources.demo_params_dir() == ROOT / "params"
+    assert (resources.locale_dir() / "da" / "LC_MESSAGES" / "ips_nb.po").is_file()
+    assert (resources.static_dir() / "plotly-basic.min.js").is_file()
+    assert resources.hub_config_file().is_file()
+
+
+def test_no_module_finds_files_by_its_own_location():
+    """`Path(__file__).parents[…]` holds only in a checkout; ips_nb.resources finds files anywhere."""
+    found = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "ips_nb").rglob("*.py"))
+             if "__file__" in p.read_text(encoding="utf-8").replace("`Path(__file__)", "")]
+    assert found == []
+
+
+def test_the_demo_writes_its_params_into_an_empty_folder_and_keeps_what_is_there(tmp_path):
+    from ips_nb.demo import write_demo_params
+
+    written = write_demo_params(tmp_path / "params")
+    names = ["aarhus.yaml", "access.yaml", "jonkoping.yaml", "malmo.yaml", "odense.yaml"]
+    assert sorted(p.name for p in written) == names
+    assert (tmp_path / "params" / "odense.yaml").read_bytes() == (ROOT / "params" / "odense.yaml").read_bytes()
+    (tmp_path / "params" / "access.yaml").write_text("# a region's own\n", encoding="utf-8")
+    (tmp_path / "params" / "malmo.yaml").unlink()
+    assert [p.name for p in write_demo_params(tmp_path / "params")] == ["malmo.yaml"]
+    assert (tmp_path / "params" / "access.yaml").read_text(encoding="utf-8") == "# a region's own\n"
+    assert write_demo_params(ROOT / "params") == []  # the checkout's params/ is where they come from
 
 
 def test_workbooks_are_thin_parameterised_and_without_outputs():
