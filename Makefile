@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast serve hub proxy lab sysdeps clean bench
+.PHONY: setup demo test lint test-fast serve hub proxy lab sysdeps clean bench
 
 # configurable-http-proxy for `ips-nb hub`, as pinned in package-lock.json, into node_modules/.
 PROXY := node_modules/.bin/configurable-http-proxy
@@ -50,9 +50,14 @@ sysdeps:
 	fi
 	@$(MAKE) --no-print-directory proxy
 
-# Every test: tests/unit, tests/cli, tests/notebooks, tests/browser (Chromium), tests/system (PostgreSQL).
-test: setup sysdeps
+# Every test: ruff and mypy (pyproject.toml), then tests/unit, tests/cli, tests/notebooks,
+# tests/browser (Chromium), tests/system (PostgreSQL).
+test: setup sysdeps lint
 	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check ips_nb tests tools benchmarks
+	$(VENV)/bin/mypy ips_nb
 
 # The unit tests alone (SQLite only, no notebook, browser or server): under a minute.
 test-fast: setup

@@ -259,13 +259,14 @@ def fields() -> list[tuple[str, str, str, str, str]]:
 
 
 def _type_word(annotation: Any) -> str:
-    words = {str: "text", int: "whole number", float: "number", bool: "flag", Path: "path",
+    words: dict[Any, str] = {str: "text", int: "whole number", float: "number", bool: "flag", Path: "path",
              date: "date", SecretStr: "secret text"}
     for kind, word in words.items():
         if annotation is kind or annotation == kind | None:
             return word
     origin = getattr(annotation, "__origin__", None)
-    return {dict: "JSON object", list: "JSON list"}.get(origin, str(annotation))
+    kinds: dict[Any, str] = {dict: "JSON object", list: "JSON list"}
+    return kinds.get(origin, str(annotation))
 
 
 def _default_word(value: Any) -> str:

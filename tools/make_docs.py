@@ -23,10 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ips_nb.data.readers import HASH_COLUMN, XLSX_LIMIT_ENV, XlsxLimits  # noqa: E402
-from ips_nb.data.schema import (BOOL_ALIASES, DATE_ORDER, OUTCOME_KINDS, TABLE_ORDER,  # noqa: E402
-                                TABLES, Column, Table, file_columns)
 from ips_nb.data.cells import DATE_FORMATS  # noqa: E402
+from ips_nb.data.readers import HASH_COLUMN, XLSX_LIMIT_ENV, XlsxLimits  # noqa: E402
+from ips_nb.data.schema import BOOL_ALIASES, DATE_ORDER, OUTCOME_KINDS, TABLE_ORDER, TABLES, Column, Table, file_columns  # noqa: E402
 from ips_nb.data.validate import REQUIRED_TABLES, free_text_columns  # noqa: E402
 from ips_nb.settings import INTERNAL, OPERATOR, fields  # noqa: E402
 

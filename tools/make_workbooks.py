@@ -38,10 +38,13 @@ def calls(opening: str, name: str, parts: list[str] | tuple[str, ...]) -> list[s
 
 
 # The note each workbook opens with (visible in JupyterLab, left out of the report pages).
-COMMON_PARAMETERS = """\
-| `db_url` | the database; `None` means `$IPS_NB_DB`, else `sqlite:///data/ips.db`; a URL whose password is hidden as `***` (as `ips-nb run` writes it here) means `$IPS_NB_DB`, which must hold the same URL with its password |
+COMMON_PARAMETERS = (
+    "| `db_url` | the database; `None` means `$IPS_NB_DB`, else `sqlite:///data/ips.db`; a URL whose "
+    "password is hidden as `***` (as `ips-nb run` writes it here) means `$IPS_NB_DB`, which must hold "
+    "the same URL with its password |\n"
+    """\
 | `params_dir` | the folder of site parameter files; `None` means `$IPS_NB_PARAMS`, else `params/` |
-| `json_path` | where to write the JSON; `None` writes none (a run by hand) |"""
+| `json_path` | where to write the JSON; `None` writes none (a run by hand) |""")
 
 SUPERVISION_ABOUT = f"""
 # Monthly supervision pack
