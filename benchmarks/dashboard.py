@@ -32,7 +32,9 @@ CHROMIUM = "/usr/bin/chromium"
 DRAWN = ".js-plotly-plot .main-svg"
 TODAY = date(2026, 11, 23)
 POOL_FILLED = "Kernel pool of supervision.ipynb is filled"
-SETTLE = 8.0  # Voila logs "filled" when the kernel starts; the notebook then runs for a few seconds  # the demo's anchor day: the default month is 2026-10
+# Voila logs "filled" when the kernel starts; the notebook then runs for a few seconds
+# (the demo's anchor day: the default month is 2026-10)
+SETTLE = 8.0
 
 
 def free_port() -> int:

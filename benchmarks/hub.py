@@ -252,9 +252,11 @@ def main() -> int:
 
     med = {k: statistics.median(out[k]) for k in ("hub_first_chart", "hub_cold_first_chart", "serve_first_chart")}
     print(f"ips-nb hub, {SITES} sites, 2 cores; memory as PSS of the whole process tree")
-    print(f"  at rest (hub + proxy + service + {out['rest_kernels']} warm kernels): {out['rest_mb']:.0f} MB   (target <= 1024)")
+    print(f"  at rest (hub + proxy + service + {out['rest_kernels']} warm kernels): "
+          f"{out['rest_mb']:.0f} MB   (target <= 1024)")
     print(f"  standalone ips-nb serve at rest (1 site, 2 preheated kernels):   {out['serve_rest_mb']:.0f} MB")
-    print(f"  per open dashboard: {out['open_mb']:.0f} MB   ({args.open} open; {out['open_kernels']} kernels incl. the pool)")
+    print(f"  per open dashboard: {out['open_mb']:.0f} MB   "
+          f"({args.open} open; {out['open_kernels']} kernels incl. the pool)")
     print(f"first drawn chart, median of {args.rounds} (s)")
     print(f"  standalone, preheated      {med['serve_first_chart']:5.2f}   runs: "
           + ", ".join(f"{x:.2f}" for x in out["serve_first_chart"]))
@@ -263,7 +265,8 @@ def main() -> int:
     print(f"  hub, pool used up (cold)   {med['hub_cold_first_chart']:5.2f}   runs: "
           + ", ".join(f"{x:.2f}" for x in out["hub_cold_first_chart"]))
     print(f"  hub warm / standalone      {med['hub_first_chart'] / med['serve_first_chart']:.2f}x")
-    print(f"{args.views} page views in a row ({out['views_seconds']:.0f} s): at most {out['views_most_kernels']} kernels "
+    print(f"{args.views} page views in a row ({out['views_seconds']:.0f} s): "
+          f"at most {out['views_most_kernels']} kernels "
           f"at once; after the last page closed: {out['views_after']} (the pool is {pool}), "
           f"{out['views_after_wait']:.0f} s later")
     return 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ips_nb.data.schema import PLACEMENT_KINDS
 
@@ -68,7 +69,7 @@ class Goal:
     group: str | None = None
     source: str | None = None
     label: dict[str, str] = field(default_factory=dict)
-    settings: dict[str, object] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # checked by parse_goal, values of any type
     legacy: bool = False  # from the older mapping form: compared with the figure of that name
 
     @property
@@ -194,7 +195,7 @@ def parse_goal(i: int, raw: object, groups: set[str]) -> Goal:
     return Goal(i, measure, _target(i, kind, raw["target"]), group, source, dict(label), settings)
 
 
-def legacy_goals(mapping: dict[str, object]) -> list[Goal]:
+def legacy_goals(mapping: dict[str, Any]) -> list[Goal]:
     """The older mapping form as goals on the figures of those names, in the file's order."""
     out = []
     for i, (key, value) in enumerate(((k, v) for k, v in mapping.items() if k in LEGACY and v is not None),
@@ -223,7 +224,8 @@ def parse_group(name: str, raw: object) -> Group:
     ages = raw.get("ages")
     if ages is not None:
         if (not isinstance(ages, list) or len(ages) != 2
-                or any(isinstance(a, bool) or not isinstance(a, int) for a in ages) or not 0 <= ages[0] <= ages[1] <= 120):
+                or any(isinstance(a, bool) or not isinstance(a, int) for a in ages)
+                or not 0 <= ages[0] <= ages[1] <= 120):
             raise GoalError(f"groups.{name}.ages: {ages!r} must be [youngest, oldest], e.g. [18, 29]")
         ages = (ages[0], ages[1])
     lists = {}

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ips_nb.data.goals_spec import LEGACY, Goal, GoalError, Group, legacy_goals, parse_goal, parse_group
+from ips_nb.data.goals_spec import LEGACY, GoalError, legacy_goals, parse_goal, parse_group
 from ips_nb.data.problems import excerpt
 from ips_nb.settings import settings
 

@@ -8,7 +8,8 @@ at the very cell. What only the file format knows is settled here:
   (what Excel's plain "CSV" writes on Windows) with a warning; UTF-16 and binary files are
   errors, and so is a file that mixes the two (rows pasted from a UTF-8 file into a
   Windows-1252 one): read as Windows-1252 its UTF-8 rows would be stored as `Ã…rhus`, so it is
-  refused naming the rows of each kind (`_mixed_rows`). The separator is the one the header line uses most: comma, semicolon or tab. A cell
+  refused naming the rows of each kind (`_mixed_rows`). The separator is the one the header line
+  uses most: comma, semicolon or tab. A cell
   `ips-nb export` protected against formula injection (a quote before a leading `=`, `+`, `-`,
   `@`, tab or carriage return) gets exactly that quote removed again (`csv_value`).
 - .xlsx: openpyxl read-only with cached values (`data_only`). Date cells and date-formatted
@@ -32,8 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from ips_nb.data.schema import HASH_COLUMN, TABLES  # noqa: F401 - HASH_COLUMN: tools/make_docs.py
 from ips_nb.data.problems import Problem, problem
+from ips_nb.data.schema import HASH_COLUMN, TABLES  # noqa: F401 - HASH_COLUMN: tools/make_docs.py
 from ips_nb.settings import default, env_name, settings
 
 # HASH_COLUMN: a column the exchange format does not declare but the importer knows: the keyed
@@ -214,7 +215,7 @@ def _rows(numbers: list[int]) -> str:
 def _separator(first_line: str) -> str:
     unquoted = re.sub(r'"[^"]*"', "", first_line)
     counts = {sep: unquoted.count(sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ","
 
 

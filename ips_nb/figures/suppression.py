@@ -106,7 +106,7 @@ def protect(values: dict[str, int], relations: list[Sum], shown: set[str]) -> tu
         bounds = _bounds(values, shown, suppressed, hidden)
         broken = _propagate(bounds, relations)
 
-        def pinned(k: str) -> bool:
+        def pinned(k: str, broken: set[str] = broken, bounds: dict = bounds) -> bool:  # this round's
             return k in broken or bounds[k][0] == bounds[k][1]
 
         if not any(pinned(k) for k in suppressed):
@@ -114,7 +114,8 @@ def protect(values: dict[str, int], relations: list[Sum], shown: set[str]) -> tu
         exposed = sorted((k for k in suppressed | hidden if pinned(k)), key=lambda k: (k in suppressed, order[k]))
         for cell in exposed:
             pinning = [r for r in relations if cell in r.cells and _pins(_range(r, cell, bounds), bounds[cell])]
-            free = [c for r in pinning for c in r.cells if c in shown and c not in suppressed | hidden and values[c] > 0]
+            free = [c for r in pinning for c in r.cells
+                    if c in shown and c not in suppressed | hidden and values[c] > 0]
             if free:
                 hidden.add(min(free, key=lambda c: (values[c], order[c])))
                 break

@@ -11,8 +11,9 @@
 The hub's pages speak the reader's language: a user's sites' language when those sites share
 one; else (a coordinator of Danish and Swedish sites, a user with no site, the login page before
 anyone is known) the hub's, the region's: `lang` here, or else the language most sites have (ties: da, sv),
-as reports/index.html (ips_nb.pages.index.region_lang). Not the browser's Accept-Language: JupyterHub's templates are given the user,
-not the request, and a region's staff read the region's language whatever their browser says.
+as reports/index.html (ips_nb.pages.index.region_lang). Not the browser's Accept-Language:
+JupyterHub's templates are given the user, not the request, and a region's staff read the
+region's language whatever their browser says.
 
 The hub decides who is who (its login) and which groups they are in (its groups, or the
 authenticator's); this file decides what each may see. The service asks `Access` on every page

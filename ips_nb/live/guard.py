@@ -48,7 +48,9 @@ def origin_allowed(origin: str | None, host_header: str | None) -> bool:
     if origin is None:
         return True
     netloc = urlparse(origin.strip().lower()).netloc
-    return bool(netloc) and bool(host_header) and netloc == host_header.strip().lower()
+    if not netloc or not host_header:
+        return False
+    return netloc == host_header.strip().lower()
 
 
 def refusal(request, allowed_hosts: tuple[str, ...] | list[str] | None) -> str | None:

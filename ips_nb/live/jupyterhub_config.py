@@ -8,9 +8,10 @@ IPS_NB_HUB_PASSWORD (required), IPS_NB_HUB_LOGIN_LOCK (seconds a user name or ad
 after too many failed logins, doubling; default 30) and IPS_NB_HUB_TRUSTED_PROXIES (comma-separated
 addresses of a TLS proxy in front of the hub, skipped in X-Forwarded-For) and IPS_NB_HUB_API_PORT
 (the hub's own API on 127.0.0.1, which `ips-nb hub` asks whether the hub is up; default a free port).
-The hub's pages are in the reader's language (templates/hub/, `lang` in access.yaml). A region with its own login writes its own config file instead:
+The hub's pages are in the reader's language (templates/hub/, `lang` in access.yaml). A region with
+its own login writes its own config file instead:
 `from ips_nb.live.hub import configure`, then its authenticator (docs/deployment.md).
 """
 from ips_nb.live.hub import configure_from_env
 
-configure_from_env(get_config())  # noqa: F821 - JupyterHub's config loader provides get_config
+configure_from_env(get_config())  # type: ignore[name-defined]  # noqa: F821 - JupyterHub's config loader provides get_config

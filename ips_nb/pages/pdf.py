@@ -71,13 +71,13 @@ class _OnePage(http.server.BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def _served(page: bytes) -> Iterator[str]:
     """The URL of `page` on a loopback server that lives as long as the block."""
-    handler = type("OnePage", (_OnePage,), {"path_served": f"/{secrets.token_urlsafe(16)}.html",
-                                            "body": page})
+    path = f"/{secrets.token_urlsafe(16)}.html"
+    handler = type("OnePage", (_OnePage,), {"path_served": path, "body": page})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="ips-nb-pdf-page", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{handler.path_served}"
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
     finally:
         server.shutdown()
         server.server_close()
