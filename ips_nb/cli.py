@@ -178,7 +178,7 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
     def jobs_to_run() -> list:
         if job_list is not None:
             return job_list()
-        from ips_nb.batch.runner import Job
+        from ips_nb.batch.jobs import Job
 
         pairs = agenda_teams(sites, teams, params) if kind == "agenda" else [(s, None) for s in sites]
         return [Job(kind, s, p, t) for s, t in pairs for p in periods]
@@ -195,7 +195,7 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
     except Interrupted as exc:
         print(f"ips-nb: stopped by {signal.Signals(exc.signum).name} before any notebook ran", file=sys.stderr)
         return 128 + exc.signum
-    from ips_nb.batch.runner import stop_signal, write_run_record
+    from ips_nb.batch.record import stop_signal, write_run_record
     from ips_nb.pages.index import write_index
 
     record = write_run_record(out, command or ["ips-nb", *sys.argv[1:]], cfg, results, fp, started)
@@ -216,7 +216,9 @@ def _run_in(place, jobs_to_run: Callable[[], list], *, db: str | None, params: s
     fingerprint is taken. Returns (config, results, fingerprint, start time) for the run record."""
     from datetime import datetime, timezone
 
-    from ips_nb.batch.runner import Progress, RunConfig, run_jobs, start_workers
+    from ips_nb.batch.jobs import RunConfig
+    from ips_nb.batch.pool import run_jobs, start_workers
+    from ips_nb.batch.record import Progress
     from ips_nb.data.location import HiddenPassword, redact
     from ips_nb.data.store import absolute_db_url, db_url
 
@@ -262,7 +264,7 @@ def _sites_without_rows(engine, todo: list, params: str) -> dict[str, str]:  # n
     Why: a coordinator who forgot `--params` for their own site got "48 of 48 done" on empty
     packs of the sites in params/ (which had no data) and no word of the site they meant.
     The roll-up (no site of its own) is not checked: it reads whichever sites hold rows."""
-    from ips_nb.batch.runner import OVERVIEW
+    from ips_nb.batch.jobs import OVERVIEW
     from ips_nb.data.params import site_ids
     from ips_nb.data.store import sites_in_db
 
@@ -379,7 +381,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_overview(args: argparse.Namespace) -> int:
     """`ips-nb run overview`: one page per month with every site, through the same runner."""
-    from ips_nb.batch.runner import OVERVIEW
+    from ips_nb.batch.jobs import OVERVIEW
 
     return run_reports(OVERVIEW, [OVERVIEW], months(args.month, date.today()), db=args.db,
                        params=args.params, out=args.out, jobs=args.jobs, timeout=args.timeout,

@@ -1,7 +1,7 @@
 """A coordinator's month as one job list: every site's pack, the agendas of the month's
 conference weeks (site-wide and per team), and the regional overview.
 
-The list goes to one `runner.run_jobs` call: one pool of workers, one run record, one index, so
+The list goes to one `pool.run_jobs` call: one pool of workers, one run record, one index, so
 the runner's start (spawning workers, forking and preheating kernels) is paid once a month, not
 once per command.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ips_nb.batch.runner import OVERVIEW, Job
+from ips_nb.batch.jobs import OVERVIEW, Job
 from ips_nb.data.params import ParamsError, load_params
 from ips_nb.figures.periods import Month, Week, conference_date, next_conference_week
 

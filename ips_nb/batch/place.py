@@ -1,7 +1,7 @@
 """Where a run's processes live, and the end of them.
 
 A run has a scratch folder (kernel connection files, which worker runs which job), a short
-folder for its Unix sockets, one zygote (kernels.serve_zygote) that forks every kernel, and
+folder for its Unix sockets, one zygote (zygote.serve_zygote) that forks every kernel, and
 multiprocessing's fork server, which forks every worker. All of them are marked in the
 environment the run's processes start with, so that whatever is left alive at the end (a kernel
 whose worker was killed) is found and killed.
@@ -32,7 +32,7 @@ ZYGOTE_CODE = ("import ctypes, os, signal, sys\n"
                "    pass\n"
                "if os.getppid() != int(sys.argv[2]):\n"
                "    os._exit(0)\n"
-               "from ips_nb.batch.kernels import serve_zygote\n"
+               "from ips_nb.batch.zygote import serve_zygote\n"
                "serve_zygote()\n")
 
 
@@ -139,7 +139,7 @@ def open_place(verbose: bool = False) -> Place:
 # What a worker imports before its first job. Loaded once, by multiprocessing's fork server, and
 # shared by every worker forked from it: started with "spawn", each worker imports it all again
 # (~0.5 s of CPU each, which on two cores the run's first notebook waits for).
-WORKER_IMPORTS = ["ips_nb.batch.runner", "papermill", "ips_nb.pages.report"]
+WORKER_IMPORTS = ["ips_nb.batch.pool", "ips_nb.batch.worker", "papermill", "ips_nb.pages.report"]
 
 
 def workers_context(place: Place) -> BaseContext:

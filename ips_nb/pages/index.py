@@ -31,7 +31,7 @@ KIND_LABEL = {"supervision": "supervision_reports", "agenda": "agendas", "overvi
 RUNS_PAGE = "runs/index.html"
 RUNS_LISTED = 20  # earlier runs the runs page lists, newest first
 
-# The runner's file names for team agendas (ips_nb.batch.runner.slug; a test keeps the two alike).
+# The runner's file names for team agendas (ips_nb.batch.jobs.slug; a test keeps the two alike).
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e"})
 
 

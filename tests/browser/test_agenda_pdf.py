@@ -24,7 +24,8 @@ from ips_nb.pages.agenda import ALSO_SHOWN, AgendaView
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.pdf import PdfError, render_pdf
 from ips_nb.pages.report import page
-from ips_nb.batch.runner import Job, RunConfig, execute
+from ips_nb.batch.execute import execute
+from ips_nb.batch.jobs import Job, RunConfig
 
 A4 = (595, 842)  # points, ±1
 

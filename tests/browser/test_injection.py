@@ -260,7 +260,7 @@ def _open(browser, url: str, allowed: str):
 # --- static pages --------------------------------------------------------------------------------
 
 def _team_stem(team: str) -> str:
-    from ips_nb.batch.runner import Job
+    from ips_nb.batch.jobs import Job
 
     return Job("agenda", SITE, WEEK, team).stem
 

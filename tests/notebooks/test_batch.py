@@ -217,7 +217,8 @@ def test_real_workbooks_with_a_bad_site_beside_a_good_one(demo_db, params_dir, t
 
 
 def test_progress_is_plain_lines_off_a_terminal():
-    from ips_nb.batch.runner import Job, Progress, Result
+    from ips_nb.batch.jobs import Job, Result
+    from ips_nb.batch.record import Progress
 
     stream = io.StringIO()
     progress = Progress(2, stream)
@@ -231,15 +232,16 @@ def test_progress_is_plain_lines_off_a_terminal():
 
 def test_progress_stops_printing_when_its_reader_is_gone(monkeypatch):
     """`ips-nb run … | head -3`: once the pipe closes, the run goes on without its lines."""
-    from ips_nb.batch import runner
-    from ips_nb.batch.runner import Job, Progress, Result
+    from ips_nb.batch import record
+    from ips_nb.batch.jobs import Job, Result
+    from ips_nb.batch.record import Progress
 
     class ClosedPipe(io.StringIO):
         def write(self, text: str) -> int:
             raise BrokenPipeError(32, "Broken pipe")
 
     quieted = []
-    monkeypatch.setattr(runner, "_quiet_stdout", lambda: quieted.append(True))
+    monkeypatch.setattr(record, "_quiet_stdout", lambda: quieted.append(True))
     progress = Progress(3, ClosedPipe())
     for site in "abc":  # no exception escapes: the coordinator would otherwise abort the run
         progress(Result(Job("supervision", site, MONTH), "ok", 1.0))
@@ -314,13 +316,13 @@ def test_a_signal_before_the_first_notebook_leaves_nothing_running(batch, signum
 # --- a dead worker, failed notebooks, leftovers, a full disk -----------------------------------
 
 def _config(b: dict, timeout: float | None = 600):
-    from ips_nb.batch.runner import RunConfig
+    from ips_nb.batch.jobs import RunConfig
 
     return RunConfig(b["db"], b["params"], str(b["out"]), timeout)
 
 
 def _jobs(*sites: str):
-    from ips_nb.batch.runner import Job
+    from ips_nb.batch.jobs import Job
 
     return [Job("supervision", s, MONTH) for s in sites]
 
@@ -350,7 +352,8 @@ def test_a_killed_worker_costs_only_the_job_it_was_running(batch):
     """kill -9 on the worker running `slow`: that job fails, saying so; every other job is done."""
     import threading
 
-    from ips_nb.batch.runner import Progress, run_jobs
+    from ips_nb.batch.pool import run_jobs
+    from ips_nb.batch.record import Progress
 
     previous = _previous_report(batch["out"], "slow")
     killed: list[int] = []
@@ -418,7 +421,7 @@ def test_a_coordinator_killed_with_sigkill_leaves_nothing_running(batch):
 
 def test_every_kind_of_failure_keeps_what_was_executed(batch):
     """A raising cell, a killed kernel and a timeout each keep <stem>.failed.ipynb, the failing cell marked."""
-    from ips_nb.batch.runner import run_jobs
+    from ips_nb.batch.pool import run_jobs
 
     previous = {site: _previous_report(batch["out"], site) for site in ("boom", "die", "slow")}
     results = run_jobs(_jobs("boom", "die", "slow"), _config(batch, timeout=3), workers=2, report=lambda r: None)
@@ -448,7 +451,7 @@ def _dead_pid() -> int:
 
 def test_leftovers_of_earlier_runs_are_removed_and_nothing_else(batch):
     """Only `.tmp-<stem>-<pid>` folders of a gone process, holding only that stem's files, are removed."""
-    from ips_nb.batch.runner import run_jobs
+    from ips_nb.batch.pool import run_jobs
 
     folder = batch["out"] / "ok1" / "supervision"
     folder.mkdir(parents=True)
@@ -508,7 +511,7 @@ def small_disk(batch):
 
 def _first_run_on(disk: Path, batch: dict) -> tuple[dict, dict[str, bytes]]:
     """Reports for ok1 and ok2, boom's failed notebook and a run record, while there is room."""
-    from ips_nb.batch.runner import write_run_record
+    from ips_nb.batch.record import write_run_record
 
     b = {**batch, "out": disk / "reports"}
     results = _run_quietly(b, "ok1", "ok2", "boom")
@@ -518,7 +521,7 @@ def _first_run_on(disk: Path, batch: dict) -> tuple[dict, dict[str, bytes]]:
 
 
 def _run_quietly(b: dict, *sites: str):
-    from ips_nb.batch.runner import run_jobs
+    from ips_nb.batch.pool import run_jobs
 
     return run_jobs(_jobs(*sites), _config(b), workers=2, report=lambda r: None)
 
@@ -541,12 +544,12 @@ def test_a_full_disk_says_so_in_one_line_and_keeps_every_report(batch, small_dis
     assert _tree(b["out"]) == before
     # a workbook's JSON cut short without an error (written through a file it never closed) is
     # not taken for a report either: the runner checks it, and the free space names the cause
-    from ips_nb.batch.runner import _check_json
+    from ips_nb.batch.execute import check_json
 
     cut = small_disk / "cut.json"
     cut.touch()
     with pytest.raises(OSError) as err:
-        _check_json(cut)
+        check_json(cut)
     assert err.value.errno == errno.ENOSPC
 
 
@@ -554,14 +557,14 @@ def test_a_full_disk_says_so_in_one_line_and_keeps_every_report(batch, small_dis
 @pytest.mark.parametrize("room", [6 << 10, 14 << 10, 24 << 10], ids=["6K", "14K", "24K"])
 def test_a_disk_filling_up_mid_run_leaves_only_whole_files(batch, small_disk, room):
     """Some writes succeed, one runs out of space: each file is the old one or a whole new one."""
-    from ips_nb.batch.runner import write_run_record
+    from ips_nb.batch.record import write_run_record
 
     b, before = _first_run_on(small_disk, batch)
     _fill(small_disk, leave=room)
     results = _run_quietly(b, "ok1", "ok2", "boom")
     try:
         write_run_record(str(b["out"]), ["second run"], _config(b), results, "fingerprint")
-    except OSError as exc:  # runner.DiskFull
+    except OSError as exc:  # files.DiskFull
         assert str(exc).startswith("the disk is full (No space left on device) writing ")
     for r in results:
         assert r.status == "ok" or (r.status == "failed" and (

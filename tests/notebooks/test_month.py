@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ips_nb.batch.runner import slug
+from ips_nb.batch.jobs import slug
 from ips_nb.cli import main
 from ips_nb.data.params import load_params
 

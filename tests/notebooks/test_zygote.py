@@ -10,7 +10,7 @@ import time
 
 import psutil
 
-from ips_nb.batch.kernels import Zygote
+from ips_nb.batch.zygote import Zygote
 from ips_nb.batch.place import close_place, open_place
 
 
@@ -67,7 +67,7 @@ def _listening(path: str) -> None:
 def test_asking_for_a_kernel_does_not_wait_for_the_answer(tmp_path, monkeypatch):
     """A worker's request returns while the zygote is busy (here: stopped); the pid is read when
     first needed, and once. A zygote that dies before answering leaves a dead kernel, not a hung worker."""
-    from ips_nb.batch.kernels import ForkedProcess
+    from ips_nb.batch.zygote import ForkedProcess
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     place = open_place()

@@ -19,7 +19,7 @@ from ips_nb.pages.agenda import AgendaView, clinician_choices, soft_hyphens
 from ips_nb.pages.titles import agenda_title as page_title
 from ips_nb.cli import UsageError, agenda_teams
 from ips_nb.pages.labels import Labels
-from ips_nb.batch.runner import Job, slug
+from ips_nb.batch.jobs import Job, slug
 
 
 def html(v: AgendaView) -> str:

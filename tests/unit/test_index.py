@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from factory import make_params
 
-from ips_nb.batch.runner import slug
+from ips_nb.batch.jobs import slug
 from ips_nb.pages.index import team_slug, write_index
 from ips_nb.pages.titles import report_title
 
