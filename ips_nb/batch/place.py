@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 
+from ips_nb.settings import env_name, settings  # env_name: another process's environment
+
 # Before any import: die with the coordinator (Linux), and leave at once if it is already gone.
 ZYGOTE_CODE = ("import ctypes, os, signal, sys\n"
                "try:\n"
@@ -108,7 +110,7 @@ def start_zygote(path: str, quiet: bool = True) -> subprocess.Popen:
 
 def _zygote(sockets: str, verbose: bool) -> subprocess.Popen | None:
     """The run's zygote, unless IPS_NB_FORK_KERNELS=0 or the system cannot fork()."""
-    if os.environ.get("IPS_NB_FORK_KERNELS", "1") == "0" or not hasattr(os, "fork"):
+    if not settings().fork_kernels or not hasattr(os, "fork"):
         return None
     try:
         return start_zygote(os.path.join(sockets, "zygote"), quiet=not verbose)
@@ -276,7 +278,7 @@ def sweep(scratch: str, keep: int | None = None) -> None:
             if "resource_tracker" in " ".join(cmdline):
                 continue  # multiprocessing's own helper, started with the same environment
             if p.pid not in spared and (any(scratch in part for part in cmdline)
-                                                     or p.environ().get("IPS_NB_RUNTIME_DIR") == scratch):
+                                                     or p.environ().get(env_name("runtime_dir")) == scratch):
                 procs.append(p)
         except psutil.Error:
             continue

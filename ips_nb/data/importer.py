@@ -38,8 +38,9 @@ from ips_nb.data.readers import read_source
 from ips_nb.data.schema import TABLE_ORDER, TABLES
 from ips_nb.data.problems import Problem, problem
 from ips_nb.data.validate import Checked, Existing, check
+from ips_nb.settings import env_name, settings
 
-KEY_FILE_ENV = "IPS_NB_KEY_FILE"
+KEY_FILE_ENV = env_name("key_file")
 REKEY_HINT = ("to move the database to the new key instead, run `ips-nb rekey SOURCE… "
               "--old-key-file OLD --new-key-file NEW` with the files that hold every candidate's "
               "CPR number (a pseudonym cannot be re-keyed without its number)")
@@ -64,7 +65,7 @@ class Outcome:
 
 
 def key_file() -> Path:
-    return Path(os.environ.get(KEY_FILE_ENV) or ".ips_nb_key")
+    return settings().key_file
 
 
 def sqlite_path(url: str) -> Path | None:

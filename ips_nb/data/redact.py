@@ -87,7 +87,7 @@ def redact_tables(conn: sa.Connection, marker: Callable[[str], str]) -> Redacted
                     if idscan.contains_identity(v)]
             if held:
                 done.left[(name, column)] = conn.execute(
-                    sa.select(sa.func.count()).select_from(t).where(col.in_(held))).scalar()
+                    sa.select(sa.func.count()).select_from(t).where(col.in_(held))).scalar_one()
     return done
 
 

@@ -240,7 +240,7 @@ MEASURE_FUNCTIONS = {
 
 
 def _settings_json(goal: Goal) -> dict:
-    out = {}
+    out: dict = {}
     for key, value in goal.settings.items():
         if isinstance(value, date):
             out[key] = value.isoformat()

@@ -296,7 +296,7 @@ def fidelity_reviews(fidelity: pd.DataFrame) -> list[dict]:
         complete = len(rows) == len(FIDELITY_ITEMS) and set(items) == FIDELITY_ITEMS
         total = sum(items.values()) if complete else None
         reviews.append({"date": pd.Timestamp(day).date().isoformat(), "total": total,
-                        "band": fidelity_band(total) if complete else None,
+                        "band": fidelity_band(total) if total is not None else None,  # complete
                         "complete": complete,
                         "items": {str(i): items[i] for i in sorted(items)}})
     return reviews

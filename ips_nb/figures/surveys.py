@@ -49,7 +49,7 @@ def mansa_summary(data: SiteData, as_of: date) -> dict:
         if len(mine):
             by[occasion] = {"responses": int(len(mine)), "mean": _mean(mine["score"])}
     changes = []
-    for cid, rows in scored.groupby("candidate_id"):
+    for _cid, rows in scored.groupby("candidate_id"):
         intake = rows[rows["occasion"] == "intake"]
         if intake.empty:
             continue

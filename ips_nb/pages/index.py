@@ -245,8 +245,9 @@ def _runs_page(runs: list[tuple[Path, dict]], failures: list[dict], names: dict[
     record = runs[0][1]
 
     def counts(r: dict) -> dict[str, int]:
-        c = r.get("counts") if isinstance(r.get("counts"), dict) else {}
-        return {"ok": int(c.get("ok", 0) or 0), "failed": int(c.get("failed", 0) or 0) + int(c.get("interrupted", 0) or 0)}
+        c: dict = r["counts"] if isinstance(r.get("counts"), dict) else {}
+        failed = int(c.get("failed", 0) or 0) + int(c.get("interrupted", 0) or 0)
+        return {"ok": int(c.get("ok", 0) or 0), "failed": failed}
 
     body = render(
         "runs.html.j2", title=L("runs_title"), back={"href": "../index.html", "text": L("all_reports")},

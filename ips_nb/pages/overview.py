@@ -27,6 +27,7 @@ from ips_nb.data.params import ParamsError, SiteParams, load_params, site_ids
 from ips_nb.figures.periods import Month
 from ips_nb.figures.suppression import SMALL, Sum, protect, small  # noqa: F401 - SMALL, small: this module's API too
 from ips_nb.data.store import SiteData, connect, load_site, sites_in_db
+from ips_nb.settings import settings
 
 SUPPRESSED = "<5"
 HIDDEN = "hidden"  # a count of 5 or more hidden so that a "<5" beside it cannot be worked out
@@ -201,8 +202,6 @@ class Overview:
     @classmethod
     def open(cls, month: str, db_url: str | None = None, params_dir: str | None = None,
              lang: str = "en") -> "Overview":
-        import os
-
         from ips_nb.data.params import default_params_dir
 
         params_dir = params_dir or default_params_dir()
@@ -210,7 +209,8 @@ class Overview:
         engine = connect(db_url)
         try:
             present = set(sites_in_db(engine))
-            pinned = os.environ.get("IPS_NB_SERVE_SITE") if os.environ.get("IPS_NB_SERVE") == "1" else None
+            now = settings()
+            pinned = now.serve_site if now.serve else None
             if pinned:  # a dashboard pinned to one site never shows the others
                 present &= {pinned}
             params, left_out = _loadable(params_dir, [s for s in site_ids(params_dir) if s in present])
