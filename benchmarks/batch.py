@@ -50,7 +50,7 @@ def make_region(folder: Path, n_sites: int) -> tuple[str, Path, list[str]]:
     import pandas as pd
     import yaml
 
-    from ips_nb.data import store
+    from ips_nb.data import connection, store
     from ips_nb.demo import DEMO_SITES, PARAMS_DIR, generate
 
     demo = generate(TODAY)
@@ -78,7 +78,7 @@ def make_region(folder: Path, n_sites: int) -> tuple[str, Path, list[str]]:
                 part["cpr"] = None  # an identity number belongs to one person only
             frames[name].append(part)
     url = f"sqlite:///{folder / 'region.db'}"
-    engine = store.connect(url)
+    engine = connection.connect(url)
     try:
         store.write_sites(engine, {n: pd.concat(f, ignore_index=True) for n, f in frames.items() if f}, b"bench")
     finally:

@@ -266,7 +266,7 @@ def _sites_without_rows(engine, todo: list, params: str) -> dict[str, str]:  # n
     The roll-up (no site of its own) is not checked: it reads whichever sites hold rows."""
     from ips_nb.batch.jobs import OVERVIEW
     from ips_nb.data.params import site_ids
-    from ips_nb.data.store import sites_in_db
+    from ips_nb.data.frames import sites_in_db
 
     wanted = [s for s in dict.fromkeys(j.site for j in todo) if s != OVERVIEW]
     if not wanted:
@@ -318,7 +318,7 @@ def _fingerprint_meanwhile(engine, after: threading.Event,  # noqa: ANN001
 
 def existing_database(url: str | None):  # noqa: ANN201 - an SQLAlchemy Engine
     """The database a reading command works on; a missing or foreign one is bad usage (one sentence)."""
-    from ips_nb.data.store import StoreError, open_existing
+    from ips_nb.data.connection import StoreError, open_existing
 
     try:
         return open_existing(url)
@@ -413,11 +413,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from ips_nb.data.location import hide_password
     from ips_nb.data.store import db_url
 
-    from .demo import build_demo_db
+    from .demo import build_demo_db, write_demo_params
 
     today = args.today or date.today()
     url = db_url(args.db)
-    sites = build_demo_db(url, today)
+    written = write_demo_params(args.params)  # an empty folder gets the demo sites' params/
+    if written:
+        print(f"Demo parameters written to {Path(args.params)}/: {', '.join(p.name for p in written)}")
+    sites = build_demo_db(url, today, params_dir=args.params)
     print(f"Demo database with {len(sites)} sites: {hide_password(url)}")
     # one run, as a coordinator's month: the packs of the last complete month, each site's agendas
     # for its next conference on or after today, and the overview share one pool and one zygote
@@ -493,6 +496,13 @@ def _cmd_hub(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ips_nb.settings import SettingsError, settings
+
+    try:  # every IPS_NB_* variable is checked before anything is read or written (even --help's defaults)
+        settings()
+    except SettingsError as exc:  # one sentence naming the variable (no secret's value)
+        print(f"ips-nb: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
     # the command as typed, for the run record and the runs page ("ips-nb run agenda --week …"):
@@ -507,8 +517,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[GROUP_ENV] = "1"
     from ips_nb.data.location import redact
 
+    whole_db = settings().db
+
     def said(text: str) -> str:  # no message names the database's password
-        return redact(text, getattr(args, "db", None), os.environ.get("IPS_NB_DB"))
+        return redact(text, getattr(args, "db", None), whole_db)
 
     try:
         return args.func(args)

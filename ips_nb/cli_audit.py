@@ -61,14 +61,14 @@ def _guarded(handler):
     """Run a handler with its database; a missing or foreign database, or anything unexpected,
     is one masked line and exit status 2 (1 is kept for a broken trail)."""
     def run(args: argparse.Namespace) -> int:
-        from ips_nb.data import store
+        from ips_nb.data import connection
         from ips_nb.data.audit import AuditError
         from ips_nb.data.problems import mask
 
         name = f"ips-nb audit {args.audit_command}"
         try:
-            engine = store.open_existing(args.db)
-        except store.StoreError as exc:
+            engine = connection.open_existing(args.db)
+        except connection.StoreError as exc:
             print(mask(f"{name}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
         try:
@@ -79,7 +79,7 @@ def _guarded(handler):
             print(mask(f"{name}: {exc}"), file=sys.stderr)
             return EXIT_USAGE
         except Exception as exc:  # noqa: BLE001 - one line, never a traceback
-            print(mask(f"{name}: {type(exc).__name__}: {store.first_line(exc)}"), file=sys.stderr)
+            print(mask(f"{name}: {type(exc).__name__}: {connection.first_line(exc)}"), file=sys.stderr)
             return EXIT_USAGE
         finally:
             engine.dispose()

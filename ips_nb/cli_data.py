@@ -205,12 +205,12 @@ def cmd_redact(args: argparse.Namespace) -> int:
     """Mask stored identity numbers in the tables and the audit; 0 done, 2 no database."""
     import getpass
 
-    from ips_nb.data import redact, store
+    from ips_nb.data import connection, redact
     from ips_nb.data.audit import AuditError
 
     try:
-        engine = store.open_existing(db_url(args.db))
-    except store.StoreError as exc:
+        engine = connection.open_existing(db_url(args.db))
+    except connection.StoreError as exc:
         print(f"ips-nb redact: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:

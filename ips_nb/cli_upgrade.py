@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ips_nb.data.location import DEFAULT_DB
+from ips_nb.data.location import DEFAULT_DB, db_url
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -29,19 +29,19 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     """Upgrade; one line saying what was found and done, or why not."""
     import sqlalchemy as sa
 
-    from ips_nb.data import store, upgrade
+    from ips_nb.data import connection, upgrade
     from ips_nb.data.problems import mask
 
     try:
         done = upgrade.upgrade(args.db)
-    except store.StoreError as exc:
+    except connection.StoreError as exc:
         print(mask(f"ips-nb upgrade: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     except sa.exc.SQLAlchemyError as exc:
         print(mask(f"ips-nb upgrade: nothing was changed: the database refused the upgrade "
-                   f"({store.first_line(exc)})"), file=sys.stderr)
+                   f"({connection.first_line(exc)})"), file=sys.stderr)
         return EXIT_USAGE
-    where = store.shown(store.db_url(args.db))
+    where = connection.shown(db_url(args.db))
     if not done.changed:
         print(f"upgrade: {where} is at this release's schema ({done.now}); nothing to do")
         return EXIT_OK
@@ -55,11 +55,11 @@ def out_of_date(db: str | None) -> str | None:
     """The sentence refusing a database of another release's schema, for the servers (`serve`,
     `hub`) to say before they start; None when it is current, or when it is missing or foreign
     (their pages say that themselves, as before)."""
-    from ips_nb.data import store
+    from ips_nb.data import connection
 
     try:
-        store.open_existing(db).dispose()
-    except store.OutOfDate as exc:
+        connection.open_existing(db).dispose()
+    except connection.OutOfDate as exc:
         return str(exc)
     except Exception:  # noqa: BLE001 - a missing or foreign database is not this check's to report
         return None

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ips_nb.data.frames import SiteData, typed_frame
 from ips_nb.data.params import SiteParams
 from ips_nb.data.schema import TABLES, stored_columns
-from ips_nb.data.store import SiteData, typed_frame
 
 SITE = "test"
 

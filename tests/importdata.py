@@ -182,9 +182,9 @@ def frames(folder: Path, tables: dict[str, list[list[str]]]) -> dict:
 @contextlib.contextmanager
 def valid_store(url: str, folder: Path, key: str):
     """An engine on a database holding the valid SOURCE's sites, disposed afterwards."""
-    from ips_nb.data import store
+    from ips_nb.data import connection, store
 
-    engine = store.connect(url)
+    engine = connection.connect(url)
     try:
         store.write_sites(engine, frames(folder / "first", VALID), key.encode())
         yield engine
@@ -194,14 +194,15 @@ def valid_store(url: str, folder: Path, key: str):
 
 def dump(url: str) -> dict[str, list[tuple]]:
     """Every row of every table, sorted: two databases with the same content dump alike."""
-    from ips_nb.data import store
+    from ips_nb.data import connection
+    from ips_nb.data.tables import METADATA
 
-    engine = store.connect(url)
+    engine = connection.connect(url)
     try:
         with engine.connect() as conn:
             names = set(sa.inspect(conn).get_table_names())
             return {name: sorted((tuple(r) for r in conn.execute(sa.select(t))), key=repr)
-                    for name, t in store.METADATA.tables.items() if name in names}
+                    for name, t in METADATA.tables.items() if name in names}
     finally:
         engine.dispose()
 

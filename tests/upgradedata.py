@@ -14,8 +14,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ips_nb.data import store
-from ips_nb.data.schema import TABLES, TABLE_ORDER
+from ips_nb.data.frames import SiteData, typed_frame
+from ips_nb.data.schema import TABLE_ORDER, TABLES
+from ips_nb.data.tables import METADATA, readable_columns
 
 HERE = Path(__file__).resolve().parent / "data" / "upgrade"
 COMMITS = ("b1dfc3d", "4eb7486")
@@ -82,7 +83,7 @@ def kept(before: dict[str, Counter], after: dict[str, Counter]) -> dict[str, int
     return lost
 
 
-def site_data(url: str, site: str) -> store.SiteData:
+def site_data(url: str, site: str) -> SiteData:
     """A site read from a database of any earlier schema, as the store read one before
     versioning: a table it lacks is empty, a column it lacks is NULL."""
     import pandas as pd
@@ -94,24 +95,24 @@ def site_data(url: str, site: str) -> store.SiteData:
             inspector = sa.inspect(conn)
             names = set(inspector.get_table_names())
             for name in TABLE_ORDER:
-                t = store.METADATA.tables[name]
+                t = METADATA.tables[name]
                 have = {c["name"] for c in inspector.get_columns(name)} if name in names else set()
                 cols = [(t.c[c.name] if c.name in have else sa.null().label(c.name))
-                        for c in store.readable_columns(name)]
+                        for c in readable_columns(name)]
                 found = []
                 if name in names:
                     order = [t.c[c] for c in TABLES[name].order] or \
                         [c for c in cols if c.name in (TABLES[name].key, "date", "review_date")]
                     found = [tuple(r) for r in conn.execute(sa.select(*cols).where(t.c.site == site)
                                                             .order_by(*order))]
-                frames[name] = store.typed_frame(name, pd.DataFrame(found, columns=[c.name for c in cols],
+                frames[name] = typed_frame(name, pd.DataFrame(found, columns=[c.name for c in cols],
                                                                     dtype="object"))
     finally:
         engine.dispose()
-    return store.SiteData(**frames)
+    return SiteData(**frames)
 
 
-def figures(data: store.SiteData, params_dir: Path, site: str) -> dict[str, dict]:
+def figures(data: SiteData, params_dir: Path, site: str) -> dict[str, dict]:
     """The supervision pack's figures of each month in MONTHS (this release's figures code)."""
     from ips_nb.data.params import load_params
     from ips_nb.figures.pack_figures import supervision_figures

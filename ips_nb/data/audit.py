@@ -34,20 +34,22 @@ Older databases: an audit table made before the chain lacks its columns; they ar
 its rows chained in id order, by the first write (or `ips-nb audit prepare`) inside the write
 transaction, lifting the append-only guard there and then (on PostgreSQL that needs the table's
 owner, so under a role split the owner runs `ips-nb audit prepare` once). `verify` never writes.
+The append-only triggers themselves are data.audit_guards.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from ips_nb.data import store
+from ips_nb.data import connection
+from ips_nb.data.audit_guards import AuditError, dialect_guards, lifted, present_guards, restore_guards
 from ips_nb.data.schema import ORIGIN_COLUMN, ORIGIN_TABLES
+from ips_nb.data.tables import AUDIT, AUDIT_HEAD, AUDIT_METADATA, METADATA
 
 GENESIS = "0" * 64  # the prev_hash of the first row
 REDACT = "redact"  # the action of a redaction's own audit row
@@ -55,40 +57,6 @@ CONTENT = ("at", "user", "site", "table", "row_key", "candidate_id", "action", "
 CHAIN = ("prev_hash", "content_hash", "hash", "redacted_at")  # added to an older audit table
 SCANNED = ("user", "row_key", "candidate_id", "before", "after")  # the text a redaction masks
 JSON_FIELDS = ("before", "after")
-
-# The guards. SQLite: no UPDATE, no DELETE, and no INSERT at or before the last id (which is what
-# INSERT OR REPLACE needs, and which bypasses the delete trigger unless recursive_triggers is on).
-_SQLITE_GUARDS = {
-    "audit_no_update": "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
-                       "BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END",
-    "audit_no_delete": "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit "
-                       "BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END",
-    "audit_in_order": "CREATE TRIGGER IF NOT EXISTS audit_in_order BEFORE INSERT ON audit "
-                      "WHEN NEW.id <= (SELECT coalesce(max(id), 0) FROM audit) "
-                      "BEGIN SELECT RAISE(ABORT, 'the audit is append-only: a row goes after the last'); END",
-}
-_PG_FUNCTIONS = [
-    "CREATE OR REPLACE FUNCTION ips_nb_audit_append_only() RETURNS trigger AS $$ BEGIN "
-    "RAISE EXCEPTION 'the audit is append-only'; END $$ LANGUAGE plpgsql",
-    "CREATE OR REPLACE FUNCTION ips_nb_audit_in_order() RETURNS trigger AS $$ BEGIN "
-    "IF NEW.id <= (SELECT coalesce(max(id), 0) FROM audit) THEN "
-    "RAISE EXCEPTION 'the audit is append-only: a row goes after the last'; END IF; "
-    "RETURN NEW; END $$ LANGUAGE plpgsql",
-]
-_PG_GUARDS = {
-    "audit_append_only": "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit "
-                         "FOR EACH ROW EXECUTE FUNCTION ips_nb_audit_append_only()",
-    "audit_no_truncate": "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit "
-                         "FOR EACH STATEMENT EXECUTE FUNCTION ips_nb_audit_append_only()",
-    "audit_in_order": "CREATE TRIGGER audit_in_order BEFORE INSERT ON audit "
-                      "FOR EACH ROW EXECUTE FUNCTION ips_nb_audit_in_order()",
-}
-_PG_UPDATE_GUARD = "audit_append_only"  # the one trigger a chaining or a redaction lifts
-
-
-class AuditError(Exception):
-    """The audit cannot be written or redacted as asked; one plain sentence for the operator."""
-
 
 # --- hashing ------------------------------------------------------------------------------------
 
@@ -125,7 +93,7 @@ def plain(row: Mapping | None) -> str | None:
 def _tables(conn: sa.Connection) -> set[str]:
     """Which of the audit's two tables exist, in one small query (each write asks; SQLAlchemy's
     inspector took ~4 ms a time)."""
-    names = (store.AUDIT.name, store.AUDIT_HEAD.name)
+    names = (AUDIT.name, AUDIT_HEAD.name)
     if conn.dialect.name == "sqlite":
         return set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table' "
                                         f"AND name IN {names}").scalars())
@@ -142,70 +110,14 @@ def _columns(conn: sa.Connection) -> set[str]:
         return set(conn.exec_driver_sql("SELECT attname FROM pg_attribute WHERE attrelid = "
                                         "'audit'::regclass AND attnum > 0 AND NOT attisdropped")
                    .scalars())
-    return {c["name"] for c in sa.inspect(conn).get_columns(store.AUDIT.name)}
-
-
-def _present_guards(conn: sa.Connection) -> set[str]:
-    if conn.dialect.name == "sqlite":
-        return set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                                        "AND tbl_name = 'audit'").scalars())
-    if conn.dialect.name == "postgresql":
-        return set(conn.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE tgrelid = "
-                                        "'audit'::regclass AND NOT tgisinternal").scalars())
-    return set()
-
-
-def _guards(conn: sa.Connection) -> dict[str, str]:
-    return {"sqlite": _SQLITE_GUARDS, "postgresql": _PG_GUARDS}.get(conn.dialect.name, {})
+    return {c["name"] for c in sa.inspect(conn).get_columns(AUDIT.name)}
 
 
 def missing_guards(conn: sa.Connection) -> list[str]:
     """The append-only triggers the audit table lacks (a note for `verify`)."""
-    if store.AUDIT.name not in _tables(conn):
+    if AUDIT.name not in _tables(conn):
         return []
-    return sorted(set(_guards(conn)) - _present_guards(conn))
-
-
-def _restore_guards(conn: sa.Connection, *, strict: bool = False) -> None:
-    """Make the guards the table lacks. On PostgreSQL only the owner may: for the role the tool
-    runs as, a failure is rolled back to a savepoint and the write goes on (verify notes it);
-    `strict` (the table was just made, by its owner) lets the failure through."""
-    present = _present_guards(conn)
-    missing = [sql for name, sql in _guards(conn).items() if name not in present]
-    if not missing:
-        return
-    if conn.dialect.name != "postgresql" or strict:
-        for sql in [*(_PG_FUNCTIONS if conn.dialect.name == "postgresql" else []), *missing]:
-            conn.exec_driver_sql(sql)
-        return
-    try:
-        with conn.begin_nested():
-            for sql in [*_PG_FUNCTIONS, *missing]:
-                conn.exec_driver_sql(sql)
-    except sa.exc.DBAPIError:
-        pass
-
-
-@contextmanager
-def _lifted(conn: sa.Connection) -> Iterator[None]:
-    """Within the write transaction: the UPDATE guard off, then on again, so the only rows
-    changed are the ones this transaction changes. SQLite: drop and remake the trigger;
-    PostgreSQL: disable and enable it, which only the table's owner may."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_no_update")
-        yield
-        conn.exec_driver_sql(_SQLITE_GUARDS["audit_no_update"])
-    elif conn.dialect.name == "postgresql":
-        try:
-            with conn.begin_nested():
-                conn.exec_driver_sql(f"ALTER TABLE audit DISABLE TRIGGER {_PG_UPDATE_GUARD}")
-        except sa.exc.DBAPIError as exc:
-            raise AuditError("changing audit rows on PostgreSQL needs the owner role of the audit "
-                             f"table; connect as that role ({store.first_line(exc)})") from None
-        yield
-        conn.exec_driver_sql(f"ALTER TABLE audit ENABLE TRIGGER {_PG_UPDATE_GUARD}")
-    else:
-        yield
+    return sorted(set(dialect_guards(conn)) - present_guards(conn))
 
 
 def _add_chain_columns(conn: sa.Connection) -> None:
@@ -215,17 +127,17 @@ def _add_chain_columns(conn: sa.Connection) -> None:
     try:
         with conn.begin_nested():
             for name in missing:
-                kind = store.AUDIT.c[name].type.compile(conn.dialect)
+                kind = AUDIT.c[name].type.compile(conn.dialect)
                 conn.exec_driver_sql(f"ALTER TABLE audit ADD COLUMN {prep.quote(name)} {kind}")
     except sa.exc.DBAPIError as exc:
         raise AuditError("the audit table is from before the hash chain and cannot be brought up "
                          "to date by this role: run `ips-nb audit prepare` as the owner "
-                         f"({store.first_line(exc)})") from None
+                         f"({connection.first_line(exc)})") from None
 
 
 def _chain_legacy(conn: sa.Connection) -> int:
     """Chain the rows of an audit from before the chain, in id order; returns how many."""
-    a = store.AUDIT
+    a = AUDIT
     found = conn.execute(sa.select(a).order_by(a.c.id)).mappings().all()
     prev = GENESIS
     updates = []
@@ -234,13 +146,13 @@ def _chain_legacy(conn: sa.Connection) -> int:
         prev, old_prev = link(row["id"], prev, content), prev
         updates.append({"rid": row["id"], "p_prev": old_prev, "p_content": content, "p_hash": prev})
     if updates:
-        with _lifted(conn):
+        with lifted(conn):
             conn.execute(a.update().where(a.c.id == sa.bindparam("rid"))
                          .values(prev_hash=sa.bindparam("p_prev"),
                                  content_hash=sa.bindparam("p_content"),
                                  hash=sa.bindparam("p_hash")), updates)
     last = found[-1]["id"] if found else 0
-    conn.execute(store.AUDIT_HEAD.insert(), {"slot": 1, "row_count": len(found), "last_id": last,
+    conn.execute(AUDIT_HEAD.insert(), {"slot": 1, "row_count": len(found), "last_id": last,
                                              "last_hash": prev})
     return len(found)
 
@@ -253,49 +165,49 @@ def ensure(conn: sa.Connection, *, remake_head: bool = False) -> None:
     keeps saying so; `remake_head` (only `ips-nb audit prepare`) remakes it from the rows.
     """
     tables = _tables(conn)
-    if store.AUDIT.name not in tables:
-        store.AUDIT_METADATA.create_all(conn)
-        conn.execute(store.AUDIT_HEAD.insert(), {"slot": 1, "row_count": 0, "last_id": 0,
+    if AUDIT.name not in tables:
+        AUDIT_METADATA.create_all(conn)
+        conn.execute(AUDIT_HEAD.insert(), {"slot": 1, "row_count": 0, "last_id": 0,
                                                  "last_hash": GENESIS})
-        _restore_guards(conn, strict=True)
+        restore_guards(conn, strict=True)
         return
     legacy = not set(CHAIN) <= _columns(conn)
     if legacy:
         _add_chain_columns(conn)
-    if store.AUDIT_HEAD.name not in tables:
-        a = store.AUDIT
+    if AUDIT_HEAD.name not in tables:
+        a = AUDIT
         chained = conn.execute(sa.select(sa.func.count()).where(a.c.hash.is_not(None))).scalar()
         if legacy or not chained or remake_head:
-            store.AUDIT_HEAD.create(conn)
+            AUDIT_HEAD.create(conn)
             if chained and remake_head:
                 _remake_head(conn)
             else:
                 _chain_legacy(conn)
-    _restore_guards(conn)
+    restore_guards(conn)
 
 
 def _remake_head(conn: sa.Connection) -> None:
-    a = store.AUDIT
+    a = AUDIT
     count = conn.execute(sa.select(sa.func.count()).where(a.c.hash.is_not(None))).scalar()
     last = conn.execute(sa.select(a.c.id, a.c.hash).where(a.c.hash.is_not(None))
                         .order_by(a.c.id.desc()).limit(1)).first()
-    conn.execute(store.AUDIT_HEAD.insert(), {"slot": 1, "row_count": count, "last_id": last.id,
+    conn.execute(AUDIT_HEAD.insert(), {"slot": 1, "row_count": count, "last_id": last.id,
                                              "last_hash": last.hash})
 
 
 def prepare(engine: sa.Engine, *, remake_head: bool = False) -> None:
     """Make or bring up to date the audit table, its head and guards, in one write transaction:
     what the owner role runs once on PostgreSQL before the tool runs as a role that may not."""
-    with store._write_transaction(engine) as conn:
+    with connection.write_transaction(engine) as conn:
         ensure(conn, remake_head=remake_head)
 
 
 # --- appending ----------------------------------------------------------------------------------
 
 def _head(conn: sa.Connection) -> sa.Row | None:
-    if store.AUDIT_HEAD.name not in _tables(conn):
+    if AUDIT_HEAD.name not in _tables(conn):
         return None
-    return conn.execute(sa.select(store.AUDIT_HEAD).where(store.AUDIT_HEAD.c.slot == 1)).first()
+    return conn.execute(sa.select(AUDIT_HEAD).where(AUDIT_HEAD.c.slot == 1)).first()
 
 
 def append(conn: sa.Connection, user: str, site: str, table: str, key: str,
@@ -304,7 +216,7 @@ def append(conn: sa.Connection, user: str, site: str, table: str, key: str,
     """Within the write transaction (after `ensure`): one audit row, chained; returns its id.
 
     `before` and `after` are the table row as it was and is (stored as JSON, `plain`)."""
-    a = store.AUDIT
+    a = AUDIT
     head = _head(conn)
     last = conn.execute(sa.select(sa.func.max(a.c.id))).scalar() or 0
     if head is not None:
@@ -313,24 +225,24 @@ def append(conn: sa.Connection, user: str, site: str, table: str, key: str,
         found = conn.execute(sa.select(a.c.hash).where(a.c.hash.is_not(None))
                              .order_by(a.c.id.desc()).limit(1)).scalar()
         prev, row_id = found or GENESIS, last + 1
-    row = {"at": at or datetime.now(timezone.utc).replace(tzinfo=None), "user": user, "site": site,
+    row = {"at": at or datetime.now(UTC).replace(tzinfo=None), "user": user, "site": site,
            "table": table, "row_key": key, "candidate_id": candidate_id, "action": action,
            "before": plain(before), "after": plain(after)}
     content = content_digest(row)
     digest = link(row_id, prev, content)
     conn.execute(a.insert(), {**row, "id": row_id, "prev_hash": prev, "content_hash": content,
                               "hash": digest})
-    conn.execute(store.AUDIT_HEAD.update().where(store.AUDIT_HEAD.c.slot == 1)
-                 .values(row_count=store.AUDIT_HEAD.c.row_count + 1, last_id=row_id, last_hash=digest))
+    conn.execute(AUDIT_HEAD.update().where(AUDIT_HEAD.c.slot == 1)
+                 .values(row_count=AUDIT_HEAD.c.row_count + 1, last_id=row_id, last_hash=digest))
     return row_id
 
 
 def rows(engine: sa.Engine, site: str) -> list[dict]:
     """The site's audit, oldest first (empty before the first conference write)."""
-    with store.snapshot(engine) as conn:
-        if store.AUDIT.name not in _tables(conn):
+    with connection.snapshot(engine) as conn:
+        if AUDIT.name not in _tables(conn):
             return []
-        a = store.AUDIT
+        a = AUDIT
         have = _columns(conn)
         return [dict(r) for r in conn.execute(sa.select(*[c for c in a.c if c.name in have])
                                               .where(a.c.site == site).order_by(a.c.id)).mappings()]
@@ -369,7 +281,7 @@ def _redactions(found: list[Mapping]) -> dict[int, str]:
     (a redaction names only rows before it; one whose own content was changed names nothing)."""
     named: dict[int, str] = {}
     for row in found:
-        if row["action"] != REDACT or row["table"] != store.AUDIT.name or row["hash"] is None:
+        if row["action"] != REDACT or row["table"] != AUDIT.name or row["hash"] is None:
             continue
         if content_digest(row) != row["content_hash"]:
             continue
@@ -430,7 +342,7 @@ def _unaudited(conn: sa.Connection) -> tuple[int, str | None]:
     count, first = 0, None
     have = set(sa.inspect(conn).get_table_names())
     for name in sorted(ORIGIN_TABLES):
-        t = store.METADATA.tables[name]
+        t = METADATA.tables[name]
         if name not in have or ORIGIN_COLUMN not in {c["name"] for c in sa.inspect(conn).get_columns(name)}:
             continue
         n = conn.execute(sa.select(sa.func.count()).where(t.c[ORIGIN_COLUMN] == "conference")).scalar()
@@ -445,9 +357,9 @@ def _unaudited(conn: sa.Connection) -> tuple[int, str | None]:
 def verify(engine: sa.Engine) -> Verdict:
     """Recompute the chain from one snapshot; never writes (the runtime role may run it)."""
     verdict = Verdict()
-    with store.snapshot(engine) as conn:
+    with connection.snapshot(engine) as conn:
         tables = _tables(conn)
-        has_audit, has_head = store.AUDIT.name in tables, store.AUDIT_HEAD.name in tables
+        has_audit, has_head = AUDIT.name in tables, AUDIT_HEAD.name in tables
         if not has_audit:
             head = _head(conn)
             if head is not None:
@@ -464,12 +376,12 @@ def verify(engine: sa.Engine) -> Verdict:
                                           "database's export")
             return verdict
         if not set(CHAIN) <= _columns(conn):
-            n = conn.execute(sa.select(sa.func.count()).select_from(store.AUDIT)).scalar()
+            n = conn.execute(sa.select(sa.func.count()).select_from(AUDIT)).scalar()
             verdict.problem = Problem(None, None, None,
                                       f"the audit's {n} row(s) are from before the hash chain: the "
                                       "next conference write, or `ips-nb audit prepare`, chains them")
             return verdict
-        a = store.AUDIT
+        a = AUDIT
         found = conn.execute(sa.select(a).order_by(a.c.id)).mappings().all()
         head = _head(conn)
         if not has_head:
@@ -557,7 +469,7 @@ def redact(conn_or_engine: sa.Engine | sa.Connection, user: str, *,
     `marker`: the text put in a number's place, one for every site or a function of the site
     (default the English one). Given an Engine, this is one write transaction of its own; given
     a Connection, it runs in the caller's write transaction (which must hold the write lock, as
-    store._write_transaction does), so masking the tables and the audit commits as one. On
+    connection.write_transaction does), so masking the tables and the audit commits as one. On
     PostgreSQL it must run as the audit table's owner (AuditError otherwise)."""
     from ips_nb.data import idscan
 
@@ -566,14 +478,14 @@ def redact(conn_or_engine: sa.Engine | sa.Connection, user: str, *,
         raise AuditError("the user of a redaction must be a name of at most 100 characters, "
                          "without an identity number")
     if isinstance(conn_or_engine, sa.Engine):
-        with store._write_transaction(conn_or_engine) as conn:
+        with connection.write_transaction(conn_or_engine) as conn:
             return redact(conn, user, marker=marker, at=at)
     conn = conn_or_engine
-    if store.AUDIT.name not in _tables(conn):
+    if AUDIT.name not in _tables(conn):
         return Redacted()
     ensure(conn)
-    at = at or datetime.now(timezone.utc).replace(tzinfo=None)
-    a = store.AUDIT
+    at = at or datetime.now(UTC).replace(tzinfo=None)
+    a = AUDIT
     done = Redacted()
     changes: dict[str, dict[int, dict]] = {}
     for row in conn.execute(sa.select(a).order_by(a.c.id)).mappings():
@@ -593,13 +505,13 @@ def redact(conn_or_engine: sa.Engine | sa.Connection, user: str, *,
             done.replacements += n
     if not changes:
         return done
-    with _lifted(conn):
+    with lifted(conn):
         for site_rows in changes.values():
             for rid, row in site_rows.items():
                 conn.execute(a.update().where(a.c.id == rid)
                              .values(**{c: row[c] for c in SCANNED}, redacted_at=at))
     for site, site_rows in sorted(changes.items()):
         listed = {str(rid): content_digest(row) for rid, row in site_rows.items()}
-        done.appended.append(append(conn, user.strip(), site, store.AUDIT.name, REDACT, None, REDACT,
+        done.appended.append(append(conn, user.strip(), site, AUDIT.name, REDACT, None, REDACT,
                                     None, {"rows": listed, "count": len(listed)}, at=at))
     return done

@@ -32,12 +32,13 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from ips_nb.data import audit, idscan, store
+from ips_nb.data import audit, connection, idscan
 from ips_nb.data.schema import ACTION_OWNERS, DECISION_MAX, DESCRIPTION_MAX, ORIGIN_COLUMN
+from ips_nb.data.tables import AUDIT, METADATA
 
 USER_MAX = 100
 TEAM_MAX = 100
@@ -161,9 +162,9 @@ def _user(user: object) -> str:
 # --- versions -----------------------------------------------------------------------------------
 
 def _version(conn: sa.Connection, site: str, candidate_id: str) -> tuple[int, str | None, datetime | None]:
-    if not sa.inspect(conn).has_table(store.AUDIT.name):
+    if not sa.inspect(conn).has_table(AUDIT.name):
         return 0, None, None
-    a = store.AUDIT
+    a = AUDIT
     mine = sa.and_(a.c.site == site, a.c.candidate_id == candidate_id)
     count = conn.execute(sa.select(sa.func.count()).where(mine)).scalar() or 0
     last = conn.execute(sa.select(a.c.user, a.c.at).where(mine).order_by(a.c.id.desc())
@@ -175,12 +176,12 @@ def candidate_version(engine: sa.Engine, site: str, candidate_id: str
                       ) -> tuple[int, str | None, datetime | None]:
     """(version, who saved last, when in UTC) of a candidate's conference record; (0, None, None)
     before any save."""
-    with store.snapshot(engine) as conn:
+    with connection.snapshot(engine) as conn:
         return _version(conn, site, candidate_id)
 
 
 def _candidate(conn: sa.Connection, site: str, candidate_id: str) -> sa.Row:
-    t = store.METADATA.tables["candidates"]
+    t = METADATA.tables["candidates"]
     row = conn.execute(sa.select(t.c.candidate_id, t.c.consent_date, t.c.consultant_id)
                        .where(t.c.site == site, t.c.candidate_id == str(candidate_id))).first()
     if row is None:
@@ -214,8 +215,8 @@ def record_decision(engine: sa.Engine, site: str, candidate_id: str, day: object
     team = check_text("team", team, TEAM_MAX, required=False)
     day = check_date("date", day)
     user = _user(user)
-    t = store.METADATA.tables["conferences"]
-    with store._write_transaction(engine, [site]) as conn:
+    t = METADATA.tables["conferences"]
+    with connection.write_transaction(engine, [site]) as conn:
         cand = _begin(conn, site, candidate_id, expected_version)
         where = sa.and_(t.c.site == site, t.c.date == day, t.c.candidate_id == str(candidate_id))
         before = _row(conn, t, where)
@@ -242,11 +243,11 @@ def add_action(engine: sa.Engine, site: str, candidate_id: str, description: str
     description = FIELD_CHECKS["description"](description)
     owner = FIELD_CHECKS["owner"](owner)
     due = FIELD_CHECKS["due_date"](due_date)
-    made = datetime.now(timezone.utc).date() if created is None else check_date("created_date", created)
+    made = datetime.now(UTC).date() if created is None else check_date("created_date", created)
     user = _user(user)
-    t = store.METADATA.tables["actions"]
+    t = METADATA.tables["actions"]
     action_id = f"conf-{uuid.uuid4().hex[:12]}"
-    with store._write_transaction(engine, [site]) as conn:
+    with connection.write_transaction(engine, [site]) as conn:
         _begin(conn, site, candidate_id, expected_version)
         row = {"site": site, "action_id": action_id, "candidate_id": str(candidate_id),
                "description": description, "owner": owner, "due_date": due,
@@ -264,8 +265,8 @@ def mark_done(engine: sa.Engine, site: str, action_id: str, done_date: object, u
     action_id = FIELD_CHECKS["action_id"](action_id)
     done = FIELD_CHECKS["done_date"](done_date)
     user = _user(user)
-    t = store.METADATA.tables["actions"]
-    with store._write_transaction(engine, [site]) as conn:
+    t = METADATA.tables["actions"]
+    with connection.write_transaction(engine, [site]) as conn:
         where = sa.and_(t.c.site == site, t.c.action_id == str(action_id))
         before = _row(conn, t, where)
         if before is None:

@@ -30,9 +30,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ips_nb.data import store
+from ips_nb.data import connection, store
 from ips_nb.data.readers import EXCEL_SUFFIXES, FORMULA_START
 from ips_nb.data.schema import HASH_COLUMN, HASH_KEY_COLUMN, TABLE_ORDER, TABLES, file_columns
+from ips_nb.data.tables import METADATA
 
 
 class ExportError(Exception):
@@ -54,7 +55,7 @@ def _stored_columns(table: str) -> list[str]:
 
 
 def all_sites(engine: sa.Engine) -> list[str]:
-    with store.snapshot(engine) as conn:
+    with connection.snapshot(engine) as conn:
         return _all_sites(conn)
 
 
@@ -63,7 +64,7 @@ def _all_sites(conn: sa.Connection) -> list[str]:
     names = set(sa.inspect(conn).get_table_names())
     for name in TABLE_ORDER:
         if name in names:
-            t = store.METADATA.tables[name]
+            t = METADATA.tables[name]
             found.update(conn.execute(sa.select(t.c.site).distinct()).scalars())
     return sorted(found)
 
@@ -71,7 +72,7 @@ def _all_sites(conn: sa.Connection) -> list[str]:
 def read_tables(engine: sa.Engine, sites: list[str]) -> dict[str, list[tuple]]:
     """Each table's rows for these sites (scoped in the query), in a stable order, from one
     snapshot of the database."""
-    with store.snapshot(engine) as conn:
+    with connection.snapshot(engine) as conn:
         return _read_tables(conn, sites)
 
 
@@ -80,7 +81,7 @@ def _read_tables(conn: sa.Connection, sites: list[str]) -> dict[str, list[tuple]
     made_with = recorded[:12] if recorded else None
     out = {}
     for name in TABLE_ORDER:
-        t = store.METADATA.tables[name]
+        t = METADATA.tables[name]
         columns = _stored_columns(name)
         cols = [t.c[c] for c in columns]
         keys = TABLES[name].order or [
@@ -208,11 +209,11 @@ def export(url: str, dest: str | Path, sites: list[str] | None = None) -> dict[s
     """Write these sites (default: every site) to DEST; returns rows written per table."""
     dest = Path(dest)
     try:
-        engine = store.open_existing(url)
-    except store.StoreError as exc:
+        engine = connection.open_existing(url)
+    except connection.StoreError as exc:
         raise ExportError(str(exc)) from None
     try:
-        with store.snapshot(engine) as conn:
+        with connection.snapshot(engine) as conn:
             present = _all_sites(conn)
             if not present:
                 raise ExportError("the database holds no site")
@@ -222,7 +223,7 @@ def export(url: str, dest: str | Path, sites: list[str] | None = None) -> dict[s
                                   f"(it holds {', '.join(present)})")
             tables = _read_tables(conn, sorted(set(sites or present)))
     except sa.exc.SQLAlchemyError as exc:
-        raise ExportError(f"the database cannot be read: {store.first_line(exc)}") from None
+        raise ExportError(f"the database cannot be read: {connection.first_line(exc)}") from None
     finally:
         engine.dispose()
     if dest.suffix.lower() in EXCEL_SUFFIXES:

@@ -6,7 +6,7 @@ database then. A conference decision saved afterwards ("Gemt.") and the page rel
 served that earlier rendering, without the decision (issue 24: a save that seemed lost). The
 server cannot see inside a rendered page what it read, so every write leaves a mark it can see.
 
-Every write transaction of the store (`store._write_transaction`: an import, a conference save, a
+Every write transaction of the store (`connection.write_transaction`: an import, a conference save, a
 redaction, a re-key) calls `bump` inside itself, under the store's write lock, so the mark commits
 with the write or not at all: a refused or failed write leaves no mark. A write names its sites (an
 import the sites it replaced, a conference save its one site); one that does not (a redaction of
@@ -14,7 +14,7 @@ the whole database) marks ALL, which every site's stamp includes. The stamp is t
 time of each mark, compared for equality only: a database replaced by another (the demo built
 again) has other times even with the same counts.
 
-The table is made with the exchange tables (store.create_schema, which the first import runs, as
+The table is made with the exchange tables (connection.create_schema, which the first import runs, as
 the owner role on PostgreSQL) or by the first write that finds it missing. A role that may not
 create tables (docs/deployment.md's runtime role, on a database imported before this table
 existed) writes on without a mark: the stamp then reads as None, and a server trusts nothing it
@@ -23,7 +23,7 @@ prepared (every page is computed when asked) until the next import makes the tab
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -41,7 +41,7 @@ Stamp = tuple[tuple[str, int, str], ...]
 
 
 def create(bind: sa.Engine | sa.Connection) -> None:
-    """Make the table if it is not there (store.create_schema calls this)."""
+    """Make the table if it is not there (connection.create_schema calls this)."""
     METADATA.create_all(bind)
 
 
@@ -56,7 +56,7 @@ def bump(conn: sa.Connection, sites: Iterable[str] | None = None) -> None:
         except sa.exc.SQLAlchemyError:
             return  # a role that may not create tables: no mark, and readers get None (see above)
     t = SITE_WRITES
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     for site in names:
         updated = conn.execute(t.update().where(t.c.site == site).values(writes=t.c.writes + 1, at=now))
         if not updated.rowcount:

@@ -32,11 +32,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ips_nb.data import identity
-from ips_nb.data import store
+from ips_nb.data import connection, identity, store
+from ips_nb.data.problems import Problem, problem
 from ips_nb.data.readers import read_source
 from ips_nb.data.schema import TABLE_ORDER, TABLES
-from ips_nb.data.problems import Problem, problem
+from ips_nb.data.tables import METADATA
 from ips_nb.data.validate import Checked, Existing, check
 from ips_nb.settings import env_name, settings
 
@@ -70,7 +70,7 @@ def key_file() -> Path:
 
 def sqlite_path(url: str) -> Path | None:
     """The file of an SQLite URL (None for other databases and in-memory ones)."""
-    return store.sqlite_file(url)
+    return connection.sqlite_file(url)
 
 
 def read_existing(url: str) -> Existing:
@@ -80,37 +80,37 @@ def read_existing(url: str) -> Existing:
     ours (an SQLite file of another program, a file that is no database).
     """
     try:
-        store.check_importable(url)
+        connection.check_importable(url)
         path = sqlite_path(url)
         if path is not None and not path.exists():
             return Existing()  # do not create the file just to look inside
-        engine = store.connect(url)
-    except store.StoreError as exc:
+        engine = connection.connect(url)
+    except connection.StoreError as exc:
         raise DatabaseUnavailable(str(exc)) from None
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError, ValueError) as exc:
         raise DatabaseUnavailable(f"not a database URL I can use ({exc})") from None
     try:
-        with store.snapshot(engine) as conn:
+        with connection.snapshot(engine) as conn:
             tables = set(sa.inspect(conn).get_table_names())
             existing = Existing(present=bool(tables & set(TABLE_ORDER)))
             if existing.present:  # an earlier release's database: `ips-nb upgrade` first
-                store.require_current(conn, url, tables)
+                connection.require_current(conn, url, tables)
             for name in TABLE_ORDER:
                 if name not in tables:
                     continue
-                t = store.METADATA.tables[name]
+                t = METADATA.tables[name]
                 existing.counts[name] = dict(
                     conn.execute(sa.select(t.c.site, sa.func.count()).group_by(t.c.site)).all())
                 key = TABLES[name].key
                 if key:
                     existing.owners[name] = dict(conn.execute(sa.select(t.c[key], t.c.site)).all())
             if "candidates" in tables:
-                t = store.METADATA.tables["candidates"]
+                t = METADATA.tables["candidates"]
                 q = sa.select(t.c.cpr_hash, t.c.site, t.c.candidate_id).where(t.c.cpr_hash.is_not(None))
                 existing.hashes = {h: (s, c) for h, s, c in conn.execute(q)}
             existing.fingerprint = store.stored_fingerprint(conn)
             return existing
-    except store.OutOfDate as exc:
+    except connection.OutOfDate as exc:
         raise DatabaseUnavailable(str(exc)) from None
     except sa.exc.SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"the database cannot be read: {first_line(exc)}") from None
@@ -120,10 +120,10 @@ def read_existing(url: str) -> Existing:
 
 def safe_url(url: str) -> str:
     """A database fit to print: an SQLite file's absolute path, else the URL without password."""
-    return store.shown(url)
+    return connection.shown(url)
 
 
-first_line = store.first_line  # the first line of an exception's message, for one-line reports
+first_line = connection.first_line  # the first line of an exception's message, for one-line reports
 
 
 # --- the key ------------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def _create_schema(engine: sa.Engine) -> None:
     """Create missing tables; two first imports at once may race, so a clash is retried."""
     for attempt in range(3):
         try:
-            store.create_schema(engine)
+            connection.create_schema(engine)
             return
         except sa.exc.SQLAlchemyError:
             if attempt == 2:
@@ -284,7 +284,7 @@ def import_source(source: str | Path, url: str, params_dir: str | Path, *,
         return Outcome(2, problems + [problem(exc.where, None, None, None, exc.message)],
                        checked.sites, checked.rows)
     first = _FirstFile.of(url)
-    engine = store.connect(first.url if first else url)
+    engine = connection.connect(first.url if first else url)
     kept: dict[str, int] = {}
     done = False
     try:
@@ -431,8 +431,8 @@ def rekey(sources: list[str | Path], url: str, old_key_file: str | Path,
     except identity.KeyRefused as exc:
         return Outcome(2, [problem(exc.where, None, None, None, exc.message)])
     try:
-        engine = store.open_existing(url)
-    except store.StoreError as exc:
+        engine = connection.open_existing(url)
+    except connection.StoreError as exc:
         return Outcome(2, [problem(safe_url(url), None, None, None, str(exc))])
     made_key = done = False
     try:

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ips_nb.data import audit, idscan, store
+from ips_nb.data import audit, connection, idscan
 from ips_nb.data.params import ParamsError, load_params
 from ips_nb.data.schema import TABLE_ORDER, TABLES
+from ips_nb.data.tables import METADATA
 from ips_nb.data.validate import free_text_columns
 
 
@@ -69,7 +70,7 @@ def redact_tables(conn: sa.Connection, marker: Callable[[str], str]) -> Redacted
     """Within the caller's write transaction: mask every number in every free-text column."""
     done = Redacted()
     for name in TABLE_ORDER:
-        t = store.METADATA.tables[name]
+        t = METADATA.tables[name]
         for column in free_text_columns(name):
             col = t.c[column]
             found = conn.execute(sa.select(t.c.site, col).where(col.is_not(None)).distinct()).all()
@@ -94,7 +95,7 @@ def redact_tables(conn: sa.Connection, marker: Callable[[str], str]) -> Redacted
 def redact(engine: sa.Engine, user: str, marker: Callable[[str], str]) -> Redacted:
     """Mask the numbers in the tables and in the audit trail, in one write transaction; the
     audit's redaction is recorded in the trail by `user`."""
-    with store._write_transaction(engine) as conn:
+    with connection.write_transaction(engine) as conn:
         done = redact_tables(conn, marker)
         done.audit = audit.redact(conn, user, marker=marker)
     return done

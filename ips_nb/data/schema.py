@@ -201,7 +201,7 @@ HASH_KEY_COLUMN = "cpr_key"
 # (conferences: the same site, date and candidate; actions: the same action_id). `ips-nb export`
 # writes the column and the importer reads it back (empty or absent = 'source'), so export →
 # import → import of the source loses nothing the conference recorded. It is not one of the
-# tables' declared columns because a report never reads it (store.readable_columns): a file
+# tables' declared columns because a report never reads it (tables.readable_columns): a file
 # column only, beside the declared ones (file_columns).
 ORIGIN_COLUMN = "origin"
 ORIGIN_TABLES = ("conferences", "actions")

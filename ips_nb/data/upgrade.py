@@ -2,7 +2,7 @@
 
 Why a command and not a change on first read: a read-only role cannot alter tables, and a
 database changed by whichever command happened to touch it first is a surprise. So every other
-command refuses an out-of-date database (store.OutOfDate) and this one upgrades it:
+command refuses an out-of-date database (connection.OutOfDate) and this one upgrades it:
 
 - a database from before versioning is recognised by the shape of its schema (`baseline`) and
   stamped with the revision of that earlier state, then the migrations after it run
@@ -17,14 +17,16 @@ command refuses an out-of-date database (store.OutOfDate) and this one upgrades 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.util import CommandError
 
-from ips_nb.data import store
+from ips_nb.data import connection
+from ips_nb.data.location import db_url
+from ips_nb.data.tables import SCHEMA_HEAD
 
 # The shape of each earlier state, newest first: a table, or (table, column), it has.
 SHAPES = (
@@ -58,7 +60,7 @@ def baseline(conn: sa.Connection, where: str = "the database") -> str:
     for revision, marks in SHAPES:
         if all((m in columns) if isinstance(m, tuple) else (m in names) for m in marks):
             return revision
-    raise store.StoreError(f"{where} does not have the tables of any release of ips-nb; nothing was changed")
+    raise connection.StoreError(f"{where} does not have the tables of any release of ips-nb; nothing was changed")
 
 
 def _backup(path: Path) -> Path:
@@ -68,7 +70,7 @@ def _backup(path: Path) -> Path:
 
     from ips_nb.data.modes import create_sqlite_file
 
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%SZ")  # no run of digits a CPR
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")  # no run of digits a CPR
     copy, n = path.with_name(f"{path.name}.{stamp}.bak"), 1           # check would mask
     while copy.exists():
         n += 1
@@ -101,28 +103,28 @@ def upgrade(url: str | None = None) -> Upgraded:
     """Upgrade the database at `url` to the head revision, in one transaction; StoreError (one
     sentence) when it is no ips-nb database, is of a later release or names a revision this
     release does not know."""
-    url = store.db_url(url)
-    engine = store.open_existing(url, current=False)
+    url = db_url(url)
+    engine = connection.open_existing(url, current=False)
     try:
         with engine.connect() as conn:
-            found = store.schema_revision(conn)
-        if found == store.SCHEMA_HEAD:
+            found = connection.schema_revision(conn)
+        if found == SCHEMA_HEAD:
             return Upgraded(found, None, found, None)
-        if found is not None and found > store.SCHEMA_HEAD:
-            raise store.OutOfDate(store.shown(url), found)
-        path = store.sqlite_file(url)
-        with store._write_transaction(engine) as conn:
-            found = store.schema_revision(conn)  # under the lock: another upgrade may have run
-            if found == store.SCHEMA_HEAD:
+        if found is not None and found > SCHEMA_HEAD:
+            raise connection.OutOfDate(connection.shown(url), found)
+        path = connection.sqlite_file(url)
+        with connection.write_transaction(engine) as conn:
+            found = connection.schema_revision(conn)  # under the lock: another upgrade may have run
+            if found == SCHEMA_HEAD:
                 return Upgraded(found, None, found, None)
-            recognised = baseline(conn, f"the database {store.shown(url)}") if found is None else None
+            recognised = baseline(conn, f"the database {connection.shown(url)}") if found is None else None
             backup = _backup(path) if path is not None else None
             try:
                 _migrate(conn, recognised)
             except CommandError as exc:  # a revision no release of ours wrote
-                raise store.StoreError(f"the database {store.shown(url)} names a schema this release "
+                raise connection.StoreError(f"the database {connection.shown(url)} names a schema this release "
                                        f"does not know ({exc}); nothing was changed") from None
-            now = store.schema_revision(conn)
-        return Upgraded(found, recognised, now or store.SCHEMA_HEAD, backup)
+            now = connection.schema_revision(conn)
+        return Upgraded(found, recognised, now or SCHEMA_HEAD, backup)
     finally:
         engine.dispose()

@@ -12,33 +12,40 @@ clinicians type them into notes. A number found in a free-text column is replace
 in the site's language ("[CPR fjernet]") and the replacement is a warning naming file, row and
 column; the rest of the row imports. An id, a reference or a site holding one is an error
 instead: masking it would break every row that points at it.
+
+A cell is parsed by data.cells, the identity numbers are checked by data.identity_checks,
+and what the check reads and gives (`Existing`, `Checked`) is data.checked.
 """
 from __future__ import annotations
 
 import difflib
-import math
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from ips_nb.data import identity, idscan
+from ips_nb.data import idscan
+from ips_nb.data.cells import parse_cell
+from ips_nb.data.checked import Checked, Existing, Row
+from ips_nb.data.identity_checks import IdentityChecks
 from ips_nb.data.params import ParamsError, load_params
 from ips_nb.data.problems import Problem, mask_identity, problem
 from ips_nb.data.readers import Source
-from ips_nb.data.schema import (SURVEY_RANGES, BOOL_ALIASES, DATE_ORDER, HASH_COLUMN, HASH_KEY_COLUMN,
-                                TABLE_ORDER, TABLES, Column, file_columns)
-
+from ips_nb.data.schema import (
+    DATE_ORDER,
+    HASH_COLUMN,
+    HASH_KEY_COLUMN,
+    SURVEY_RANGES,
+    TABLE_ORDER,
+    TABLES,
+    file_columns,
+)
 
 # Without these two a SOURCE describes no site; every other table may be absent. An absent table
 # means the SOURCE's sites have no rows of that kind: their rows in the database are removed.
 REQUIRED_TABLES = ("consultants", "candidates")
-DATE_FORMATS = "YYYY-MM-DD, DD-MM-YYYY or DD.MM.YYYY"
 _SITE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # as params.SiteParams.site, and a sane length
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_HEX12 = re.compile(r"[0-9a-f]{12}")
 
 # The optional columns whose absence from a non-empty table leaves figures of the supervision
 # pack empty (0, none or no one), by their JSON keys (docs/figures.md), in the pack's order. One
@@ -68,133 +75,7 @@ def _did_you_mean(column: str, candidates: set[str]) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-# --- cell values --------------------------------------------------------------------------------
-
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
-_DMY = re.compile(r"(\d{1,2})([-.])(\d{1,2})\2(\d{4})", re.ASCII)
-
-
-def parse_date(text: str) -> date:
-    if m := _ISO.fullmatch(text):
-        y, mo, d = (int(g) for g in m.groups())
-    elif m := _DMY.fullmatch(text):
-        d, _, mo, y = m.groups()
-        y, mo, d = int(y), int(mo), int(d)
-    else:
-        raise ValueError(f"not a date: write it as {DATE_FORMATS}")
-    try:
-        value = date(y, mo, d)
-    except ValueError:
-        raise ValueError("not a real date: there is no such day") from None
-    if not 1900 <= value.year <= 2100:
-        raise ValueError("the year must be between 1900 and 2100")
-    return value
-
-
-def _number(text: str) -> float:
-    t = text.replace(" ", "").replace("\u202f", "")
-    if not t.isascii():
-        raise ValueError
-    if "," in t and "." not in t:
-        t = t.replace(",", ".")  # a decimal comma, as Danish and Swedish write it
-    value = float(t)
-    if not math.isfinite(value):
-        raise ValueError
-    return value
-
-
-_ALIASES: dict[int, dict[str, str]] = {}
-
-
-def _enum(col: Column, text: str) -> str:
-    low = text.strip().lower()
-    aliases = _ALIASES.get(id(col))
-    if aliases is None:
-        aliases = _ALIASES[id(col)] = {k.lower(): v for k, v in col.aliases.items()}
-    for candidate in (low, re.sub(r"[\s-]+", "_", low)):
-        if candidate in col.choices:
-            return candidate
-        if candidate in aliases:
-            return aliases[candidate]
-    also = sorted(set(aliases) - set(col.choices))
-    return _fail(f"not one of: {', '.join(col.choices)}"
-                 + (f" (also accepted: {', '.join(also)})" if also else ""))
-
-
-def _fail(message: str):
-    raise ValueError(message)
-
-
-def parse_cell(col: Column, text: str) -> object:
-    """A non-empty cell's value for its column, or ValueError with a plain message."""
-    kind = col.kind
-    if kind == "date":
-        return parse_date(text)
-    if kind == "enum":
-        return _enum(col, text)
-    if kind == "bool":
-        if text.lower() in BOOL_ALIASES:
-            return BOOL_ALIASES[text.lower()]
-        return _fail("not true or false (also accepted: yes/no, ja/nej, 1/0)")
-    if kind in ("int", "float"):
-        try:
-            number = _number(text)
-        except ValueError:
-            return _fail("not a whole number" if kind == "int" else "not a number")
-        if kind == "int" and not number.is_integer():
-            return _fail("not a whole number")
-        if (col.low is not None and number < col.low) or (col.high is not None and number > col.high):
-            return _fail(f"must be between {col.low:g} and {col.high:g}")
-        return int(number) if kind == "int" else number
-    return text  # str and cpr: cpr is checked later, once the site's country is known
-
-
-# --- what the database already holds ------------------------------------------------------------
-
-@dataclass
-class Existing:
-    """What the database holds that a SOURCE must respect (empty for a new database)."""
-
-    owners: dict[str, dict[str, str]] = field(default_factory=dict)  # table → id → site
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # table → site → rows
-    hashes: dict[str, tuple[str, str]] = field(default_factory=dict)  # cpr_hash → (site, id)
-    key: bytes | None = None  # the hashing key, when one exists already
-    fingerprint: str | None = None  # of the key behind the stored hashes (None: not recorded)
-    present: bool = False  # the database holds our tables already
-
-
-# --- the check ----------------------------------------------------------------------------------
-
-@dataclass
-class Row:
-    number: int
-    values: dict[str, object]
-    site: str | None = None
-
-
-@dataclass
-class Checked:
-    """The outcome: every problem, and (when there are no errors) the frames to write."""
-
-    problems: list[Problem]
-    frames: dict[str, pd.DataFrame]
-    sites: list[str]
-    rows: dict[str, int]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-class _Checker:
+class _Checker(IdentityChecks):
     def __init__(self, source: Source, params_dir: str | Path, existing: Existing | None,
                  today: date | None = None):
         self.source = source
@@ -508,92 +389,6 @@ class _Checker:
                      f"{label} has discharge_date {left.isoformat()}: the two should be the "
                      "same day", level="warning")
 
-    def identities(self) -> None:
-        seen: dict[str, Row] = {}
-        hashes: dict[str, Row] = {}
-        foreign_keys: dict[str, list[Row]] = {}  # cpr_key of another key → rows carrying it
-        for row in self.rows.get("candidates", []):
-            v = row.values
-            text = v.get("cpr")
-            if text:
-                country = self.country.get(row.site)
-                if country is None:
-                    v["cpr"] = None  # no usable parameters: reported at the site already
-                    continue
-                try:
-                    if not text.isascii():
-                        raise ValueError("an identity number holds only the digits 0-9 and a hyphen")
-                    born = identity.check(text, country)
-                except ValueError as exc:
-                    self.add("candidates", row.number, "cpr", text,
-                             f"{exc} (site {row.site} is in {country})")
-                    v["cpr"] = None
-                    continue
-                v["cpr"] = canonical_identity(text, country)
-                self.derive(row, born, country)
-                same = seen.get(v["cpr"])
-                if same:
-                    self.add("candidates", row.number, "cpr", text,
-                             f"the same person as candidate {same.values.get('candidate_id')} "
-                             f"in row {same.number}")
-                else:
-                    seen[v["cpr"]] = row
-                if self.existing.key:
-                    hashes.setdefault(identity.cpr_hash(v["cpr"], self.existing.key), row)
-            elif v.get("cpr_hash"):
-                if not _HEX64.fullmatch(v["cpr_hash"]):
-                    self.add("candidates", row.number, "cpr_hash", v["cpr_hash"],
-                             "not a CPR hash as ips-nb export writes it (64 hexadecimal digits)")
-                    v["cpr_hash"] = None
-                    continue
-                made_with = v.get(HASH_KEY_COLUMN)
-                if made_with and (not _HEX12.fullmatch(made_with) or self.existing.key is None
-                                  or made_with != identity.short_fingerprint(self.existing.key)):
-                    foreign_keys.setdefault(made_with, []).append(row)
-                    continue
-                same = hashes.get(v["cpr_hash"])
-                if same:
-                    self.add("candidates", row.number, "cpr_hash", None,
-                             f"the same person as candidate {same.values.get('candidate_id')} "
-                             f"in row {same.number}")
-                else:
-                    hashes[v["cpr_hash"]] = row
-        for made_with, rows in foreign_keys.items():
-            ours = (f"this import's is {identity.short_fingerprint(self.existing.key)}"
-                    if self.existing.key else "this import has no key yet and would make a new one")
-            more = f"; so were {len(rows) - 1} more rows" if len(rows) > 1 else ""
-            self.add("candidates", rows[0].number, HASH_KEY_COLUMN, made_with,
-                     f"the cpr_hash was made with another key ({ours}){more}: import the export "
-                     f"with the key that made it (its key file, or {identity.KEY_ENV})")
-        unkeyed = [r for r in hashes.values() if not r.values.get("cpr") and
-                   not r.values.get(HASH_KEY_COLUMN)]
-        if unkeyed:
-            self.add("candidates", unkeyed[0].number, HASH_COLUMN, None,
-                     f"{len(unkeyed)} cpr_hash value(s) come without {HASH_KEY_COLUMN} (an export "
-                     "of an earlier version): they are taken as made with this import's key",
-                     level="warning")
-        importing = self.sites()
-        for digest, row in hashes.items():
-            other = self.existing.hashes.get(digest)
-            if other and other[0] not in importing:
-                self.add("candidates", row.number, "cpr", None,
-                         f"the same person is candidate {other[1]} of site {other[0]} in the "
-                         "database", level="warning")
-
-    def derive(self, row: Row, born: date, country: str) -> None:
-        v = row.values
-        referred = v.get("referral_date")
-        if isinstance(referred, date) and born > referred:
-            self.add("candidates", row.number, "cpr", v["cpr"],
-                     f"the birth date in the number ({born.isoformat()}) is after the referral")
-        if v.get("birth_year") is None:
-            v["birth_year"] = born.year
-        elif v.get("birth_year") != born.year:
-            self.add("candidates", row.number, "birth_year", v["birth_year"],
-                     f"the identity number says {born.year}", level="warning")
-        if country == "DK" and v.get("gender") is None:
-            v["gender"] = identity.dk_gender(v["cpr"])
-
     # -- against the database
     def sites(self) -> set[str]:
         return {r.site for rows in self.rows.values() for r in rows if r.site}
@@ -690,13 +485,6 @@ def free_text_columns(table: str) -> list[str]:
     t = TABLES[table]
     return [c.name for c in t.columns
             if c.kind == "str" and c.name not in (t.key, "site") and not c.ref]
-
-
-def canonical_identity(text: str, country: str) -> str:
-    """One spelling per person, so '010190-1234' and '0101901234' are the same person (and hash)."""
-    digits = identity.normalise(text).replace("+", "")
-    # both countries: the ten digits YYMMDDNNNN / DDMMYYSSSS (a Swedish century is dropped)
-    return digits[-10:] if country == "SE" else digits
 
 
 def _ordered(problems: list[Problem], source: Source) -> list[Problem]:

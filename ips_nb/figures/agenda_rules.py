@@ -51,12 +51,19 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ips_nb.figures import phases
-from ips_nb.figures.metrics import (between, consented_by, enrolled_on, lookup, open_actions,
-                      outcome_placements, waiting_for_employer_contact)
+from ips_nb.data.frames import SiteData
 from ips_nb.data.params import SiteParams, team_name
+from ips_nb.figures import phases
+from ips_nb.figures.metrics import (
+    between,
+    consented_by,
+    enrolled_on,
+    lookup,
+    open_actions,
+    outcome_placements,
+    waiting_for_employer_contact,
+)
 from ips_nb.figures.periods import Week, conference_date
-from ips_nb.data.store import SiteData
 
 SECTIONS = ("new_referrals", "to_discuss", "actions_due", "good_news")
 REASONS = ("overdue_action", "no_employer_contact_30d", "new_job_or_education",
@@ -83,7 +90,7 @@ class AgendaDates:
     week_end: date   # Sunday of the conference week: actions due by then are on the agenda
 
     @classmethod
-    def of(cls, week: Week, conference_weekday: int) -> "AgendaDates":
+    def of(cls, week: Week, conference_weekday: int) -> AgendaDates:
         conf = conference_date(week, conference_weekday)
         as_of = conf - timedelta(days=1)
         return cls(conf, as_of, conf - timedelta(days=6),

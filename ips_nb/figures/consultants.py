@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ips_nb.data.frames import SiteData
 from ips_nb.data.params import SiteParams
-from ips_nb.data.store import SiteData
 from ips_nb.figures import metrics, outcomes
 from ips_nb.figures.goals import restrict
 from ips_nb.figures.metrics import UNASSIGNED, between, enrolled_during, enrolled_on, rate

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ips_nb.data.store import SiteData
+from ips_nb.data.frames import SiteData
 from ips_nb.figures.goals import age_at_intake
 from ips_nb.figures.metrics import enrolled_during, outcome_candidates, rate
 from ips_nb.figures.periods import Month

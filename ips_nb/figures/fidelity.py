@@ -14,9 +14,14 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ips_nb.figures.metrics import (caseload_per_consultant, days_to_employer_contact, enrolled_during,
-                      enrolled_on, outcome_placements)
-from ips_nb.data.store import SiteData
+from ips_nb.data.frames import SiteData
+from ips_nb.figures.metrics import (
+    caseload_per_consultant,
+    days_to_employer_contact,
+    enrolled_during,
+    enrolled_on,
+    outcome_placements,
+)
 
 YEAR = 365          # window for placements, referrals and job starts
 QUARTER_WEEKS = 13  # window for weekly rhythms (conferences, employer contacts)

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from ips_nb.data.frames import SiteData
 from ips_nb.data.goals_spec import COUNT, Goal, Group
 from ips_nb.data.params import SiteParams
-from ips_nb.data.store import SiteData
 from ips_nb.figures import metrics, outcomes
 from ips_nb.figures.periods import Month
 

@@ -13,11 +13,11 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from ips_nb.data.frames import SiteData
 from ips_nb.data.params import SiteParams
+from ips_nb.data.schema import OUTCOME_KINDS
 from ips_nb.figures import phases
 from ips_nb.figures.periods import Month
-from ips_nb.data.schema import OUTCOME_KINDS
-from ips_nb.data.store import SiteData
 
 RAPID_SEARCH_DAYS = 30  # the definition fixes 30 days; the site's goal is shown beside it, not used in it
 OTHER_PLACEMENT_KINDS = ("internship", "work_trial")

@@ -17,7 +17,7 @@ from datetime import date
 
 import pandas as pd
 
-from ips_nb.data.store import SiteData
+from ips_nb.data.frames import SiteData
 from ips_nb.figures import metrics
 from ips_nb.figures.periods import Month
 

@@ -7,15 +7,30 @@ site's goals, of which the older form compares with the figures gathered here), 
 """
 from __future__ import annotations
 
+from ips_nb.data.frames import SiteData
 from ips_nb.data.params import SiteParams
-from ips_nb.data.store import SiteData
 from ips_nb.figures import consultants, equal, goals, outcomes, phases
-from ips_nb.figures.metrics import (OTHER_PLACEMENT_KINDS, RAPID_SEARCH_DAYS, _counts, _ids, between,
-                                    caseload_by_consultant, consented_by, days_to_employer_contact,
-                                    employer_contacts_per_week, enrolled_during, enrolled_on,
-                                    latest_fidelity, outcome_candidates, outcome_ever_rate,
-                                    over_caseload_max, overdue_actions, rate, retention,
-                                    waiting_for_employer_contact)
+from ips_nb.figures.metrics import (
+    OTHER_PLACEMENT_KINDS,
+    RAPID_SEARCH_DAYS,
+    _counts,
+    _ids,
+    between,
+    caseload_by_consultant,
+    consented_by,
+    days_to_employer_contact,
+    employer_contacts_per_week,
+    enrolled_during,
+    enrolled_on,
+    latest_fidelity,
+    outcome_candidates,
+    outcome_ever_rate,
+    over_caseload_max,
+    overdue_actions,
+    rate,
+    retention,
+    waiting_for_employer_contact,
+)
 from ips_nb.figures.periods import Month
 
 

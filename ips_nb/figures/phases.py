@@ -31,8 +31,8 @@ from datetime import date
 
 import pandas as pd
 
+from ips_nb.data.frames import SiteData
 from ips_nb.data.schema import DEFAULT_PHASE, PHASES
-from ips_nb.data.store import SiteData
 
 
 def _ts(day: date) -> pd.Timestamp:

@@ -11,8 +11,8 @@ from datetime import date
 
 import pandas as pd
 
+from ips_nb.data.frames import SiteData
 from ips_nb.data.schema import SURVEY_OCCASIONS
-from ips_nb.data.store import SiteData
 from ips_nb.figures.goals import MIN_RESPONSES, survey_window
 
 MANSA_MIN_ITEMS = 10  # a MANSA response with fewer of its 12 items answered has no score

@@ -7,7 +7,8 @@
 - **A shared warm pool** (`warm_pool`, behind the hub). Voila's own preheat runs one dashboard
   per notebook before anyone asks; that cannot know the site or the user, and one pool per site
   would keep 60 kernels for 30 sites. Instead `warm_pool` kernels are started and have run the
-  dashboard code once over no rows (`dashboard.warm_up`), for no site. A page takes one, and the server sets the page's values
+  dashboard code once over no rows (`dashboard.warm_up`), for no site. A page takes one, and the
+  server sets the page's values
   (site, user, periods) in it by executing one line itself, before the notebook runs: the same
   environment a freshly started kernel gets at its start (the page can send widget messages,
   never code). Then the pool is refilled after `fill_delay` seconds.
@@ -39,7 +40,7 @@ import asyncio
 import itertools
 import json
 import os
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
 from jupyter_client.session import Session
@@ -48,8 +49,9 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from traitlets import Float, Integer, Unicode
 
 from ips_nb.data import freshness
-from ips_nb.data.store import connect, sqlite_file
+from ips_nb.data.connection import connect, sqlite_file
 from ips_nb.live.secrecy import kernel_env
+from ips_nb.settings import settings
 
 KERNEL_NAME = "python3"  # the dashboards' kernelspec (tools/make_dashboards.py)
 TELL_TIMEOUT = 2.0  # seconds a kernel about to end gets to show the page why (a busy one does not)
@@ -158,7 +160,8 @@ class DashboardKernels(AsyncMappingKernelManager):
         is their shell socket's identity, and the kernel answers only one socket of an identity, so
         this would hang while the page's notebook runs (Voila's client) on the same kernel."""
         kernel = self.get_kernel(kernel_id)
-        client = kernel.client(session=Session(key=kernel.session.key, signature_scheme=kernel.session.signature_scheme))
+        session = Session(key=kernel.session.key, signature_scheme=kernel.session.signature_scheme)
+        client = kernel.client(session=session)
         client.start_channels()
         try:
             await client.wait_for_ready(timeout=timeout)
@@ -184,7 +187,8 @@ class DashboardKernels(AsyncMappingKernelManager):
     async def _start(self, *, kernel_name: str | None, path: str | None, env: dict | None,
                      **kwargs: object) -> str:
         env = kernel_env(os.environ if env is None else env)
-        if self.warm_pool > 0 and not self._closing and kernel_name in (None, KERNEL_NAME) and not kwargs.get("kernel_id"):
+        if (self.warm_pool > 0 and not self._closing and kernel_name in (None, KERNEL_NAME)
+                and not kwargs.get("kernel_id")):
             kernel_id = await self._take_warm()
             self._fill(delay=self.fill_delay)
             if kernel_id is not None:
@@ -204,7 +208,7 @@ class DashboardKernels(AsyncMappingKernelManager):
     async def site_stamp(self) -> freshness.Stamp | None:
         """The server's site's write stamp now (every site's when no site is pinned), read off the
         event loop; None when it cannot be read (then nothing prepared is trusted)."""
-        url = os.environ.get("IPS_NB_SERVE_DB_URL")
+        url = settings().serve_db_url
         if not url:
             return None
         try:
@@ -216,7 +220,7 @@ class DashboardKernels(AsyncMappingKernelManager):
         if self._stamp_engine is None:
             self._stamp_engine = connect(url)
         return await asyncio.to_thread(freshness.stamp, self._stamp_engine,
-                                       os.environ.get("IPS_NB_SERVE_SITE") or None)
+                                       settings().serve_site)
 
     async def drop_stale(self, notebook_name: str) -> int:
         """Before a page takes a preheated kernel of `notebook_name` (Voila's pool): end every

@@ -26,14 +26,14 @@ from pathlib import Path
 import pyphen
 from babel.dates import format_date, format_skeleton
 
+from ips_nb.data.frames import SiteData, read_site
+from ips_nb.data.params import SiteParams, load_params, team_name
 from ips_nb.figures.agenda_rules import build_agenda
+from ips_nb.figures.periods import Week
 from ips_nb.pages.fragments import Html
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.render import render
 from ips_nb.pages.titles import agenda_title, team_label
-from ips_nb.data.params import SiteParams, load_params, team_name
-from ips_nb.figures.periods import Week
-from ips_nb.data.store import SiteData, read_site
 
 # The columns of every section table, by catalogue key (the table's header labels); their order
 # and widths are the template's (templates/agenda/sections.html.j2).
@@ -104,7 +104,7 @@ class AgendaView:
 
     @classmethod
     def open(cls, site: str, week: str, db_url: str | None = None, params_dir: str | None = None,
-             team: str | None = None) -> "AgendaView":
+             team: str | None = None) -> AgendaView:
         params = load_params(params_dir, site)
         period = Week.parse(week)
         data = read_site(db_url, site)
@@ -113,7 +113,7 @@ class AgendaView:
     @classmethod
     def of(cls, data: SiteData, params: SiteParams, week: Week, team: str | None = None, *,
            clinician: str | None = None, consultant: str | None = None,
-           grouped: bool | None = None) -> "AgendaView":
+           grouped: bool | None = None) -> AgendaView:
         """The view of already loaded data (tests, and the live dashboard with its filters).
 
         `team` (a name from the site's `teams`), `clinician` and `consultant` (ids) narrow the

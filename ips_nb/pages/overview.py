@@ -4,7 +4,8 @@ Figures that leave a team suppress small counts (docs/figures.md): a count of 1â
 shown as "<5", and a rate is withheld when its numerator or denominator is such a count. Zero stays 0 (it
 discloses nobody). A count from which a "<5" could be worked out by a sum of the same site's
 counts (the month's caseload is the active caseload plus the month's discharges, and the
-genders listed plus the others) is hidden too (figures.suppression), and so is a rate built on it. Staff figures (consultants over the caseload maximum, employer contacts a week,
+genders listed plus the others) is hidden too (figures.suppression), and so is a rate built on it.
+Staff figures (consultants over the caseload maximum, employer contacts a week,
 supervision sessions) and the fidelity total are about the service, not candidates, and are shown.
 No candidate id, initials or list of candidates ever enters the roll-up.
 """
@@ -17,16 +18,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from ips_nb.data.connection import connect
+from ips_nb.data.frames import SiteData, load_site, sites_in_db
+from ips_nb.data.params import ParamsError, SiteParams, load_params, site_ids
+from ips_nb.figures.goals import MIN_RESPONSES, deadline
+from ips_nb.figures.metrics import days_to_employer_contact, outcome_placements
+from ips_nb.figures.pack_figures import supervision_figures
+from ips_nb.figures.periods import Month
+from ips_nb.figures.suppression import SMALL, Sum, protect, small  # noqa: F401 - SMALL, small: this module's API too
 from ips_nb.pages.fragments import Html
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.render import render
-from ips_nb.figures.metrics import days_to_employer_contact, outcome_placements
-from ips_nb.figures.goals import MIN_RESPONSES, deadline
-from ips_nb.figures.pack_figures import supervision_figures
-from ips_nb.data.params import ParamsError, SiteParams, load_params, site_ids
-from ips_nb.figures.periods import Month
-from ips_nb.figures.suppression import SMALL, Sum, protect, small  # noqa: F401 - SMALL, small: this module's API too
-from ips_nb.data.store import SiteData, connect, load_site, sites_in_db
 from ips_nb.settings import settings
 
 SUPPRESSED = "<5"
@@ -201,7 +203,7 @@ class Overview:
 
     @classmethod
     def open(cls, month: str, db_url: str | None = None, params_dir: str | None = None,
-             lang: str = "en") -> "Overview":
+             lang: str = "en") -> Overview:
         from ips_nb.data.params import default_params_dir
 
         params_dir = params_dir or default_params_dir()

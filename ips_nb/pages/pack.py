@@ -10,76 +10,33 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
-import pandas as pd
-
-from ips_nb.pages import charts
-
-from ips_nb.figures import metrics
-from ips_nb.figures import consultants, phases, surveys
+from ips_nb.data.frames import SiteData, read_site
+from ips_nb.data.params import SiteParams, load_params
+from ips_nb.figures import consultants, metrics, phases, surveys
 from ips_nb.figures.fidelity import fidelity_estimates, moved_items
+from ips_nb.figures.pack_figures import supervision_figures
+from ips_nb.figures.periods import Month
+from ips_nb.pages import charts
+from ips_nb.pages.anchors import (
+    ANCHORS,
+    BETTER,
+    EMPLOYER_CONTACTS_A_WEEK,
+    IPS25_CASELOAD,
+    LC_LEVELS,
+    LEARNING_COMMUNITY,
+    TRIAL_FIGURE,
+    Anchor,
+)
 from ips_nb.pages.fragments import Chart, Html
 from ips_nb.pages.goals import goals_section
 from ips_nb.pages.labels import Labels
+from ips_nb.pages.pack_charts import PackCharts
 from ips_nb.pages.render import render
-from ips_nb.figures.pack_figures import supervision_figures
-from ips_nb.data.params import SiteParams, load_params
-from ips_nb.figures.periods import Month
-from ips_nb.data.store import SiteData, read_site
 
-EMPLOYER_CONTACTS_A_WEEK = 6  # IPS-25 item 17
-IPS25_CASELOAD = charts.IPS25_CASELOAD  # IPS-25 item 1: at most 20 per full-time consultant
+# The sections of the IPS-25 fidelity scale, by item (the fidelity table's groups).
 FIDELITY_SECTIONS = ((range(1, 4), "staffing"), (range(4, 12), "organisation"), (range(12, 26), "services"))
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """A benchmark from a named source: its value and the labels that show it.
-
-    `short` names the source and the value (a chart's legend, the figures table), `note` is the
-    sentence under the headline cards, `usual` the same source's comparison group.
-    """
-
-    value: float
-    short: str
-    note: str
-    usual: str | None = None
-
-
-# The trials of each country, each printed only beside the figure defined as it counted
-# (docs/figures.md, "Benchmarks"): a Swedish pack shows no Danish trial, and the other way round.
-ANCHORS: dict[str, dict[str, Anchor]] = {
-    "DK": {
-        # Projekt Inklusion, the Danish randomised trial 2011–2017: everyone included, in job or
-        # education at any point within the 18-month follow-up
-        "outcome_within_18m": Anchor(0.599, "anchor_dk_outcome_short", "anchor_dk_outcome",
-                                     "anchor_usual_services"),
-    },
-    "SE": {
-        # Bejerholm et al. 2015 (Nord J Psychiatry 69:57–66), the Swedish randomised trial in Malmö:
-        # competitive employment within 18 months, 46 % against 11 % with traditional rehabilitation
-        "job_within_18m": Anchor(0.46, "anchor_se_outcome_short", "anchor_se_outcome", "anchor_se_usual"),
-    },
-}
-# The IPS learning community's quarterly employment rate: minimal, average, excellent (every country).
-LEARNING_COMMUNITY = (0.31, 0.41, 0.50)
-LC_LEVELS = ("lc_excellent", "lc_average", "lc_minimal")  # the labels of those levels, highest first
-# The 18-month figure whose benchmark each country's pack shows as a headline.
-TRIAL_FIGURE = {"DK": "outcome_within_18m", "SE": "job_within_18m"}
-
-# Which way is better for each figure: 1 higher, -1 lower, 0 neither (a count such as referrals,
-# whose arrow says only up or down).
-BETTER: dict[str, int] = {
-    "outcome_rate": 1, "outcome_in_month": 1, "outcome_ever_rate": 1, "job_starts": 1,
-    "education_starts": 1, "rapid_search_share": 1, "employer_contacts_per_week": 1,
-    "retention_4m": 1, "retention_90d": 1, "fidelity_total": 1, "outcome_within_18m": 1,
-    "job_within_18m": 1, "employment_rate_3m": 1,
-    "over_caseload_max": -1, "median_days_to_employer_contact": -1,
-    "waiting_for_employer_contact": -1, "overdue_actions": -1, "without_consent": -1,
-}
-
 
 # What a dashboard's consultant chooser does to a part (Part.scope):
 NARROWED = "narrowed"  # figured on the chosen consultant's candidates alone
@@ -142,7 +99,7 @@ class Row:
 
 
 @dataclass
-class SupervisionPack:
+class SupervisionPack(PackCharts):
     """One site's pack for one month, with last month's figures for the direction arrows."""
 
     params: SiteParams
@@ -155,14 +112,14 @@ class SupervisionPack:
 
     @classmethod
     def open(cls, site: str, month: str, db_url: str | None = None,
-             params_dir: str | None = None) -> "SupervisionPack":
+             params_dir: str | None = None) -> SupervisionPack:
         params = load_params(params_dir, site)
         period = Month.parse(month)
         data = read_site(db_url, site)
         return cls.from_data(data, params, period)
 
     @classmethod
-    def from_data(cls, data: SiteData, params: SiteParams, month: Month) -> "SupervisionPack":
+    def from_data(cls, data: SiteData, params: SiteParams, month: Month) -> SupervisionPack:
         """A pack from frames already loaded (tests, the regional roll-up)."""
         return cls(params, month, data, supervision_figures(data, params, month),
                    supervision_figures(data, params, month.shift(-1)),
@@ -435,61 +392,6 @@ class SupervisionPack:
         return Html(render("pack/surveys.html.j2", heading=L("surveys_heading"), note=L("surveys_note"),
                            tables=tables, empty=L("surveys_none")))
 
-    # -- charts ----------------------------------------------------------------------------
-    def _chart(self, fig, name: str) -> Chart:
-        return Chart(fig, f"{name}-{self.params.site}", self.labels("chart_missing"))
-
-    def outcome_chart(self) -> Chart:
-        # the monthly share carries no benchmark: no published figure counts a month's caseload
-        series = metrics.outcome_rate_series(self.data, self.params, self.month)
-        return self._chart(charts.outcome_trend(series, self.params.goals.outcome_rate, self.labels),
-                           "outcome")
-
-    def caseload_chart(self) -> Chart:
-        c = self.data.consultants
-        fte = dict(zip(c["consultant_id"], c["fte"].fillna(1.0)))
-        fig = charts.caseload_per_consultant(self.figures["caseload_by_consultant"], fte,
-                                             self.consultant_names(), self.params.caseload_max,
-                                             self.labels)
-        return self._chart(fig, "caseload")
-
-    def contact_days_chart(self) -> Chart:
-        """Days to first employer contact for candidates taken in over the 12 months to as_of − 30."""
-        days = metrics.days_to_employer_contact(self.data, self.as_of)
-        intake = self.data.candidates.set_index("candidate_id")["intake_date"]
-        since = pd.Timestamp(self.as_of - timedelta(days=365))
-        recent = [float(d) for cid, d in days.dropna().items() if intake[cid] > since]
-        return self._chart(charts.days_to_contact(recent, self.labels), "contact-days")
-
-    def face_to_face(self) -> dict[str, float]:
-        """{consultant_id: face-to-face employer contacts a week} this month: what IPS-25 item 17
-        counts (unassigned is nobody's contacts)."""
-        return {k: v["face_to_face_per_week"] for k, v in self.figures["by_consultant"].items()
-                if k != metrics.UNASSIGNED}
-
-    def employer_chart(self) -> Chart:
-        """Face-to-face employer contacts a week per consultant against IPS-25's 6 (item 17
-        counts those, not every contact)."""
-        return self._chart(charts.employer_contacts(self.face_to_face(), self.consultant_names(),
-                                                    EMPLOYER_CONTACTS_A_WEEK, self.labels), "employer")
-
-    def phase_chart(self) -> Chart:
-        return self._chart(charts.by_phase(metrics.candidates_by_phase(self.data, self.as_of), self.labels),
-                           "phase")
-
-    def discharges_chart(self) -> Chart:
-        return self._chart(charts.discharges(metrics.discharges_series(self.data, self.month), self.labels),
-                           "discharges")
-
-    def equal_chart(self) -> Chart:
-        """Equal chances: the outcome rate of each gender and age group, each with its size."""
-        f, L = self.figures, self.labels
-        # the rates in words where the chart cannot draw: "Kvinder 50 % af 16 · Mænd 21 % af 14"
-        said = " · ".join(x for x in (charts.group_rates(f["by_gender"], "gender", L),
-                                      charts.group_rates(f["by_age_group"], "age", L)) if x)
-        return Chart(charts.equal_chances(f["by_gender"], f["by_age_group"], L), f"equal-{self.params.site}",
-                     f"{said}. {L('chart_missing')}" if said else L("chart_missing"))
-
     def charts_heading(self) -> Html:
         """The heading above the charts (each chart is a cell output of its own)."""
         return Html(render("pack/charts_heading.html.j2", heading=self.labels("section_charts")))
@@ -559,11 +461,6 @@ class SupervisionPack:
             moved=", ".join(f"{i}. {L.fidelity_item(i)} ({'+' if d > 0 else ''}{d})"
                             for i, d in sorted(moved.items())),
             estimate_note=L("fidelity_estimate_note"), header=header, sections=sections))
-
-    def fidelity_chart(self) -> Chart:
-        reviews = [r for r in metrics.fidelity_reviews(self.data.fidelity) if r["date"] <= self.as_of.isoformat()]
-        return self._chart(charts.fidelity_trend(reviews, self.params.goals.fidelity_total, self.labels),
-                           "fidelity")
 
     # -- supervision cadence ---------------------------------------------------------------
     def cadence(self) -> Html:

@@ -6,7 +6,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browsing import open_guarded, serving
 from conftest import DEMO_TODAY
 
@@ -205,10 +204,11 @@ def test_an_unpinned_server_records_the_conference_for_the_site_chosen(browser, 
 
     import sqlalchemy as sa
 
-    from ips_nb.data import store
+    from ips_nb.data import connection
+    from ips_nb.data.tables import METADATA
 
     own = tmp_path / "demo.db"  # the session's demo database is shared: write to a copy
-    shutil.copy(store.sqlite_file(demo_db), own)
+    shutil.copy(connection.sqlite_file(demo_db), own)
     url = f"sqlite:///{own}"
     for base, _ in serving(None, url, params_dir, tmp_path / "voila.log", DEMO_TODAY):
         page, left, errors = _open(browser, f"{base}/voila/render/agenda.ipynb")
@@ -226,8 +226,8 @@ def test_an_unpinned_server_records_the_conference_for_the_site_chosen(browser, 
                                " === 'Sparat.'", timeout=30_000)
         assert not left and not errors, (left, errors)
         page.close()
-    engine = store.connect(url)
-    t = store.METADATA.tables["conferences"]
+    engine = connection.connect(url)
+    t = METADATA.tables["conferences"]
     try:
         with engine.connect() as conn:
             rows = conn.execute(sa.select(t.c.site, t.c.candidate_id)

@@ -54,20 +54,20 @@ def test_with_the_group_option_the_group_reads_even_under_umask_077(demo_db, tmp
 
 
 def test_a_new_sqlite_file_and_its_folder_get_the_mode_an_existing_one_keeps_its_own(tmp_path, monkeypatch):
-    from ips_nb.data import store
+    from ips_nb.data import connection
 
     old = os.umask(0o077)
     try:
         monkeypatch.setenv("IPS_NB_GROUP_READABLE", "1")
-        engine = store.connect(f"sqlite:///{tmp_path / 'new' / 'ips.db'}")
-        store.create_schema(engine)
+        engine = connection.connect(f"sqlite:///{tmp_path / 'new' / 'ips.db'}")
+        connection.create_schema(engine)
         engine.dispose()
         monkeypatch.delenv("IPS_NB_GROUP_READABLE")
         os.umask(0o022)
         mine = tmp_path / "theirs.db"
         mine.touch(mode=0o644)
-        engine = store.connect(f"sqlite:///{mine}")
-        store.create_schema(engine)
+        engine = connection.connect(f"sqlite:///{mine}")
+        connection.create_schema(engine)
         engine.dispose()
     finally:
         os.umask(old)

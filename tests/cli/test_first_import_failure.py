@@ -8,11 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
 from conftest import fill_disk, need_system
-
-import importdata as d
 
 IPS_NB = Path(sys.executable).parent / "ips-nb"
 
@@ -35,11 +34,11 @@ def _bigger() -> dict[str, list[list[str]]]:
 
 def _schema_pages(tmp_path: Path) -> int:
     """How many pages the empty tables take (so a limit just above fails writing the rows)."""
-    from ips_nb.data import store
+    from ips_nb.data import connection
 
-    engine = store.connect(f"sqlite:///{tmp_path / 'scratch' / 'schema.db'}")
+    engine = connection.connect(f"sqlite:///{tmp_path / 'scratch' / 'schema.db'}")
     try:
-        store.create_schema(engine)
+        connection.create_schema(engine)
         with engine.connect() as conn:
             return conn.exec_driver_sql("PRAGMA page_count").scalar()
     finally:

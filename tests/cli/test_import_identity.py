@@ -4,17 +4,15 @@ same; the agenda (JSON and HTML) and `ips-nb export` never hold the number. Befo
 texts below were imported with exit 0 and no word, stored in clear and printed on the agenda."""
 from __future__ import annotations
 
-import csv
 import re
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from idcorpus import DANGEROUS
 from importdata import run
 
-from ips_nb.data import idscan, store
+from ips_nb.data import connection, idscan
 from ips_nb.data.readers import read_source
 from ips_nb.data.schema import TABLES
 from ips_nb.data.validate import check, free_text_columns
@@ -73,7 +71,7 @@ def test_import_masks_free_text_warns_per_cell_and_nothing_leaks(work):
     assert code == 0, err
     assert warnings_of(err) == EXPECTED  # the same warnings as validate
     no_number_in(out + err)
-    engine = store.connect(url)
+    engine = connection.connect(url)
     with engine.connect() as conn:
         actions = dict(conn.execute(sa.text("SELECT action_id, description FROM actions")).all())
         goals = conn.execute(sa.text("SELECT description FROM goals WHERE candidate_id='c1'")).scalar()

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import re
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from importdata import run
 
-from ips_nb.data import audit, conference, idscan, store
+from ips_nb.data import audit, conference, connection, idscan
 
 DIRECT = [  # (table, column, site, the WHERE that picks the row, text written in directly)
     ("actions", "description", "north", "action_id = 'a1'", "Ring til 010190.1234 i dag"),
@@ -33,7 +32,7 @@ def db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'ips.db'}"
     code, _, err = run("import", "src", "--db", url)
     assert code == 0, err
-    engine = store.connect(url)
+    engine = connection.connect(url)
     with engine.begin() as conn:  # bypassing the importer, as an older version stored them
         for table, column, _, where, text in DIRECT:
             conn.execute(sa.text(f"UPDATE {table} SET {column} = :t WHERE {where}"), {"t": text})
@@ -52,7 +51,7 @@ def db(tmp_path, monkeypatch):
 
 def stored(url: str) -> str:
     """Every table and the audit trail, as one text."""
-    engine = store.connect(url)
+    engine = connection.connect(url)
     try:
         return repr(d.dump(url)) + repr(audit.rows(engine, "south"))
     finally:
@@ -75,7 +74,7 @@ def test_redact_masks_every_table_and_the_audit_then_finds_nothing(db):
     for shown in (out, err):
         assert "1234" not in shown and "0017" not in shown and "2345" not in shown
 
-    engine = store.connect(db)
+    engine = connection.connect(db)
     with engine.connect() as conn:
         values = {(t, c): conn.execute(sa.text(f"SELECT {c} FROM {t} WHERE {w}")).scalar()
                   for t, c, _, w, _ in DIRECT}

@@ -4,7 +4,8 @@ from __future__ import annotations
 import threading
 
 from ips_nb.cli import _fingerprint_meanwhile
-from ips_nb.data.store import connect, create_schema, fingerprint
+from ips_nb.data.connection import connect, create_schema
+from ips_nb.data.store import fingerprint
 
 
 def test_the_fingerprint_is_the_one_taken_in_line(tmp_path):

@@ -21,7 +21,8 @@ NO_ROWS = "no rows for site {} in the database: import it first, or is --params 
 def _add_site_to_db(db: str, site: str) -> None:
     from datetime import date
 
-    from ips_nb.data.store import METADATA, connect
+    from ips_nb.data.connection import connect
+    from ips_nb.data.tables import METADATA
 
     engine = connect(db)
     with engine.begin() as conn:

@@ -16,7 +16,9 @@ import importdata as d
 import upgradedata as u
 
 from ips_nb import cli
-from ips_nb.data import audit, store, upgrade
+from ips_nb.data import audit, connection, store, upgrade
+from ips_nb.data.tables import SCHEMA_HEAD, VERSION
+from ips_nb.data.frames import load_site, read_site
 from ips_nb.data import conference as conf
 
 SENTENCE = re.compile(r"the database /\S+ was made by an earlier release of ips-nb: "
@@ -57,12 +59,12 @@ def test_every_other_command_refuses_an_earlier_database_in_one_sentence(work, c
         assert status == 2, (argv, out, err)
         lines = [line for line in err.splitlines() if "ips-nb upgrade" in line]
         assert len(lines) == 1 and SENTENCE.search(lines[0]), (argv, err)
-    with pytest.raises(store.OutOfDate, match="run `ips-nb upgrade`"):
-        store.read_site(url, "north")
-    engine = store.connect(url)  # a live page reads through load_site with its own engine
+    with pytest.raises(connection.OutOfDate, match="run `ips-nb upgrade`"):
+        read_site(url, "north")
+    engine = connection.connect(url)  # a live page reads through load_site with its own engine
     try:
-        with pytest.raises(store.OutOfDate) as refused:
-            store.load_site(engine, "north")
+        with pytest.raises(connection.OutOfDate) as refused:
+            load_site(engine, "north")
         assert refused.value.code == "database_out_of_date"
     finally:
         engine.dispose()
@@ -81,17 +83,17 @@ def test_upgrade_keeps_every_row_and_the_figures_and_a_second_run_changes_nothin
     status, out, err = _cli(capsys, "upgrade", "--db", url)
     assert status == 0, err
     baseline = {"b1dfc3d": "0001", "4eb7486": "0002"}[commit]
-    assert f"brought from unversioned, recognised as schema {baseline} to {store.SCHEMA_HEAD}" in out
+    assert f"brought from unversioned, recognised as schema {baseline} to {SCHEMA_HEAD}" in out
     copies = list(work.glob("old.db.*.bak"))
     assert len(copies) == 1 and _dump(copies[0]) == original  # the copy is the database as it was
     assert str(copies[0]) in out
 
     after = u.rows(url)
     assert u.kept(rows_before, after) == {}
-    engine = store.open_existing(url)
+    engine = connection.open_existing(url)
     try:
         for site in u.SITES:
-            assert u.figures(store.load_site(engine, site), work / "params", site) == figures_before[site]
+            assert u.figures(load_site(engine, site), work / "params", site) == figures_before[site]
         assert {dict(r)["origin"] for r in after["actions"]} == \
             ({"source"} if commit == "b1dfc3d" else {"source", "conference"})
     finally:
@@ -108,7 +110,7 @@ def test_the_upgraded_audit_verifies_and_takes_the_next_write(work, capsys):
     assert _cli(capsys, "upgrade", "--db", url)[0] == 0
     status, out, err = _cli(capsys, "audit", "verify", "--db", url)
     assert status == 0 and "4 row(s) checked; the trail is whole" in out, err
-    engine = store.open_existing(url)
+    engine = connection.open_existing(url)
     try:
         version = conf.candidate_version(engine, "north", "c1")[0]
         assert version == 3  # the three writes 4eb7486 audited for c1
@@ -126,7 +128,7 @@ def test_an_upgraded_database_has_the_schema_a_new_one_has(work, commit):
     old = u.load_sqlite(commit, work / "old.db")
     upgrade.upgrade(old)
     new = f"sqlite:///{work / 'new.db'}"
-    engine = store.connect(new)
+    engine = connection.connect(new)
     store.write_sites(engine, d.frames(work / "first", d.VALID), u.KEY.encode())
     engine.dispose()
     if commit == "4eb7486":  # the audit of a new database comes with its first conference write
@@ -156,7 +158,7 @@ def _schema(url: str) -> dict:
                          sorted((x["name"], tuple(x["column_names"])) for x in i.get_indexes(t)),
                          i.get_pk_constraint(t)["constrained_columns"])
                      for t in i.get_table_names()}
-            found["revision"] = store.schema_revision(conn)
+            found["revision"] = connection.schema_revision(conn)
             return found
     finally:
         engine.dispose()
@@ -185,12 +187,12 @@ def test_a_new_database_is_made_at_the_head_and_read_without_ddl(work):
     url = f"sqlite:///{work / 'new.db'}"
     with d.valid_store(url, work, u.KEY) as engine:
         with engine.connect() as conn:
-            assert store.schema_revision(conn) == store.SCHEMA_HEAD
+            assert connection.schema_revision(conn) == SCHEMA_HEAD
     statements: list[str] = []
-    ro = store.connect(f"sqlite:///file:{work / 'new.db'}?mode=ro&uri=true")  # a read-only reader
+    ro = connection.connect(f"sqlite:///file:{work / 'new.db'}?mode=ro&uri=true")  # a read-only reader
     sa.event.listen(ro, "before_cursor_execute", lambda c, cur, sql, *a: statements.append(sql))
     try:
-        assert len(store.load_site(ro, "north").candidates) == 3
+        assert len(load_site(ro, "north").candidates) == 3
         store.fingerprint(ro)
     finally:
         ro.dispose()
@@ -204,14 +206,14 @@ def test_the_head_revision_is_the_last_migration():
 
     config = Config()
     config.set_main_option("script_location", str(Path(upgrade.__file__).parent / "migrations"))
-    assert ScriptDirectory.from_config(config).get_current_head() == store.SCHEMA_HEAD
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
 
 
 def test_a_database_of_a_later_release_is_refused_by_upgrade_too(work, capsys):
     url = f"sqlite:///{work / 'new.db'}"
     with d.valid_store(url, work, u.KEY) as engine:
         with engine.begin() as conn:
-            conn.execute(store.VERSION.update().values(version_num="0099"))
+            conn.execute(VERSION.update().values(version_num="0099"))
     status, _, err = _cli(capsys, "upgrade", "--db", url)
     assert status == 2 and "made by a later release of ips-nb (schema 0099" in err
     status, _, err = _cli(capsys, "export", "out", "--db", url)
@@ -227,14 +229,14 @@ def test_a_database_of_a_later_release_is_refused_by_upgrade_too(work, capsys):
 def test_a_dashboard_on_an_earlier_database_says_so_in_the_sites_language(work, lang, sentence):
     import html
 
-    from ips_nb.live import dashboard
+    from ips_nb.live import board_settings, dashboard
 
     url = u.load_sqlite("4eb7486", work / "old.db")
     (work / "params" / "north.yaml").write_text(
         (work / "params" / "north.yaml").read_text(encoding="utf-8").replace("language: da", f"language: {lang}"),
         encoding="utf-8")
-    settings = dashboard.Settings(site="north", month="2024-03", week="2024-W10", db_url=url,
-                                  params_dir=str(work / "params"), lang=lang)
+    settings = board_settings.Settings(site="north", month="2024-03", week="2024-W10", db_url=url,
+                                       params_dir=str(work / "params"), lang=lang)
     board = dashboard.SupervisionDashboard(settings)
     assert board.error.layout.display == "" and board.body.layout.display == "none"
     assert sentence in html.unescape(board.error.value)
@@ -244,7 +246,7 @@ def test_a_database_naming_an_unknown_revision_is_refused_whole(work, capsys):
     url = f"sqlite:///{work / 'new.db'}"
     with d.valid_store(url, work, u.KEY) as engine:
         with engine.begin() as conn:
-            conn.execute(store.VERSION.update().values(version_num="0002x"))
+            conn.execute(VERSION.update().values(version_num="0002x"))
     before = u.rows(url)
     status, _, err = _cli(capsys, "upgrade", "--db", url)
     assert status == 2 and "names a schema this release does not know" in err and "nothing was changed" in err

@@ -65,7 +65,8 @@ def batch(tmp_path, monkeypatch):
     for site in SITES:
         (params / f"{site}.yaml").write_text(yaml.safe_dump(_site(site)), encoding="utf-8")
     (params / "bad.yaml").write_text(yaml.safe_dump(_site("bad", language="xx")), encoding="utf-8")
-    from ips_nb.data.store import METADATA, connect, create_schema
+    from ips_nb.data.connection import connect, create_schema
+    from ips_nb.data.tables import METADATA
 
     db = f"sqlite:///{tmp_path / 'empty.db'}"
     engine = connect(db)

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import importdata as d
 import psycopg
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from pgserver import pg_server, pg_url  # noqa: F401 - fixtures
 
 from ips_nb import cli
-from ips_nb.data import audit, store
+from ips_nb.data import audit, connection, store
 from ips_nb.data import conference as conf
 
 pytestmark = pytest.mark.system
@@ -49,7 +48,7 @@ def roles(pg_server, pg_url, tmp_path):
     _admin(pg_server, dbname, f"CREATE ROLE {owner} LOGIN", f"CREATE ROLE {app} LOGIN",
            f"GRANT CREATE, USAGE ON SCHEMA public TO {owner}", f"GRANT USAGE ON SCHEMA public TO {app}")
     base = f"postgresql+psycopg://{{}}@127.0.0.1:{pg_server.port}/{dbname}"
-    owner_engine, app_engine = store.connect(base.format(owner)), store.connect(base.format(app))
+    owner_engine, app_engine = connection.connect(base.format(owner)), connection.connect(base.format(app))
     try:
         # the owner creates and migrates: the first import, the audit's table, head and guards
         store.write_sites(owner_engine, d.frames(tmp_path / "first", d.VALID), KEY)

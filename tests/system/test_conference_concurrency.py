@@ -7,15 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 from ips_nb.data import conference as conf
-from ips_nb.data import store
+from ips_nb.data import connection, store
 from ips_nb.data.readers import read_source
+from ips_nb.data.tables import METADATA
 from ips_nb.data.validate import check
 
 pytestmark = pytest.mark.system
@@ -27,7 +27,7 @@ DAY = date(2024, 3, 13)
 def engine(db_url, tmp_path: Path):
     params = d.write_params(tmp_path / "params")
     checked = check(read_source(d.write_csv(d.VALID, tmp_path / "src")), params)
-    engine = store.connect(db_url)
+    engine = connection.connect(db_url)
     store.write_sites(engine, checked.frames, KEY)
     yield engine
     engine.dispose()
@@ -61,7 +61,7 @@ def test_two_saves_of_the_same_version_one_lands_one_conflicts(engine):
     else:
         conf.add_action(engine, "north", "c1", "Action B", "consultant", "2024-03-20", "bo", version,
                         created=DAY)
-    t = store.METADATA.tables
+    t = METADATA.tables
     with engine.connect() as conn:
         assert conn.execute(sa.select(t["conferences"].c.decision)
                             .where(t["conferences"].c.date == DAY)).scalars().all() == ["Decision A"]
@@ -87,7 +87,7 @@ def test_many_savers_who_retry_on_conflict_lose_nothing(engine):
 
     with ThreadPoolExecutor(people) as pool:
         list(pool.map(save, range(people)))
-    t = store.METADATA.tables["actions"]
+    t = METADATA.tables["actions"]
     with engine.connect() as conn:
         mine = conn.execute(sa.select(t.c.description).where(t.c.origin == "conference")).scalars().all()
     assert sorted(mine) == sorted(f"Action {i}" for i in range(people))

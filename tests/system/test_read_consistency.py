@@ -3,7 +3,7 @@
 A background process writes two versions of site `north` in turn, as fast as it can, each one
 the whole site in one import transaction (`store.write_sites`). Version A's candidates are
 `a-c1…`, version B's `b-c1…`, and each candidate has goals and actions. Meanwhile the test
-reads the site again and again (`store.read_site`, as a report does, and `export`, which reads
+reads the site again and again (`read_site`, as a report does, and `export`, which reads
 every table too) and checks every read: all its candidates come from one version, and every
 goal's and action's candidate is among them. Reading table by table outside one transaction
 mixes the versions; one read transaction never does.
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from pgserver import pg_server, pg_url  # noqa: F401 - fixtures
 
-from ips_nb.data import store
+from ips_nb.data import connection
+from ips_nb.data.frames import SiteData, load_site, read_site
 
 TESTS = Path(__file__).resolve().parents[1]
 CANDIDATES = 120
@@ -32,9 +32,9 @@ from pathlib import Path
 sys.path[:0] = [sys.argv[1], sys.argv[1] + "/system"]
 url, folder, n = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
 from test_read_consistency import version_frames
-from ips_nb.data import store
+from ips_nb.data import connection, store
 versions = [version_frames(v, n, folder) for v in "ab"]
-engine = store.connect(url)
+engine = connection.connect(url)
 key = b"read consistency key, 32 bytes or more"
 store.write_sites(engine, versions[0], key)
 (folder / "ready").touch()
@@ -49,10 +49,10 @@ print(i)
 
 def version_frames(tag: str, n: int, folder: Path) -> dict:
     """Version `tag` of site north as the validator's clean frames (written once, then reused)."""
+    import importdata as d
+
     from ips_nb.data.readers import read_source
     from ips_nb.data.validate import check
-
-    import importdata as d
 
     tables = {
         "consultants": [["consultant_id", "site", "name"], [f"{tag}-k1", "north", f"K {tag}"]],
@@ -84,7 +84,7 @@ def url(request, tmp_path) -> str:
     return f"sqlite:///{path}"
 
 
-def inconsistencies(data: store.SiteData) -> list[str]:
+def inconsistencies(data: SiteData) -> list[str]:
     """What is wrong with one read of the site (empty: a consistent read)."""
     ids = set(data.candidates["candidate_id"])
     found = []
@@ -125,7 +125,7 @@ def test_every_read_of_a_site_is_one_version(tmp_path, url):
         reads, bad, versions = 0, [], set()
         end = time.monotonic() + SECONDS
         while time.monotonic() < end:
-            data = store.read_site(url, "north")
+            data = read_site(url, "north")
             reads += 1
             problems = inconsistencies(data)
             if problems:
@@ -149,7 +149,7 @@ def test_an_export_is_one_version(tmp_path, url):
     writer = start_writer(tmp_path, url)
     try:
         reads, bad = 0, 0
-        engine = store.connect(url)
+        engine = connection.connect(url)
         end = time.monotonic() + SECONDS / 2
         while time.monotonic() < end:
             tables = read_tables(engine, ["north"])
@@ -170,12 +170,12 @@ def test_an_export_is_one_version(tmp_path, url):
 def test_the_sqlite_read_transaction_is_one_begin_and_one_end(tmp_path):
     """One BEGIN before the first SELECT, and the transaction ends after the last one."""
     url = f"sqlite:///{tmp_path / 'ips.db'}"
-    engine = store.connect(url)
-    store.create_schema(engine)
+    engine = connection.connect(url)
+    connection.create_schema(engine)
     statements: list[str] = []
     sa.event.listen(engine, "before_cursor_execute",
                     lambda conn, cursor, statement, *a: statements.append(statement.split()[0]))
-    store.load_site(engine, "north")
+    load_site(engine, "north")
     engine.dispose()
     assert statements[0] == "BEGIN" and statements.count("BEGIN") == 1
     assert statements[1:] == ["SELECT"] * (len(statements) - 1)

@@ -5,15 +5,16 @@ transaction, every row kept, the figures unchanged, the audit verified, a second
 """
 from __future__ import annotations
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 import upgradedata as u
 from pgserver import pg_server, pg_url  # noqa: F401 - fixtures
 
 from ips_nb import cli
-from ips_nb.data import audit, store
+from ips_nb.data import audit, connection
+from ips_nb.data.frames import load_site
+from ips_nb.data.tables import SCHEMA_HEAD
 
 pytestmark = pytest.mark.system
 
@@ -38,13 +39,13 @@ def test_an_earlier_postgresql_database_is_refused_then_upgraded_whole(pg_url, c
 
     assert cli.main(["upgrade", "--db", pg_url]) == 0
     out = capsys.readouterr().out
-    assert f"to {store.SCHEMA_HEAD}" in out and ".bak" not in out  # no file to copy on a server
+    assert f"to {SCHEMA_HEAD}" in out and ".bak" not in out  # no file to copy on a server
     after = u.rows(pg_url)
     assert u.kept(before, after) == {}
-    engine = store.open_existing(pg_url)
+    engine = connection.open_existing(pg_url)
     try:
         for site in u.SITES:
-            assert u.figures(store.load_site(engine, site), params, site) == figures[site]
+            assert u.figures(load_site(engine, site), params, site) == figures[site]
         verdict = audit.verify(engine)
         assert verdict.problem is None and verdict.notes == []
         assert verdict.checked == u.ROWS[commit].get("audit", 0)

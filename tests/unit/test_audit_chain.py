@@ -12,15 +12,15 @@ import hashlib
 import json
 from datetime import date, datetime
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 from ips_nb import cli
-from ips_nb.data import audit, idscan, store
+from ips_nb.data import audit, connection, idscan, store
 from ips_nb.data import conference as conf
+from ips_nb.data.tables import AUDIT, METADATA
 
 KEY = "audit chain test key " * 2
 DAY = date(2024, 3, 13)
@@ -48,7 +48,7 @@ def sqlite_url(tmp_path):
 @pytest.fixture
 def three(sqlite_url, tmp_path):
     """An SQLite database with three conference writes (audit rows 1, 2, 3)."""
-    engine = store.connect(sqlite_url)
+    engine = connection.connect(sqlite_url)
     store.write_sites(engine, d.frames(tmp_path / "first", d.VALID), KEY.encode())
     conf.record_decision(engine, "north", "c1", DAY, None, SECRET, "anna", 0)
     conf.add_action(engine, "north", "c1", "Ring til arbejdsgiver", "consultant", "2024-03-20",
@@ -73,7 +73,7 @@ def verify_cli(url: str, capsys) -> tuple[int, str, str]:
 
 def all_rows(engine) -> list[dict]:
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(sa.select(store.AUDIT).order_by(store.AUDIT.c.id))
+        return [dict(r) for r in conn.execute(sa.select(AUDIT).order_by(AUDIT.c.id))
                 .mappings()]
 
 
@@ -139,9 +139,9 @@ def test_a_row_inserted_out_of_order_is_named(three, sqlite_url, capsys):
     forged = {**all_rows(three)[0], "user": "eve"}  # row 1's hashes, copied
     with pytest.raises(sa.exc.DatabaseError, match="a row goes after the last"):
         with three.begin() as conn:  # at or before the last id: the trigger refuses it
-            conn.execute(store.AUDIT.insert(), {**forged, "id": 2})
+            conn.execute(AUDIT.insert(), {**forged, "id": 2})
     with three.begin() as conn:  # after the last: the trigger lets it in (INSERT is allowed) ...
-        conn.execute(store.AUDIT.insert(), {**forged, "id": 4})
+        conn.execute(AUDIT.insert(), {**forged, "id": 4})
     status, _, err = verify_cli(sqlite_url, capsys)  # ... and verify names it
     assert status == 1 and "row 4 (" in err and "inserted out of order" in err
 
@@ -152,7 +152,7 @@ def test_a_row_appended_with_a_recomputed_chain_still_shows_against_the_head(thr
     row["content_hash"] = audit.content_digest(row)
     row["hash"] = audit.link(4, row["prev_hash"], row["content_hash"])
     with three.begin() as conn:
-        conn.execute(store.AUDIT.insert(), row)
+        conn.execute(AUDIT.insert(), row)
     problem = audit.verify(three).problem
     assert problem.row_id == 4 and "the last row ips-nb wrote is row 3" in str(problem)
 
@@ -249,7 +249,7 @@ def test_a_redaction_row_whose_digest_looks_like_a_number_is_never_masked(with_n
 def with_numbers(three):
     """Rows 4 and 5 copy an action's text holding a CPR number into the audit (as marking an
     action done did with text imported before the import masked numbers)."""
-    t = store.METADATA.tables["actions"]
+    t = METADATA.tables["actions"]
     with three.begin() as conn:
         conn.execute(t.update().where(t.c.action_id == "a1").values(description="Ring til 010190.1234"))
         conn.execute(t.update().where(t.c.action_id == "a3").values(description="Budget 900101-0017"))
@@ -308,7 +308,7 @@ def test_a_row_marked_redacted_without_a_redaction_naming_it_is_flagged(with_num
 
 
 def test_redact_runs_inside_a_callers_write_transaction(with_numbers):
-    with store._write_transaction(with_numbers) as conn:
+    with connection.write_transaction(with_numbers) as conn:
         done = audit.redact(conn, "coordinator", marker="[x]", at=datetime(2024, 3, 15, 9, 0))
     assert (done.rows, done.replacements, done.appended) == ([4, 5], 4, [6, 7])
     assert audit.verify(with_numbers).problem is None
@@ -320,7 +320,7 @@ def test_a_redaction_that_fails_changes_nothing(with_numbers):
     with pytest.raises(audit.AuditError):
         audit.redact(with_numbers, "010190-1234")  # the user itself an identity number: refused
     with pytest.raises(RuntimeError):
-        with store._write_transaction(with_numbers) as conn:
+        with connection.write_transaction(with_numbers) as conn:
             audit.redact(conn, "coordinator")
             raise RuntimeError("the caller's next step failed")
     assert all_rows(with_numbers) == before

@@ -12,14 +12,16 @@ import pytest
 import sqlalchemy as sa
 
 from ips_nb.data import conference as conf
-from ips_nb.data import store
-from ips_nb.live.dashboard import AgendaDashboard, Settings
+from ips_nb.data import connection
+from ips_nb.data.tables import METADATA
+from ips_nb.live.board_settings import Settings
+from ips_nb.live.dashboard import AgendaDashboard
 
 
 @pytest.fixture()
 def settings(demo_db, params_dir, tmp_path) -> Settings:
     copy = tmp_path / "demo.db"  # the session's demo database is shared: write to a copy
-    shutil.copy(store.sqlite_file(demo_db), copy)
+    shutil.copy(connection.sqlite_file(demo_db), copy)
     return Settings(site="aarhus", month="2026-10", week="2026-W48", db_url=f"sqlite:///{copy}",
                     params_dir=params_dir, lang="da", user="anna", can_write=True)
 
@@ -33,8 +35,8 @@ def message(panel, field: str) -> str:
 
 
 def conferences(settings: Settings, cid: str) -> list[dict]:
-    engine = store.connect(settings.db_url)
-    t = store.METADATA.tables["conferences"]
+    engine = connection.connect(settings.db_url)
+    t = METADATA.tables["conferences"]
     try:
         with engine.connect() as conn:
             return [dict(r) for r in conn.execute(sa.select(t).where(t.c.candidate_id == cid)).mappings()]
@@ -104,15 +106,15 @@ def test_mark_discussed_add_action_and_done_show_at_once(settings):
     panel.done.value = "2026-11-25"
     panel.save("done")
     assert panel.status.value == SAVED
-    engine = store.connect(settings.db_url)
-    t = store.METADATA.tables["actions"]
+    engine = connection.connect(settings.db_url)
+    t = METADATA.tables["actions"]
     try:
         with engine.connect() as conn:
             done = conn.execute(sa.select(t.c.done_date).where(t.c.action_id == action)).scalar()
     finally:
         engine.dispose()
     assert done.isoformat() == "2026-11-25"
-    engine = store.connect(settings.db_url)
+    engine = connection.connect(settings.db_url)
     try:
         assert len(conf.audit_rows(engine, "aarhus")) == 3
     finally:
@@ -139,7 +141,7 @@ def test_a_refusal_is_shown_escaped_and_nothing_is_stored(settings):
 def test_someone_elses_save_is_a_conflict_that_says_who_and_when_and_reloads(settings):
     board, panel = _opened(settings)
     cid = panel.candidate.value
-    engine = store.connect(settings.db_url)
+    engine = connection.connect(settings.db_url)
     try:
         version = conf.candidate_version(engine, "aarhus", cid)[0]
         conf.record_decision(engine, "aarhus", cid, board.agenda_conference_date(), None, "Bo's <i>decision</i>",
@@ -230,7 +232,7 @@ def test_the_choices_are_checked_too_and_their_words_are_the_catalogues(settings
 def test_a_save_checks_every_field_again_and_writes_nothing_while_one_is_refused(settings):
     board, panel = _opened(settings)
     cid = panel.candidate.value
-    engine = store.connect(settings.db_url)
+    engine = connection.connect(settings.db_url)
     try:
         audit = len(conf.audit_rows(engine, "aarhus"))
     finally:
@@ -249,7 +251,7 @@ def test_a_save_checks_every_field_again_and_writes_nothing_while_one_is_refused
     # after the save the panel empties the fields: that is not a mistake, so no message
     assert (panel.description.value, panel.due.value) == ("", "")
     assert message(panel, "description") == message(panel, "due_date") == ""
-    engine = store.connect(settings.db_url)
+    engine = connection.connect(settings.db_url)
     try:
         assert len(conf.audit_rows(engine, "aarhus")) == audit + 1
     finally:
@@ -271,7 +273,7 @@ def test_a_refusal_only_the_database_can_see_lands_beside_its_field(settings):
 
 def test_a_swedish_site_gets_swedish_messages(demo_db, params_dir, tmp_path):
     copy = tmp_path / "demo.db"
-    shutil.copy(store.sqlite_file(demo_db), copy)
+    shutil.copy(connection.sqlite_file(demo_db), copy)
     board = AgendaDashboard(Settings(site="malmo", month="2026-10", week="2026-W48", db_url=f"sqlite:///{copy}",
                                      params_dir=params_dir, lang="sv", user="sara", can_write=True))
     board.widget()

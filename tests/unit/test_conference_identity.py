@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from idcorpus import DANGEROUS, HARMLESS
 
 from ips_nb.data import conference as conf
-from ips_nb.data import store
+from ips_nb.data import connection, store
 
 KEY = "conference test key " * 2
 DAY = date(2024, 3, 13)
@@ -21,7 +20,7 @@ DAY = date(2024, 3, 13)
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("conf-id")
-    engine = store.connect(f"sqlite:///{tmp / 'ips.db'}")
+    engine = connection.connect(f"sqlite:///{tmp / 'ips.db'}")
     store.write_sites(engine, d.frames(tmp / "first", d.VALID), KEY.encode())
     yield engine
     engine.dispose()

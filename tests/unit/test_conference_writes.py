@@ -6,18 +6,19 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import importdata as d
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from importdata import dump
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 from ips_nb.data import conference as conf
-from ips_nb.data import store
+from ips_nb.data import connection, store
 from ips_nb.data.export import export
+from ips_nb.data.frames import load_site
 from ips_nb.data.importer import import_source
+from ips_nb.data.tables import METADATA
 from ips_nb.figures.agenda_rules import build_agenda
 from ips_nb.figures.periods import Week
 
@@ -38,7 +39,7 @@ def engine(db_url, tmp_path):
 
 
 def rows(engine, table: str, site: str = "north") -> list[dict]:
-    t = store.METADATA.tables[table]
+    t = METADATA.tables[table]
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(sa.select(t).where(t.c.site == site)).mappings()]
 
@@ -217,17 +218,17 @@ def test_the_next_agenda_shows_what_was_recorded(engine):
         section = next(s for s in agenda["sections"] if s["key"] == key)
         return next((c for c in section["candidates"] if c["candidate_id"] == "c1"), None)
 
-    before = build_agenda(store.load_site(engine, "north"), params, week)
+    before = build_agenda(load_site(engine, "north"), params, week)
     assert "not_discussed_28d" in c1(before, "to_discuss")["reasons"]
     conf.record_decision(engine, "north", "c1", DAY, None, "Keep going", "anna", 0)
     saved = conf.add_action(engine, "north", "c1", "Call the employer", "consultant", "2024-03-22",
                             "anna", 1, created=DAY)
-    after = build_agenda(store.load_site(engine, "north"), params, week)
+    after = build_agenda(load_site(engine, "north"), params, week)
     entry = c1(after, "to_discuss")
     assert entry is None or "not_discussed_28d" not in entry["reasons"]
     due = c1(after, "actions_due")
     assert saved.key in [a["action_id"] for a in due["actions"]]
-    data = store.load_site(engine, "north")
+    data = load_site(engine, "north")
     assert "origin" not in data.conferences.columns and "decision" in data.conferences.columns
 
 
@@ -235,7 +236,7 @@ def test_an_earlier_database_without_the_new_columns_is_refused_then_upgraded(tm
     from ips_nb.data.upgrade import upgrade
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = store.connect(url)
+    engine = connection.connect(url)
     store.write_sites(engine, d.frames(tmp_path / "first", d.VALID), KEY.encode())
     with engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE conferences DROP COLUMN decision")
@@ -243,10 +244,10 @@ def test_an_earlier_database_without_the_new_columns_is_refused_then_upgraded(tm
         conn.exec_driver_sql("ALTER TABLE conferences DROP COLUMN origin")
         conn.exec_driver_sql("ALTER TABLE actions DROP COLUMN origin")
         conn.exec_driver_sql("DROP TABLE alembic_version")  # as an earlier release left it
-    with pytest.raises(store.OutOfDate):  # a page says so instead of failing on a column
-        store.load_site(engine, "north")
+    with pytest.raises(connection.OutOfDate):  # a page says so instead of failing on a column
+        load_site(engine, "north")
     assert upgrade(url).recognised == "0001"
-    data = store.load_site(engine, "north")
+    data = load_site(engine, "north")
     assert data.conferences["decision"].isna().all()
     store.fingerprint(engine)
     export(url, tmp_path / "out")
@@ -328,7 +329,7 @@ def test_the_packs_overdue_actions_count_an_action_recorded_at_the_conference(en
     params = make_params(site="north", language="da")
 
     def overdue(month: Month) -> int:
-        pack = SupervisionPack.from_data(store.load_site(engine, "north"), params, month)
+        pack = SupervisionPack.from_data(load_site(engine, "north"), params, month)
         assert pack.rows()["overdue_actions"].value == str(pack.figures["overdue_actions"])
         return pack.figures["overdue_actions"]
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ips_nb.live import dashboard
-from ips_nb.live.dashboard import AgendaDashboard, Settings, SupervisionDashboard
+from ips_nb.live import board_settings, dashboard
+from ips_nb.live.board_settings import Settings
+from ips_nb.live.dashboard import AgendaDashboard, SupervisionDashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,32 +39,32 @@ def test_settings_from_env_pinned_site_only():
                            "IPS_NB_SERVE_WEEK": "2026-W40", "IPS_NB_SERVE_PARAMS_DIR": "params",
                            "IPS_NB_SERVE_LANG": "sv"})
     assert (s.site, s.month, s.week, s.lang) == ("malmo", "2026-09", "2026-W40", "sv")
-    assert dashboard.site_choices(s) == ["malmo"]
+    assert board_settings.site_choices(s) == ["malmo"]
 
 
 def test_unpinned_offers_every_site(settings):
     coordinator = Settings(**{**settings.__dict__, "site": None})
-    assert {"aarhus", "malmo"} <= set(dashboard.site_choices(coordinator))
+    assert {"aarhus", "malmo"} <= set(board_settings.site_choices(coordinator))
     board = SupervisionDashboard(coordinator)
     assert board.site in board._controls(board.month).children
 
 
 def test_pinned_server_refuses_another_site(settings):
     with pytest.raises(PermissionError):
-        dashboard.load(settings, "malmo")
+        board_settings.load(settings, "malmo")
     board = SupervisionDashboard(settings)
     assert board.site not in board._controls(board.month).children
     assert list(board.site.options) == [("IPS Aarhus", "aarhus")]  # by name, valued by id
 
 
 def test_for_consultant_narrows_candidate_tables_only(settings):
-    _, data = dashboard.load(settings, "aarhus")
-    one = dashboard.for_consultant(data, "aar-k01")
+    _, data = board_settings.load(settings, "aarhus")
+    one = board_settings.for_consultant(data, "aar-k01")
     assert set(one.candidates["consultant_id"]) == {"aar-k01"}
     assert set(one.actions["candidate_id"]) <= set(one.candidates["candidate_id"])
     assert set(one.employer_contacts["consultant_id"]) <= {"aar-k01"}
     assert len(one.fidelity) == len(data.fidelity) and len(one.supervision) == len(data.supervision)
-    assert dashboard.for_consultant(data, "") is data
+    assert board_settings.for_consultant(data, "") is data
 
 
 def test_consultant_filter_changes_table_and_charts(settings):
@@ -184,7 +185,9 @@ def test_dashboard_notebooks_are_thin_and_generated():
         nb = nbformat.read(ROOT / "dashboards" / f"{kind}.ipynb", as_version=4)
         assert nb == mod.notebook(kind)
         assert all(not c.get("outputs") for c in nb.cells)
-    assert sorted(p.name for p in (ROOT / "dashboards").iterdir()) == ["agenda.ipynb", "supervision.ipynb"]
+    # beside them only the marker that makes the folder the package ips_nb.dashboards (ips_nb.resources)
+    assert sorted(p.name for p in (ROOT / "dashboards").iterdir() if p.name != "__pycache__") == \
+        ["__init__.py", "agenda.ipynb", "supervision.ipynb"]
     for wb in (ROOT / "workbooks").glob("*.ipynb"):
         assert "ipywidgets" not in wb.read_text() and "dashboard" not in wb.read_text()
 
@@ -313,7 +316,7 @@ def test_access_yaml_in_params_is_not_a_site(params_dir):
     from ips_nb.data.params import site_ids
 
     assert (Path(params_dir) / "access.yaml").is_file()
-    assert "access" not in site_ids(params_dir) and "access" not in dashboard.site_choices(
+    assert "access" not in site_ids(params_dir) and "access" not in board_settings.site_choices(
         Settings(site=None, month="2026-10", week="2026-W48", db_url=None, params_dir=params_dir))
 
 
@@ -504,7 +507,7 @@ def test_a_consultant_narrows_the_consultants_parts_and_leaves_the_sites_whole(s
             assert board.parts[part.name].value == everyone[part.name], part.name
     assert {p.name for p in PARTS if p.scope == ONE_ROW} == {"consultants", "consultant_trends"}
     assert board.parts["headlines"].value != everyone["headlines"]  # NARROWED: the consultant's figures
-    one = dashboard.SupervisionPack.from_data(dashboard.for_consultant(board.data, "aar-k01"),
+    one = dashboard.SupervisionPack.from_data(board_settings.for_consultant(board.data, "aar-k01"),
                                               board.params, board.pack.month)
     for part in PARTS:
         if part.scope == NARROWED and part.chart:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-import pytest
-
 import importdata as d
+import pytest
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 from ips_nb.data import conference as conf
-from ips_nb.data import freshness, store
+from ips_nb.data import connection, freshness, store
 
 KEY = "freshness test key " * 2
 DAY = date(2024, 3, 13)
@@ -63,12 +62,12 @@ def test_a_write_naming_no_site_marks_every_site(engine):
 
 
 def test_no_stamp_to_read_trusts_nothing(tmp_path):
-    engine = store.connect(f"sqlite:///{tmp_path / 'empty.db'}")
+    engine = connection.connect(f"sqlite:///{tmp_path / 'empty.db'}")
     try:
         assert freshness.stamp(engine, "north") is None  # no table: a database from before
         assert not freshness.is_current(None, None) and not freshness.is_current((), None)
         assert freshness.is_current((), ())
-        with store._write_transaction(engine, ["north"]):  # the first write makes the table
+        with connection.write_transaction(engine, ["north"]):  # the first write makes the table
             pass
         assert [(s, n) for s, n, _ in freshness.stamp(engine, "north")] == [("north", 1)]
     finally:
@@ -83,7 +82,7 @@ def test_a_role_that_may_not_make_the_table_still_writes(pg_server, pg_url, tmp_
 
     dbname = pg_url.rsplit("/", 1)[1]
     app = f"ips_fresh_{dbname}"
-    owner = store.connect(pg_url)
+    owner = connection.connect(pg_url)
     try:
         store.write_sites(owner, d.frames(tmp_path / "first", d.VALID), KEY.encode())
         from ips_nb.data import audit
@@ -94,7 +93,7 @@ def test_a_role_that_may_not_make_the_table_still_writes(pg_server, pg_url, tmp_
             conn.exec_driver_sql(f"CREATE ROLE {app} LOGIN")
             conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {app}")
             conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}")
-        runtime = store.connect(pg_url.replace("postgres@", f"{app}@"))
+        runtime = connection.connect(pg_url.replace("postgres@", f"{app}@"))
         try:
             conf.record_decision(runtime, "north", "c1", DAY, None, "Fortsæt jobsøgning", "anna", 0)
             assert freshness.stamp(runtime, "north") is None

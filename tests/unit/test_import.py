@@ -6,14 +6,14 @@ import stat
 from datetime import date, datetime
 from pathlib import Path
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from importdata import dump, errors, run
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
-from ips_nb.data import store
+from ips_nb.data import connection
+from ips_nb.data.tables import METADATA
 
 
 @pytest.fixture(autouse=True)
@@ -40,8 +40,8 @@ def do_import(source, url, params) -> tuple[int, str, str]:
 
 
 def site_rows(url: str, table: str, site: str) -> list[dict]:
-    engine = store.connect(url)
-    t = store.METADATA.tables[table]
+    engine = connection.connect(url)
+    t = METADATA.tables[table]
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(sa.select(t).where(t.c.site == site))]
     engine.dispose()
@@ -100,7 +100,7 @@ def test_the_same_files_twice_give_the_same_database(src, params, db_url):
 def test_other_sites_are_untouched_and_a_site_is_replaced_whole(tmp_path, src, params, db_url):
     east = d.write_csv(d.EAST, tmp_path / "east")
     assert do_import(east, db_url, params)[0] == 0
-    east_before = {t: site_rows(db_url, t, "east") for t in store.METADATA.tables}
+    east_before = {t: site_rows(db_url, t, "east") for t in METADATA.tables}
     assert do_import(src, db_url, params)[0] == 0
     # north again, smaller: c3 (and its placement) gone, south's rows not in this SOURCE
     tables = d.valid()
@@ -111,13 +111,13 @@ def test_other_sites_are_untouched_and_a_site_is_replaced_whole(tmp_path, src, p
                 continue
             keep.append(r)
         tables[name] = keep
-    south_before = {t: site_rows(db_url, t, "south") for t in store.METADATA.tables}
+    south_before = {t: site_rows(db_url, t, "south") for t in METADATA.tables}
     status, _, err = do_import(d.write_csv(tables, tmp_path / "north"), db_url, params)
     assert status == 0, err
     assert [r["candidate_id"] for r in site_rows(db_url, "candidates", "north")] == ["c1", "c2"]
     assert [r["placement_id"] for r in site_rows(db_url, "placements", "north")] == ["p1"]
-    assert {t: site_rows(db_url, t, "south") for t in store.METADATA.tables} == south_before
-    assert {t: site_rows(db_url, t, "east") for t in store.METADATA.tables} == east_before
+    assert {t: site_rows(db_url, t, "south") for t in METADATA.tables} == south_before
+    assert {t: site_rows(db_url, t, "east") for t in METADATA.tables} == east_before
 
 
 def test_an_absent_table_empties_it_for_the_sources_sites_with_a_warning(src, params, db_url):
@@ -219,7 +219,7 @@ def _typed_workbook(path: Path, trailing_blank_rows: int = 5) -> Path:
                 if v == "":
                     out.append(None)
                 elif col.endswith("date") or col == "date":
-                    from ips_nb.data.validate import parse_date
+                    from ips_nb.data.cells import parse_date
                     out.append(datetime.combine(parse_date(v), datetime.min.time()))
                 elif col in ("fte", "hours_per_week", "item", "score", "consultants_present"):
                     out.append(float(v.replace(",", ".")))  # numbers as numbers

@@ -84,13 +84,14 @@ def _empty(value) -> bool:
 def month_data(tmp_path_factory):
     """A full site's month to blank columns in: the demo's Aarhus, deterministic from its day."""
     from ips_nb import demo
-    from ips_nb.data import store
+    from ips_nb.data import connection
+    from ips_nb.data.frames import load_site
 
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'ips.db'}"
     demo.build_demo_db(url, date(2026, 12, 3))
-    engine = store.connect(url)
+    engine = connection.connect(url)
     try:
-        data = store.load_site(engine, "aarhus")
+        data = load_site(engine, "aarhus")
     finally:
         engine.dispose()
     return data, load_params(demo.PARAMS_DIR, "aarhus"), Month(2026, 11)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import importdata as d
+import pytest
 from importdata import run
 
 
@@ -77,11 +76,12 @@ def test_a_file_in_one_encoding_is_read_as_before(tmp_path, params, encoding):
     status, _, err = run("import", folder, "--db", f"sqlite:///{db}", "--params", params)
     assert status == 0, err
     assert ("is not UTF-8; it was read as Windows-1252" in err) == (encoding == "cp1252")
-    from ips_nb.data import store
+    from ips_nb.data import connection
+    from ips_nb.data.frames import load_site
 
-    engine = store.connect(f"sqlite:///{db}")
+    engine = connection.connect(f"sqlite:///{db}")
     try:
-        assert sorted(store.load_site(engine, "north").candidates["municipality"]) == \
+        assert sorted(load_site(engine, "north").candidates["municipality"]) == \
             ["Århus", "Ærø", "Ørsted"]
     finally:
         engine.dispose()

@@ -10,14 +10,14 @@ import hmac
 import stat
 from pathlib import Path
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from importdata import dump, errors, run, state
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
-from ips_nb.data import store
+from ips_nb.data import connection, store
+from ips_nb.data.tables import METADATA
 
 KEY_A = "a" * 40
 KEY_B = "b" * 40
@@ -52,8 +52,8 @@ def write_key(path: Path, text: str, mode: int = 0o600) -> Path:
 
 
 def hashes(url: str) -> dict[str, str]:
-    engine = store.connect(url)
-    t = store.METADATA.tables["candidates"]
+    engine = connection.connect(url)
+    t = METADATA.tables["candidates"]
     with engine.connect() as conn:
         got = dict(conn.execute(sa.select(t.c.candidate_id, t.c.cpr_hash)).all())
     engine.dispose()
@@ -113,13 +113,13 @@ def test_the_database_keeps_a_fingerprint_of_the_key_never_the_key(tmp_path, src
 
     assert do_import(src, db_url, params)[0] == 0
     key = (tmp_path / ".ips_nb_key").read_bytes().strip()
-    engine = store.connect(db_url)
+    engine = connection.connect(db_url)
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT slot, fingerprint FROM pseudonym_key")).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [(1, key_fingerprint(key))]
     assert key_fingerprint(key) != hmac.new(key, b"", hashlib.sha256).hexdigest()
-    path = store.sqlite_file(db_url)
+    path = connection.sqlite_file(db_url)
     if path is not None:
         assert key not in path.read_bytes()
 
@@ -154,7 +154,7 @@ def test_a_database_of_pseudonyms_without_a_fingerprint_needs_its_key(tmp_path, 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = b"the key an earlier version used"  # short keys were accepted then
     checked = _checked(src, params)
-    engine = store.connect(url)
+    engine = connection.connect(url)
     store.write_sites(engine, checked, old)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE pseudonym_key"))  # as an earlier version left it
@@ -228,7 +228,7 @@ def test_rekey_rehashes_every_pseudonym_from_the_numbers_in_one_go(tmp_path, src
     status, _, err = do_import(d.write_csv(tables, tmp_path / "again"), db_url, params)
     assert status == 0, err
     assert "the same person is candidate e-c1 of site east" in err
-    engine = store.connect(db_url)
+    engine = connection.connect(db_url)
     with engine.connect() as conn:
         fp = conn.execute(sa.text("SELECT fingerprint FROM pseudonym_key")).scalar()
     engine.dispose()
@@ -260,7 +260,7 @@ def test_rekey_moves_a_short_legacy_key_to_a_proper_one(tmp_path, src, params, m
     from ips_nb.data.identity import cpr_hash
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = store.connect(url)
+    engine = connection.connect(url)
     store.write_sites(engine, _checked(src, params), b"short")
     engine.dispose()
     old = write_key(tmp_path / "old.key", "short")

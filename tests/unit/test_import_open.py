@@ -8,14 +8,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from importdata import run, state
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
-from ips_nb.data import store
+from ips_nb.data import connection
+from ips_nb.data.frames import read_site, sites_in_db
+from ips_nb.data.tables import METADATA
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +32,8 @@ def params(tmp_path) -> Path:
 
 
 def refusal(url: str) -> str:
-    with pytest.raises(store.StoreError) as exc:
-        store.open_existing(url)
+    with pytest.raises(connection.StoreError) as exc:
+        connection.open_existing(url)
     text = str(exc.value)
     assert text and "\n" not in text, text
     return text
@@ -46,7 +47,7 @@ def test_a_missing_database_is_named_with_its_absolute_path(tmp_path):
 
 
 def test_the_default_database_from_another_folder_says_which_file_was_tried(tmp_path):
-    text = refusal(store.DEFAULT_DB)
+    text = refusal(connection.DEFAULT_DB)
     assert f"no ips-nb database at {tmp_path / 'data' / 'ips.db'}" in text
     assert "relative to the current folder" in text
     assert not (tmp_path / "data").exists()
@@ -83,16 +84,16 @@ def test_an_unreachable_server_is_one_sentence():
 def test_our_database_opens(tmp_path, params, db_url):
     assert run("import", d.write_csv(d.valid(), tmp_path / "src"), "--db", db_url,
                "--params", params)[0] == 0
-    engine = store.open_existing(db_url)
+    engine = connection.open_existing(db_url)
     try:
-        assert store.sites_in_db(engine) == ["north", "south"]
+        assert sites_in_db(engine) == ["north", "south"]
     finally:
         engine.dispose()
 
 
 def test_read_site_never_creates_a_database(tmp_path):
-    with pytest.raises(store.StoreError):
-        store.read_site(f"sqlite:///{tmp_path / 'data' / 'ips.db'}", "north")
+    with pytest.raises(connection.StoreError):
+        read_site(f"sqlite:///{tmp_path / 'data' / 'ips.db'}", "north")
     assert not (tmp_path / "data").exists()
 
 
@@ -135,19 +136,19 @@ def test_export_reads_one_snapshot(tmp_path, params, db_url, monkeypatch):
     assert run("import", d.write_csv(d.valid(), tmp_path / "src"), "--db", db_url,
                "--params", params)[0] == 0
     seen = []
-    real = store.snapshot
+    real = connection.snapshot
 
     def spy(engine):
         seen.append(engine)
         return real(engine)
 
-    monkeypatch.setattr(store, "snapshot", spy)
+    monkeypatch.setattr(connection, "snapshot", spy)
     assert run("export", tmp_path / "out", "--db", db_url)[0] == 0
     assert len(seen) == 1
-    engine = store.open_existing(db_url)
+    engine = connection.open_existing(db_url)
     try:
-        with store.snapshot(engine) as conn:
+        with connection.snapshot(engine) as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(
-                store.METADATA.tables["candidates"])).scalar() == 5
+                METADATA.tables["candidates"])).scalar() == 5
     finally:
         engine.dispose()

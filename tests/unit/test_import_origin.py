@@ -7,16 +7,17 @@ import csv
 from datetime import date
 from pathlib import Path
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 from ips_nb.data import conference as conf
-from ips_nb.data import store
+from ips_nb.data import connection
 from ips_nb.data.export import export
+from ips_nb.data.frames import load_site
 from ips_nb.data.importer import import_source, validate_source
+from ips_nb.data.tables import METADATA
 
 KEY = "origin test key, long enough" * 2
 DAY = date(2024, 3, 13)
@@ -39,7 +40,7 @@ def recorded(db_url, tmp_path, params):
     source = d.write_csv(d.VALID, tmp_path / "source")
     outcome = import_source(source, db_url, params)
     assert outcome.status == 0, [str(p) for p in outcome.problems]
-    engine = store.connect(db_url)
+    engine = connection.connect(db_url)
     conf.record_decision(engine, "north", "c1", DAY, "Team Nord", "Keep looking", "anna", 0)
     conf.add_action(engine, "north", "c1", "Call the employer", "consultant", "2024-03-20",
                     "anna", 1, created=DAY)
@@ -52,7 +53,7 @@ def conference_rows(engine) -> dict[str, list[tuple]]:
     out = {}
     with engine.connect() as conn:
         for name in ("conferences", "actions"):
-            t = store.METADATA.tables[name]
+            t = METADATA.tables[name]
             rows = conn.execute(sa.select(*[c for c in t.c if c.name != "origin"])
                                 .where(t.c.origin == "conference")).all()
             out[name] = sorted(map(tuple, rows), key=repr)
@@ -90,7 +91,7 @@ def test_the_export_writes_origin_and_a_fresh_database_gets_the_same_rows(record
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
     ok(import_source(tmp_path / "out", fresh, params))
     ok(import_source(source, fresh, params))
-    other = store.connect(fresh)
+    other = connection.connect(fresh)
     try:
         assert conference_rows(other) == conference_rows(engine)
     finally:
@@ -137,11 +138,11 @@ def test_a_row_set_to_source_by_hand_goes_with_the_next_source_without_it(
     _edited(tmp_path / "out", "actions", hand_over)
     ok(import_source(tmp_path / "out", db_url, params))
     assert conference_rows(engine)["actions"] == []
-    assert len(store.load_site(engine, "north").actions) == 3  # still there, the source's now
+    assert len(load_site(engine, "north").actions) == 3  # still there, the source's now
     again = import_source(source, db_url, params)
     ok(again)
     assert again.kept == {"conferences": 1}
-    assert len(store.load_site(engine, "north").actions) == 2  # the source lacks it: gone
+    assert len(load_site(engine, "north").actions) == 2  # the source lacks it: gone
 
 
 def test_a_conference_row_deleted_from_the_file_is_not_deleted(recorded, db_url, tmp_path, params):

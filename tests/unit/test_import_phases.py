@@ -10,15 +10,15 @@ import re
 from datetime import date
 from pathlib import Path
 
+import importdata as d
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 from importdata import dump, errors, run, state
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
-from ips_nb.data import store
+from ips_nb.data import connection, store
+from ips_nb.data.frames import empty_frame, load_site
 from ips_nb.data.readers import read_source
 from ips_nb.data.validate import check
 
@@ -227,9 +227,9 @@ def test_the_history_is_imported_and_loaded_typed_and_in_order(tmp_path, params,
                          "--params", params)
     assert status == 0, err
     assert len(dump(db_url)["phases"]) == d.ROWS["phases"] == 10
-    engine = store.connect(db_url)
+    engine = connection.connect(db_url)
     try:
-        north, south = store.load_site(engine, "north"), store.load_site(engine, "south")
+        north, south = load_site(engine, "north"), load_site(engine, "south")
     finally:
         engine.dispose()
     assert list(north.phases.columns) == ["site", "candidate_id", "phase", "from_date"]
@@ -244,15 +244,15 @@ def test_the_history_is_imported_and_loaded_typed_and_in_order(tmp_path, params,
 def test_a_site_without_history_loads_an_empty_typed_frame(tmp_path, params, db_url):
     assert run("import", d.write_csv(d.EAST, tmp_path / "east"), "--db", db_url,
                "--params", params)[0] == 0
-    engine = store.connect(db_url)
+    engine = connection.connect(db_url)
     try:
-        east = store.load_site(engine, "east")
+        east = load_site(engine, "east")
     finally:
         engine.dispose()
     assert east.phases.empty
     assert list(east.phases.columns) == ["site", "candidate_id", "phase", "from_date"]
     assert str(east.phases["from_date"].dtype).startswith("datetime64")
-    pd.testing.assert_frame_equal(east.phases, store.empty_frame("phases"))
+    pd.testing.assert_frame_equal(east.phases, empty_frame("phases"))
 
 
 def test_a_site_s_history_is_replaced_and_other_sites_keep_theirs(tmp_path, params, db_url):
@@ -329,21 +329,21 @@ def test_an_export_lists_each_candidate_s_history_oldest_first(tmp_path, params)
 def test_a_database_without_the_phases_table_is_refused_until_upgraded(tmp_path, params, db_url):
     assert run("import", d.write_csv(d.VALID, tmp_path / "src"), "--db", db_url,
                "--params", params)[0] == 0
-    engine = store.connect(db_url)
+    engine = connection.connect(db_url)
     with engine.begin() as conn:  # as an earlier release left it: no phases, no version
         conn.execute(sa.text("DROP TABLE phases"))
         conn.execute(sa.text("DROP TABLE alembic_version"))
     engine.dispose()
-    with pytest.raises(store.OutOfDate, match="run `ips-nb upgrade`"):
-        store.open_existing(db_url)
+    with pytest.raises(connection.OutOfDate, match="run `ips-nb upgrade`"):
+        connection.open_existing(db_url)
     status, _, err = run("export", tmp_path / "out", "--db", db_url)
     assert status == 2 and "ips-nb upgrade" in err
     from ips_nb.data import upgrade
 
     assert upgrade.upgrade(db_url).recognised == "0001"  # phases is what 0002 brought
-    engine = store.open_existing(db_url)
+    engine = connection.open_existing(db_url)
     try:
-        north = store.load_site(engine, "north")
+        north = load_site(engine, "north")
         assert north.phases.empty and len(north.candidates) == 3
         assert list(north.phases.columns) == ["site", "candidate_id", "phase", "from_date"]
         assert store.fingerprint(engine)

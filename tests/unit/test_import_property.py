@@ -8,15 +8,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import importdata as d
-
-from ips_nb.data import store
+from ips_nb.data import connection
 from ips_nb.data.importer import import_source
+from ips_nb.data.tables import METADATA
 
 TABLES = list(d.VALID)
 SAMPLES = [
@@ -109,18 +109,18 @@ def base(tmp_path_factory):
 
 
 def counts(url: str, sites: list[str]) -> dict[str, int]:
-    engine = store.connect(url)
+    engine = connection.connect(url)
     with engine.connect() as conn:
         out = {name: conn.execute(sa.select(sa.func.count()).select_from(t)
                                   .where(t.c.site.in_(sites))).scalar()
-               for name, t in store.METADATA.tables.items()}
+               for name, t in METADATA.tables.items()}
     engine.dispose()
     return out
 
 
 def east(url: str) -> dict:
     """Every row of the site the SOURCE does not hold."""
-    at = {name: list(t.c.keys()).index("site") for name, t in store.METADATA.tables.items()}
+    at = {name: list(t.c.keys()).index("site") for name, t in METADATA.tables.items()}
     return {name: [r for r in rows if r[at[name]] == "east"] for name, rows in d.dump(url).items()}
 
 

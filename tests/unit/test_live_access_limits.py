@@ -19,9 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sqlalchemy as sa
 
-from ips_nb.data import store
+from ips_nb.data import connection
+from ips_nb.data.tables import METADATA
 from ips_nb.live import dashboard
-from ips_nb.live.dashboard import AgendaDashboard, Settings, SupervisionDashboard
+from ips_nb.live.board_settings import Settings
+from ips_nb.live.dashboard import AgendaDashboard, SupervisionDashboard
 
 SAVED = '<span class="ips-conference-status">Gemt.</span>'
 ACCESS_LOST = "Ikke gemt: serveren bekræftede ikke, at du stadig må skrive for dette sted."
@@ -32,7 +34,7 @@ REVOKED = "Din adgang til dette sted er fjernet, og siden er lukket."
 @pytest.fixture()
 def settings(demo_db, params_dir, tmp_path) -> Settings:
     copy = tmp_path / "demo.db"  # written to: a copy of the session's demo database
-    shutil.copy(store.sqlite_file(demo_db), copy)
+    shutil.copy(connection.sqlite_file(demo_db), copy)
     return Settings(site="aarhus", month="2026-10", week="2026-W48", db_url=f"sqlite:///{copy}",
                     params_dir=params_dir, lang="da", user="anna", can_write=True)
 
@@ -48,8 +50,8 @@ def _text(markup: str) -> str:
 
 
 def _decisions(settings: Settings) -> int:
-    engine = store.connect(settings.db_url)
-    t = store.METADATA.tables["conferences"]
+    engine = connection.connect(settings.db_url)
+    t = METADATA.tables["conferences"]
     try:
         with engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.origin == "conference")).scalar()

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ips_nb.live import dashboard
-from ips_nb.live.dashboard import Settings, SupervisionDashboard
+from ips_nb.live import board_settings
+from ips_nb.live.board_settings import Settings
+from ips_nb.live.dashboard import SupervisionDashboard
 
 
 @pytest.fixture()
@@ -22,7 +23,7 @@ def test_the_chooser_offers_sites_by_name_and_speaks_the_chosen_sites_language(c
     board = SupervisionDashboard(chooser)
     names = dict((site, name) for name, site in board.site.options)
     assert names["malmo"] == "IPS Malmö" and names["aarhus"] == "IPS Aarhus"
-    assert set(names) == set(dashboard.site_choices(chooser))
+    assert set(names) == set(board_settings.site_choices(chooser))
     board.site.value = "malmo"
     assert board.site.description == "Enhet" and board.labels.lang == "sv"
     board.site.value = "aarhus"

@@ -45,8 +45,8 @@ assert main(argv) == 0, "the old import failed"
 import ips_nb
 assert Path(ips_nb.__file__).resolve().is_relative_to(worktree.resolve()), ips_nb.__file__
 if (worktree / "ips_nb" / "data" / "conference.py").exists():
-    from ips_nb.data import conference as conf, store
-    engine = store.connect(url)
+    from ips_nb.data import conference as conf, connection
+    engine = connection.connect(url)
     v = conf.candidate_version(engine, "north", "c1")[0]
     conf.record_decision(engine, "north", "c1", "2024-02-20", "Team Nord", "Ring arbejdsgiveren", "anna", v)
     saved = conf.add_action(engine, "north", "c1", "Book møde med Netto", "consultant", "2024-03-01",
