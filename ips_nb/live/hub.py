@@ -39,6 +39,7 @@ from ips_nb.live.noise import HUB_LOOPBACK_NOISE, HUB_NOISE, quiet
 from ips_nb.live.serve import CULL_IDLE, CULL_INTERVAL, port_in_use, port_taken_message, stop_child, voila_command
 from ips_nb.live.wording import live_labels
 from ips_nb.pages.labels import Labels
+from ips_nb.settings import default, env_name, settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_FILE = Path(__file__).resolve().with_name("jupyterhub_config.py")
@@ -46,15 +47,16 @@ CONFIG_FILE = Path(__file__).resolve().with_name("jupyterhub_config.py")
 # c.JupyterHub.template_paths, each extending JupyterHub's (`templates/login.html`, ...).
 HUB_TEMPLATES = ROOT / "templates" / "hub"
 SERVICE = "ips"
-PASSWORD_ENV = "IPS_NB_HUB_PASSWORD"
+PASSWORD_ENV = env_name("hub_password")
 MIN_PASSWORD = 8  # JupyterHub's SharedPasswordAuthenticator refuses shorter ones
 # The shared warm pool: kernels that have run the dashboard code over no rows, for any site. Two
 # keep up with a person clicking through dashboards; each holds ~110 MB. A used one is replaced
 # after FILL_DELAY seconds (warming is imports, not a whole dashboard as in `ips-nb serve`).
-WARM_POOL = 2
+WARM_POOL = default("hub_warm_pool")
 FILL_DELAY = 2.0
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-LOGIN_LOCK = 30.0  # seconds a name (an address) is locked after too many failed logins; doubles after
+# seconds a name (an address) is locked after too many failed logins; doubles after each further lock
+LOGIN_LOCK: float = default("hub_login_lock")
 
 
 class HubError(ValueError):
@@ -176,23 +178,20 @@ def use_shared_password(c, password: str | None, *, lock: float = LOGIN_LOCK) ->
 def configure_from_env(c) -> None:  # noqa: ANN001
     """What `ips_nb/live/jupyterhub_config.py` does: `configure` from IPS_NB_HUB_* variables
     (set by `ips-nb hub`), and the shared password from $IPS_NB_HUB_PASSWORD."""
-    e = os.environ
+    s = settings()
+    password = s.hub_password.get_secret_value() if s.hub_password else None
     # first: without it nothing is set up, not even data/hub/
-    use_shared_password(c, e.get(PASSWORD_ENV), lock=float(e.get("IPS_NB_HUB_LOGIN_LOCK") or LOGIN_LOCK))
+    use_shared_password(c, password, lock=s.hub_login_lock)
     # A TLS proxy in front of the hub: its address is skipped in X-Forwarded-For (the log's and
     # the login throttle's client address), as JupyterHub's trusted_downstream_ips does.
-    trusted = [a.strip() for a in e.get("IPS_NB_HUB_TRUSTED_PROXIES", "").split(",") if a.strip()]
+    trusted = [a.strip() for a in s.hub_trusted_proxies.split(",") if a.strip()]
     if trusted:
         c.JupyterHub.trusted_downstream_ips = trusted
-    configure(c, params_dir=e.get("IPS_NB_HUB_PARAMS", "params"), access=e.get("IPS_NB_HUB_ACCESS") or None,
-              db=e.get("IPS_NB_HUB_DB") or None, reports=e.get("IPS_NB_HUB_REPORTS", "reports"),
-              ip=e.get("IPS_NB_HUB_IP", "127.0.0.1"), port=int(e.get("IPS_NB_HUB_PORT", "8000")),
-              state_dir=e.get("IPS_NB_HUB_STATE", "data/hub"), warm_pool=int(e.get("IPS_NB_HUB_WARM_POOL", str(WARM_POOL))),
-              cull_idle=int(e.get("IPS_NB_HUB_CULL_IDLE", str(CULL_IDLE))),
-              cull_interval=int(e.get("IPS_NB_HUB_CULL_INTERVAL", str(CULL_INTERVAL))),
-              today=date.fromisoformat(e["IPS_NB_HUB_TODAY"]) if e.get("IPS_NB_HUB_TODAY") else None,
-              api_port=int(e.get("IPS_NB_HUB_API_PORT") or 0))
-    e.pop(PASSWORD_ENV, None)  # the proxy and the service inherit the hub's environment: not this
+    configure(c, params_dir=s.hub_params, access=s.hub_access, db=s.hub_db, reports=s.hub_reports,
+              ip=s.hub_ip, port=s.hub_port, state_dir=s.hub_state, warm_pool=s.hub_warm_pool,
+              cull_idle=s.hub_cull_idle, cull_interval=s.hub_cull_interval, today=s.hub_today,
+              api_port=s.hub_api_port)
+    os.environ.pop(PASSWORD_ENV, None)  # the proxy and the service inherit the hub's environment: not this
 
 
 @dataclass

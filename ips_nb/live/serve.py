@@ -29,6 +29,7 @@ from pathlib import Path
 from ips_nb.data.store import absolute_db_url, db_url
 from ips_nb.figures.periods import Month, Week
 from ips_nb.live.wording import KIND_LABELS, live_labels, page_info
+from ips_nb.settings import default
 
 DASHBOARDS_DIR = Path(__file__).resolve().parents[2] / "dashboards"
 KINDS = KIND_LABELS
@@ -38,8 +39,8 @@ FILL_DELAY = 8.0
 # A kernel with no page connected is ended after this many idle seconds (idle time restarts when
 # its last page disconnects); the culler looks every CULL_INTERVAL seconds. A page closed
 # normally ends its kernel at once.
-CULL_IDLE = 120
-CULL_INTERVAL = 20
+CULL_IDLE: int = default("hub_cull_idle")
+CULL_INTERVAL: int = default("hub_cull_interval")
 
 
 def voila_command(port: int, *, lang: str = "en", pool_size: int = 1, preheat: bool = True,

@@ -179,12 +179,17 @@ def test_more_shared_strings_than_the_limit_are_refused(tmp_path, params, monkey
                      "(IPS_NB_XLSX_MAX_STRINGS), so it was not read"]
 
 
-def test_a_limit_that_is_no_number_is_one_sentence(tmp_path, params, monkeypatch):
+def test_a_limit_that_is_no_number_is_one_sentence(tmp_path, params, monkeypatch, capsys):
+    """Checked with every IPS_NB_* variable (ips_nb.settings) before the command does anything."""
+    from ips_nb.cli import main
+
     monkeypatch.setenv("IPS_NB_XLSX_MAX_ROWS", "lots")
     path = d.write_xlsx(d.VALID, tmp_path / "ok.xlsx")
-    lines, _ = _refused(tmp_path, params, path)
-    assert lines == ["error: ok.xlsx: IPS_NB_XLSX_MAX_ROWS must be a whole number of at least 1; "
-                     "it is 'lots'"]
+    db = tmp_path / "db" / "ips.db"
+    assert main(["import", str(path), "--db", f"sqlite:///{db}", "--params", str(params)]) == 2
+    assert capsys.readouterr().err == ("ips-nb: IPS_NB_XLSX_MAX_ROWS must be a whole number of at least 1; "
+                                       "it is 'lots'\n")
+    assert not db.exists()
 
 
 def test_a_sheet_whose_dimension_claims_every_cell_is_read_as_its_rows(tmp_path, params):
