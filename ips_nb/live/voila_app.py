@@ -26,7 +26,6 @@ scripts, themes, lab extensions) and answer everything else with 404.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 from datetime import date
@@ -53,6 +52,7 @@ from ips_nb.live.noise import quiet_server
 from ips_nb.live.secrecy import hide_in_logs
 from ips_nb.live.wording import KIND_LABELS, live_labels, page_info
 from ips_nb.pages.render import render
+from ips_nb.settings import settings as env_settings  # `settings` is tornado's, here
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "ips"
@@ -130,7 +130,7 @@ class IndexHandler(PageHandler):
 
     @tornado.web.authenticated
     def get(self) -> None:
-        info = json.loads(os.environ.get("IPS_NB_SERVE_INDEX", "{}"))
+        info = env_settings().serve_index
         links = [{"href": f"voila/render/{nb}", "title": str(title)} for nb, title in info.get("links", [])]
         self.set_header("Cache-Control", "no-store")
         self.write(str(render("live/root.html.j2", lang=str(info.get("lang", "en")),
@@ -153,8 +153,8 @@ class DashboardHandler(PageHandler, TornadoVoilaHandler):
     def kernel_manager(self):  # noqa: ANN201 - Voila takes the page's (preheated) kernel through this
         # Standalone, everyone with the token acts as the one operating-system user the server
         # runs for (the kernels' Settings.user): that is the person the limit counts for.
-        return _RequestKernels(self.settings["kernel_manager"], {}, os.environ.get("IPS_NB_SERVE_USER") or "",
-                               os.environ.get("IPS_NB_SERVE_SITE") or None)
+        now = env_settings()
+        return _RequestKernels(self.settings["kernel_manager"], {}, now.serve_user or "", now.serve_site)
 
 
 class _RequestKernels:
@@ -220,8 +220,8 @@ class HubDashboardHandler(PageHandler, TornadoVoilaHandler):
             self.log.error("ips-nb: %s", exc)
             raise tornado.web.HTTPError(500) from None
         self.page_lang = params.language
-        fixed = os.environ.get("IPS_NB_SERVE_TODAY")  # a demo's anchor day; else the clock's, as the
-        today = date.fromisoformat(fixed) if fixed else date.today()  # hub runs for months
+        # a demo's anchor day; else the clock's, as the hub runs for months
+        today = env_settings().serve_today or date.today()
         month, week = Month.latest_complete(today), Week.containing(today)
         # Whoever may see a site's agenda (its users and the coordinators) may record its conference;
         # the kernel asks again at each save (IPS_NB_SERVE_WRITE_CHECK, with its own key).
@@ -376,7 +376,7 @@ class IpsVoila(Voila):
 
     def setup_template_dirs(self) -> None:
         # Site name, periods and language for the template's head (set by `ips-nb serve`).
-        extra = json.loads(os.environ.get("IPS_NB_SERVE_RESOURCES") or "{}")
+        extra = env_settings().serve_resources
         self.voila_configuration.config.VoilaConfiguration.resources = {"ips": extra}
         if self.voila_configuration.template != TEMPLATE_NAME:
             return super().setup_template_dirs()
@@ -388,23 +388,23 @@ class IpsVoila(Voila):
 
     def init_settings(self) -> dict:
         settings = super().init_settings()
-        env = os.environ
+        env, now = os.environ, env_settings()
         settings["ips_hub"] = self.hub
-        settings["ips_lang"] = json.loads(env.get("IPS_NB_SERVE_INDEX") or "{}").get("lang", "en")
+        settings["ips_lang"] = now.serve_index.get("lang", "en")
         if self.hub:
             hub_auth = self.identity_provider.hub_auth
             hub_auth.api_token  # noqa: B018 - read now: the kernels inherit the environment, not this token
             hide_in_logs(hub_auth.api_token)
             env.pop("JUPYTERHUB_API_TOKEN", None)
-            params_dir = env.get("IPS_NB_SERVE_PARAMS_DIR", "params")
-            access = AccessWatch(env.get("IPS_NB_SERVE_ACCESS") or Path(params_dir) / "access.yaml", params_dir, self.log)
+            params_dir = str(now.serve_params_dir)
+            access = AccessWatch(now.serve_access or Path(params_dir) / "access.yaml", params_dir, self.log)
             self.patrol = AccessPatrol(self.kernel_manager, access, hub_auth, self.access_check_interval, self.log)
             self.patrol.start()
             settings.update(ips_allowed_hosts=None, ips_params_dir=params_dir, ips_access=access,
-                            ips_reports_dir=env.get("IPS_NB_SERVE_REPORTS") or "reports", ips_patrol=self.patrol,
+                            ips_reports_dir=str(now.serve_reports), ips_patrol=self.patrol,
                             ips_write_check_url=f"http://127.0.0.1:{self.port}{self.server_url or '/'}{CHECK_PATH}")
         else:
-            settings["ips_allowed_hosts"] = tuple(json.loads(env.get("IPS_NB_SERVE_ALLOW_HOSTS") or "[]"))
+            settings["ips_allowed_hosts"] = tuple(now.serve_allow_hosts)
         return settings
 
     def init_handlers(self) -> list:
@@ -421,7 +421,7 @@ class IpsVoila(Voila):
         voila_kwargs = {"template_paths": self.template_paths, "config": self.config,
                         "voila_configuration": self.voila_configuration}
         if self.hub:
-            reports = os.environ.get("IPS_NB_SERVE_REPORTS") or "reports"
+            reports = env_settings().serve_reports
             ours = [(url_path_join(base, path), cls, *more)
                     for path, cls, *more in self.identity_provider.get_handlers()]  # /logout, /oauth_callback
             ours += [(base + SITE_PATH, HubDashboardHandler, voila_kwargs), (base + CHECK_PATH, WriteCheckHandler),
