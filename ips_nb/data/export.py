@@ -54,11 +54,6 @@ def _stored_columns(table: str) -> list[str]:
     return [c for c in export_columns(table) if c != HASH_KEY_COLUMN]
 
 
-def all_sites(engine: sa.Engine) -> list[str]:
-    with connection.snapshot(engine) as conn:
-        return _all_sites(conn)
-
-
 def _all_sites(conn: sa.Connection) -> list[str]:
     found: set[str] = set()
     names = set(sa.inspect(conn).get_table_names())

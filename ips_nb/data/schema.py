@@ -219,11 +219,6 @@ DESCRIPTION_MAX = 300
 AUDIT_TABLE = "audit"
 
 
-def date_columns(table: str) -> list[str]:
-    """Names of a table's date columns, for parsing after a read."""
-    return [c.name for c in TABLES[table].columns if c.kind == "date"]
-
-
 def stored_columns(table: str) -> list[str]:
     """Columns as the store holds them: CPR is kept only as a keyed hash, every row has a site."""
     names = ["cpr_hash" if c.kind == "cpr" else c.name for c in TABLES[table].columns]

@@ -138,9 +138,6 @@ class Labels:
         """Whether the label exists in this language (in the catalogue or as an override)."""
         return key in self.catalogue or self._own(key) is not None
 
-    def is_counted(self, key: str) -> bool:
-        return key in self.catalogue.counted
-
     def __call__(self, key: str, **fmt: object) -> str:
         """An uncounted label, formatted with fmt."""
         cat = self.catalogue

@@ -231,7 +231,7 @@ class SupervisionPack(PackCharts):
         caseload_max = joined(L.count("site_goal_caseload", P.caseload_max),
                               f"{L('anchor')}: {L.count('anchor_caseload', IPS25_CASELOAD)} "
                               f"({L('source_ips25_1')})")
-        lc_low, lc_mid, lc_high = LEARNING_COMMUNITY
+        lc_low = LEARNING_COMMUNITY[0]  # the minimal level: below it the quarter is a warning
         quarter = f["employment_rate_3m"]
         quarter_status = "" if quarter is None else ("ok" if quarter >= lc_low else "warn")
         within_line, within_card = trial("outcome_within_18m")
