@@ -15,11 +15,9 @@ from pathlib import Path
 from ips_nb import __version__
 from ips_nb.figures.periods import Month, Week
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from ips_nb.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, IpsError, UsageError
 
-
-class UsageError(Exception):
-    """Bad usage or bad input: printed as one line, exit status 2."""
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "main"]
 
 
 def _range(text: str, parse, step) -> list[str]:
@@ -200,7 +198,9 @@ def run_reports(kind: str, sites: list[str], periods: list[str], *, db: str | No
 
     record = write_run_record(out, command or ["ips-nb", *sys.argv[1:]], cfg, results, fp, started)
     index = write_index(out, params_dir=params)
-    ok = sum(r.status == "ok" for r in results)
+    from ips_nb.batch.jobs import JobStatus
+
+    ok = sum(r.status == JobStatus.OK for r in results)
     stopped = stop_signal(results)
     if stopped:
         print(f"ips-nb: stopped by {stopped.name}; {ok} of {len(results)} finished; run record: {record}",
@@ -524,15 +524,28 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except UsageError as exc:
-        print(said(f"ips-nb: {exc}"), file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("ips-nb: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - a coordinator gets one line, never a traceback
-        print(said(f"ips-nb: {type(exc).__name__}: {exc}".splitlines()[0]), file=sys.stderr)
-        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - the one exit policy: see exit_status
+        return exit_status(exc, said)
+
+
+def exit_status(exc: Exception, said: Callable[[str], str] = str) -> int:
+    """The one exit policy: an error of ours (errors.IpsError) is its sentence and its exit
+    status; anything else is one line and exit status 1, never a traceback, unless IPS_NB_DEBUG=1
+    (then the traceback too, for whoever is finding the bug). `said` masks what is printed."""
+    if isinstance(exc, IpsError):
+        print(said(f"ips-nb: {exc}"), file=sys.stderr)
+        return exc.exit_status
+    from ips_nb.settings import settings
+
+    if settings().debug:
+        import traceback
+
+        print(said("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+    print(said(f"ips-nb: {type(exc).__name__}: {exc}".splitlines()[0]), file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

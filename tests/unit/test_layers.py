@@ -19,7 +19,7 @@ def layer_of(module: str) -> str:
     """The layer a module belongs to; `ips_nb` itself holds only the version, `ips_nb.settings`
     the environment variables and `ips_nb.resources` where the package's files are, which all may read."""
     parts = module.split(".")
-    if module in ("ips_nb", "ips_nb.settings", "ips_nb.resources"):
+    if module in ("ips_nb", "ips_nb.settings", "ips_nb.resources", "ips_nb.errors"):
         return "root"
     return parts[1] if len(parts) > 1 and parts[1] in RANK else "top"
 
