@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from ips_nb.data import connection
+from ips_nb.errors import BadInput
 
 # The guards. SQLite: no UPDATE, no DELETE, and no INSERT at or before the last id (which is what
 # INSERT OR REPLACE needs, and which bypasses the delete trigger unless recursive_triggers is on).
@@ -44,8 +45,9 @@ _PG_UPDATE_GUARD = "audit_append_only"  # the one trigger a chaining or a redact
 
 
 
-class AuditError(Exception):
-    """The audit cannot be written or redacted as asked; one plain sentence for the operator."""
+class AuditError(BadInput):
+    """The audit cannot be written or redacted as asked; one plain sentence for the operator
+    (ips_nb.errors: exit status 2, nothing written)."""
 
 
 def present_guards(conn: sa.Connection) -> set[str]:

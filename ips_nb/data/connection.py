@@ -27,12 +27,14 @@ from ips_nb.data import freshness
 from ips_nb.data.location import DEFAULT_DB, db_url
 from ips_nb.data.schema import KEY_TABLE, TABLE_ORDER
 from ips_nb.data.tables import KEY_METADATA, METADATA, SCHEMA_HEAD, VERSION, VERSION_METADATA
+from ips_nb.errors import BadInput
 
 _LOCK = 4711  # PostgreSQL advisory lock: one writer at a time
 
 
-class StoreError(Exception):
-    """The database cannot be used as asked; the message is one plain sentence for the operator."""
+class StoreError(BadInput):
+    """The database cannot be used as asked; the message is one plain sentence for the operator
+    (ips_nb.errors: exit status 2, nothing written)."""
 
 
 class OutOfDate(StoreError):
