@@ -19,11 +19,12 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 
+from ips_nb.batch.mp_internals import fork_server_pid, stop_fork_server, temp_folder
 from ips_nb.settings import env_name, settings  # env_name: another process's environment
 
 # Before any import: die with the coordinator (Linux), and leave at once if it is already gone.
@@ -155,64 +156,18 @@ def workers_context(place: Place) -> BaseContext:
     """
     if place.zygote is None or place.workers_failed:
         return get_context("spawn")
-    from multiprocessing import current_process, forkserver
+    from multiprocessing import forkserver
 
-    config = current_process()._config  # noqa: SLF001 - where multiprocessing puts its sockets
-    before = config.get("tempdir")
-    config["tempdir"] = place.sockets  # not a pymp-* folder of its own that outlives the run
     try:
-        context = get_context("forkserver")
-        context.set_forkserver_preload(WORKER_IMPORTS)
-        place.fork_server = True  # from now on stopped with the place, even if a signal cuts in here
-        forkserver.ensure_running()
+        with temp_folder(place.sockets):  # not a pymp-* folder of its own that outlives the run
+            context = get_context("forkserver")
+            context.set_forkserver_preload(WORKER_IMPORTS)
+            place.fork_server = True  # from now on stopped with the place, even if a signal cuts in here
+            forkserver.ensure_running()
         return context
     except (ValueError, OSError):
         place.workers_failed = True
         return get_context("spawn")
-    finally:
-        if before is None:
-            config.pop("tempdir", None)
-        else:
-            config["tempdir"] = before
-
-
-def _fork_server_pid() -> int | None:
-    """The pid of multiprocessing's fork server in this process, if one runs."""
-    from multiprocessing import forkserver
-
-    return getattr(forkserver._forkserver, "_forkserver_pid", None)  # noqa: SLF001
-
-
-def _stop_fork_server() -> None:
-    """Stop multiprocessing's fork server; the next run in this process starts a fresh one (the
-    standard library has no public call for this: its own tests use _stop)."""
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver  # noqa: SLF001
-    pid = _fork_server_pid()
-    if pid is None:
-        return
-    with suppress(OSError):
-        os.kill(pid, signal.SIGKILL)  # its workers are gone or die with it
-    try:
-        server._stop()  # noqa: SLF001 - closes our end of its pipe, reaps it, removes its socket
-    except OSError:  # reaped already: forget it all the same
-        with suppress(OSError, TypeError):
-            os.close(server._forkserver_alive_fd)  # noqa: SLF001
-        server._forkserver_pid = server._forkserver_alive_fd = server._forkserver_address = None  # noqa: SLF001
-
-
-def leave_fork_server() -> None:
-    """In a worker forked by the fork server: let go of the server's "alive" pipe, so that the
-    server, and with it this worker, ends when the coordinator does (even killed with SIGKILL)."""
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver  # noqa: SLF001
-    fd = getattr(server, "_forkserver_alive_fd", None)
-    if fd is not None:
-        with suppress(OSError):
-            os.close(fd)
-        server._forkserver_alive_fd = None  # noqa: SLF001
 
 
 def close_place(place: Place) -> None:
@@ -234,7 +189,7 @@ def _close(place: Place) -> None:
             place.zygote.kill()
             place.zygote.wait()
         if place.fork_server:
-            _stop_fork_server()
+            stop_fork_server()
         sweep(place.scratch)
         shutil.rmtree(place.scratch, ignore_errors=True)
         shutil.rmtree(place.sockets, ignore_errors=True)
@@ -270,7 +225,7 @@ def sweep(scratch: str, keep: int | None = None) -> None:
 
     # the fork server too (its workers share its command line): it ends with the run's place, and
     # killed here it could not serve the pool that replaces a broken one
-    spared = {os.getpid(), keep, _fork_server_pid()}
+    spared = {os.getpid(), keep, fork_server_pid()}
     procs = []
     for p in psutil.process_iter(["cmdline"]):
         try:

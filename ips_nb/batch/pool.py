@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ips_nb.batch.failure import first_line, failure_reason, keep_failed, left_by
 from ips_nb.batch.files import remove_leftovers
+from ips_nb.batch.mp_internals import pool_workers
 from ips_nb.batch.jobs import OVERVIEW, JobStatus, Job, Result, RunConfig
 from ips_nb.batch.place import Interrupted, Place, close_place, kill, open_place, sweep, workers_context
 from ips_nb.batch.worker import work, worker_init
@@ -36,7 +37,7 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
     import psutil
 
     procs = []
-    for pid in list(getattr(pool, "_processes", None) or {}):
+    for pid in pool_workers(pool):
         try:
             worker = psutil.Process(pid)
             procs += worker.children(recursive=True) + [worker]
@@ -193,7 +194,7 @@ def _workers_when_broken(pool: ProcessPoolExecutor) -> dict[int, tuple[BaseProce
     from multiprocessing.connection import wait
 
     seen: dict[int, tuple[BaseProcess, bool]] = {}
-    for pid, proc in dict(getattr(pool, "_processes", None) or {}).items():
+    for pid, proc in pool_workers(pool).items():
         try:
             seen[pid] = (proc, bool(wait([proc.sentinel], timeout=0)))
         except (ValueError, OSError):
