@@ -39,13 +39,13 @@ from ips_nb.live.noise import HUB_LOOPBACK_NOISE, HUB_NOISE, quiet
 from ips_nb.live.serve import CULL_IDLE, CULL_INTERVAL, port_in_use, port_taken_message, stop_child, voila_command
 from ips_nb.live.wording import live_labels
 from ips_nb.pages.labels import Labels
+from ips_nb.resources import checkout_tool, hub_config_file, templates_dir
 from ips_nb.settings import default, env_name, settings
 
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG_FILE = Path(__file__).resolve().with_name("jupyterhub_config.py")
+CONFIG_FILE = hub_config_file()
 # JupyterHub's own pages (login, errors, home, logout) in the reader's language: ours first in
 # c.JupyterHub.template_paths, each extending JupyterHub's (`templates/login.html`, ...).
-HUB_TEMPLATES = ROOT / "templates" / "hub"
+HUB_TEMPLATES = templates_dir() / "hub"
 SERVICE = "ips"
 PASSWORD_ENV = env_name("hub_password")
 MIN_PASSWORD = 8  # JupyterHub's SharedPasswordAuthenticator refuses shorter ones
@@ -64,14 +64,16 @@ class HubError(ValueError):
 
 
 def proxy_command() -> str:
-    """configurable-http-proxy as `make setup` installs it (npm ci into node_modules/), else on PATH."""
-    local = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
-    if local.exists():
+    """configurable-http-proxy as `make setup` installs it in a checkout (npm ci into node_modules/),
+    else on PATH (conda's configurable-http-proxy, or npm's global install beside a wheel)."""
+    local = checkout_tool("configurable-http-proxy")
+    if local:
         return str(local)
     found = shutil.which("configurable-http-proxy")
     if found:
         return found
-    raise HubError("configurable-http-proxy is not installed: run `make setup` (npm ci, from package.json)")
+    raise HubError("configurable-http-proxy is not installed: run `make setup` in a checkout (npm ci, from "
+                   "package.json), else `npm install -g configurable-http-proxy` or conda's configurable-http-proxy")
 
 
 def free_port(ip: str = "127.0.0.1") -> int:
@@ -156,7 +158,7 @@ def configure(c, *, params_dir: str | Path = "params", access: str | Path | None
             **({"IPS_NB_SERVE_TODAY": today.isoformat()} if today else {}),
             **{k: os.environ[k] for k in ("HOME", "TMPDIR", "PGPASSFILE", "PGSERVICEFILE") if k in os.environ},
         },
-        "cwd": str(ROOT),
+        "cwd": str(state),  # the hub's own folder: nothing lands in the package or beside params/
         "oauth_no_confirm": True,  # our own service: no "authorize this application?" page
         "display": False,
     }]
@@ -302,7 +304,7 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120, api_ur
 def equivalent_command(options: HubOptions) -> str:
     """The `jupyterhub -f …` a region would run for the same hub (the password from the environment)."""
     return (f"IPS_NB_HUB_PARAMS={options.params_dir} IPS_NB_HUB_PORT={options.port} IPS_NB_HUB_IP={options.ip} "
-            f"{PASSWORD_ENV}=… jupyterhub -f {CONFIG_FILE.relative_to(ROOT)}")
+            f"{PASSWORD_ENV}=… jupyterhub -f {CONFIG_FILE}")
 
 
 def run_hub(options: HubOptions) -> int:

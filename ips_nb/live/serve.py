@@ -29,9 +29,10 @@ from pathlib import Path
 from ips_nb.data.store import absolute_db_url, db_url
 from ips_nb.figures.periods import Month, Week
 from ips_nb.live.wording import KIND_LABELS, live_labels, page_info
+from ips_nb.resources import dashboards_dir
 from ips_nb.settings import default
 
-DASHBOARDS_DIR = Path(__file__).resolve().parents[2] / "dashboards"
+DASHBOARDS_DIR = dashboards_dir()  # dashboards/ in a checkout, ips_nb/dashboards/ installed
 KINDS = KIND_LABELS
 # Refill a used pool this long after a page took its kernel: refilling runs a whole dashboard,
 # which on two cores would otherwise compete with the first page's drawing.

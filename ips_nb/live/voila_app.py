@@ -32,10 +32,10 @@ from datetime import date
 from pathlib import Path
 
 import tornado.web
-from tornado.httputil import url_concat
 from jupyter_server.auth import Authorizer
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
+from tornado.httputil import url_concat
 from traitlets import Bool, Float
 from voila.app import Voila
 from voila.paths import collect_static_paths, collect_template_paths
@@ -47,14 +47,15 @@ from ips_nb.figures.periods import Month, Week
 from ips_nb.live.access import AccessWatch
 from ips_nb.live.guard import guarded
 from ips_nb.live.kernels import ServerFull
-from ips_nb.live.revocation import CHECK_PATH, AccessPatrol, WriteCheckHandler
 from ips_nb.live.noise import quiet_server
+from ips_nb.live.revocation import CHECK_PATH, AccessPatrol, WriteCheckHandler
 from ips_nb.live.secrecy import hide_in_logs
 from ips_nb.live.wording import KIND_LABELS, live_labels, page_info
 from ips_nb.pages.render import render
+from ips_nb.resources import templates_dir
 from ips_nb.settings import settings as env_settings  # `settings` is tornado's, here
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = templates_dir()  # Voila's template (voila/ips/) and the pages' templates
 TEMPLATE_NAME = "ips"
 DASHBOARDS = tuple(f"{kind}.ipynb" for kind in KIND_LABELS)
 # What a dashboard page uses, under the server's base URL; anything else Voila would add (tree,

@@ -402,8 +402,9 @@ def test_the_demo_login_needs_its_password():
             use_shared_password(Config(), bad)
     c = Config()
     use_shared_password(c, "a-long-password")
-    from ips_nb.live.login import ThrottledSharedPasswordAuthenticator
     from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+
+    from ips_nb.live.login import ThrottledSharedPasswordAuthenticator
 
     # JupyterHub's own shared-password login, slowed down after failed attempts (live.login)
     assert c.JupyterHub.authenticator_class is ThrottledSharedPasswordAuthenticator

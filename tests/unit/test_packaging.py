@@ -1,9 +1,9 @@
 """The conda route and the pip route install the same thing; the package ships and finds its own
 files (tests/packaging/test_wheel.py installs the wheel); workbooks stay thin and clean."""
+import tomllib
 from pathlib import Path
 
 import nbformat
-import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +63,23 @@ def test_no_module_finds_files_by_its_own_location():
     found = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "ips_nb").rglob("*.py"))
              if "__file__" in p.read_text(encoding="utf-8").replace("`Path(__file__)", "")]
     assert found == []
+
+
+def test_the_hub_keeps_out_of_the_package_and_names_its_config_file_by_its_whole_path(tmp_path, monkeypatch):
+    """Installed, the package's folder is site-packages: the hub's service must not run there,
+    and `jupyterhub -f` relative to it would name no file from where the operator stands."""
+    from traitlets.config import Config
+
+    from ips_nb.live import hub
+    from ips_nb.resources import hub_config_file
+
+    monkeypatch.setattr(hub, "proxy_command", lambda: "/usr/bin/true")
+    c = Config()
+    hub.configure(c, params_dir=ROOT / "params", db="sqlite:///x.db", state_dir=tmp_path / "state")
+    (service,) = c.JupyterHub.services
+    assert service["cwd"] == str(tmp_path / "state")
+    assert c.JupyterHub.template_paths == [str(ROOT / "templates" / "hub")]
+    assert hub.equivalent_command(hub.HubOptions()).endswith(f"jupyterhub -f {hub_config_file()}")
 
 
 def test_the_demo_writes_its_params_into_an_empty_folder_and_keeps_what_is_there(tmp_path):
