@@ -304,7 +304,8 @@ def bench(n_sites: int, skip_naive: bool, naive_max: int) -> None:
         print(f"\n== {len(sites)} sites: {n} notebooks (a pack and an agenda a site, the overview); "
               f"{os.cpu_count()} cores", flush=True)
         a = run_month(url, params, folder / "reports")
-        html = len(list((folder / "reports").glob("*/*/*.html"))) + len(list((folder / "reports").glob("overview/*.html")))
+        reports = folder / "reports"
+        html = len(list(reports.glob("*/*/*.html"))) + len(list(reports.glob("overview/*.html")))
         assert html == n, f"ips-nb run month wrote {html} HTML files, expected {n}"
         wall, rec = a["wall"], a["record"]
         print(f"(a) ips-nb run month --jobs 2:       {wall:7.1f} s  ({wall / n:.2f} s a notebook; "

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+
 def _pg_bin() -> Path:
     """$IPS_NB_PG_BIN, else the newest Debian PostgreSQL installed (15 on bookworm, 17 on trixie)."""
     if os.environ.get("IPS_NB_PG_BIN"):
@@ -59,7 +60,7 @@ class PgServer:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
 
-    def start(self) -> "PgServer":
+    def start(self) -> PgServer:
         self.folder = Path(tempfile.mkdtemp(prefix="ips-nb-pg-"))
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
@@ -119,7 +120,7 @@ class PgServer:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
-    def __enter__(self) -> "PgServer":
+    def __enter__(self) -> PgServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from ips_nb.batch.failure import NotebookTimeout, executed_notebook, failure_reason, first_line, keep_failed
 from ips_nb.batch.files import fsync, write_synced
-from ips_nb.batch.jobs import JobStatus, KINDS, OVERVIEW, Job, Result, RunConfig, report_dir, workbooks_dir
+from ips_nb.batch.jobs import KINDS, OVERVIEW, Job, JobStatus, Result, RunConfig, report_dir, workbooks_dir
 from ips_nb.batch.place import Interrupted
 from ips_nb.data.location import hide_password
 from ips_nb.data.modes import make_folder, set_mode
 from ips_nb.data.params import ParamsError, SiteParams, load_params
+
 
 def quiet_logs(verbose: bool) -> None:
     """Keep papermill's and the kernel's chatter off the coordinator's terminal."""
@@ -62,8 +63,8 @@ def execute(job: Job, cfg: RunConfig, params: SiteParams | None = None, km=None)
 
     from ips_nb.batch.engine import ENGINE, EXECUTING
     from ips_nb.batch.kernels import IpcKernelManager
-    from ips_nb.pages.titles import report_title
     from ips_nb.pages.report import notebook_html
+    from ips_nb.pages.titles import report_title
 
     quiet_logs(cfg.verbose)
     start = time.monotonic()

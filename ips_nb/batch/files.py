@@ -17,6 +17,7 @@ from pathlib import Path
 from ips_nb.batch.jobs import KINDS, OVERVIEW
 from ips_nb.data.modes import open_new
 
+
 class DiskFull(OSError):
     """A write ran out of room (ENOSPC, or the quota); the file it would have replaced is untouched.
 

@@ -15,15 +15,16 @@ from __future__ import annotations
 import json
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from ips_nb.batch.failure import first_line, failure_reason, keep_failed, left_by
+from ips_nb.batch.failure import failure_reason, first_line, keep_failed, left_by
 from ips_nb.batch.files import remove_leftovers
+from ips_nb.batch.jobs import OVERVIEW, Job, JobStatus, Result, RunConfig
 from ips_nb.batch.mp_internals import pool_workers
-from ips_nb.batch.jobs import OVERVIEW, JobStatus, Job, Result, RunConfig
 from ips_nb.batch.place import Interrupted, Place, close_place, kill, open_place, sweep, workers_context
 from ips_nb.batch.worker import work, worker_init
 from ips_nb.data.params import ParamsError, SiteParams, load_params
@@ -146,7 +147,8 @@ def run_jobs(jobs: list[Job], cfg: RunConfig, workers: int = 1,
                         dead = _workers_when_broken(pool)
                     continue  # which job that costs is decided below, once the pool is down
                 except Exception as exc:  # noqa: BLE001 - e.g. a job that cannot be sent to a worker
-                    res = Result(futures[fut], JobStatus.FAILED, 0.0, f"the worker could not run it: {failure_reason(exc)}")
+                    res = Result(futures[fut], JobStatus.FAILED, 0.0,
+                                 f"the worker could not run it: {failure_reason(exc)}")
                 results[res.job] = res
                 report(res)
             if dead is None:

@@ -10,7 +10,7 @@ import shutil
 import signal
 import sys
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ips_nb import __version__
@@ -18,6 +18,7 @@ from ips_nb.batch.files import FULL_ERRNOS, DiskFull, write_atomic
 from ips_nb.batch.jobs import JobStatus, Result, RunConfig
 from ips_nb.data.location import hide_password, redact
 from ips_nb.data.modes import make_folder
+
 
 def stop_signal(results: list[Result]) -> int | None:
     """The signal that stopped the run (for the exit status 128 + n), or None."""
@@ -80,7 +81,7 @@ def write_run_record(out_dir: str, command: list[str], cfg: RunConfig, results: 
 
     Written whole or not at all; on a full disk it raises DiskFull (one line: the disk is full).
     """
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     path = Path(out_dir) / "runs" / f"{stamp}.json"
     stopped = stop_signal(results)

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from ips_nb.batch.execute import execute, kernel_database, quiet_logs
 from ips_nb.batch.failure import NotebookTimeout, failure_reason, input_notebook, keep_failed, mark_failure
-from ips_nb.batch.jobs import JobStatus, Job, Result, RunConfig
+from ips_nb.batch.jobs import Job, JobStatus, Result, RunConfig
 from ips_nb.batch.mp_internals import leave_fork_server
 from ips_nb.batch.place import kill
 from ips_nb.data.params import SiteParams
+
 
 def worker_init(verbose: bool, scratch: str, sockets: str, zygote: tuple[str, int] | None = None,
                  db_url: str | None = None) -> None:

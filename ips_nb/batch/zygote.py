@@ -16,6 +16,7 @@ import functools
 import os
 from collections.abc import Callable
 
+
 def die_with_parent() -> None:
     """Linux: this process is killed when its parent dies (a coordinator killed with SIGKILL)."""
     import ctypes
@@ -121,7 +122,7 @@ class Zygote:
                 conn.connect(self.path)
                 conn.sendall(request)
                 break
-            except socket.timeout:
+            except TimeoutError:
                 conn.close()
                 raise ZygoteGone("the kernel zygote does not answer") from None
             except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError, BrokenPipeError):

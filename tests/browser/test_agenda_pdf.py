@@ -14,18 +14,18 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from markupsafe import Markup
-from pypdf import PdfReader
 from agendadata import WEEK, cand, day, view
 from factory import make_params, site_data
+from markupsafe import Markup
+from pypdf import PdfReader
 
+from ips_nb.batch.execute import execute
+from ips_nb.batch.jobs import Job, RunConfig
 from ips_nb.figures.agenda_rules import SECTIONS
 from ips_nb.pages.agenda import ALSO_SHOWN, AgendaView
 from ips_nb.pages.labels import Labels
 from ips_nb.pages.pdf import PdfError, render_pdf
 from ips_nb.pages.report import page
-from ips_nb.batch.execute import execute
-from ips_nb.batch.jobs import Job, RunConfig
 
 A4 = (595, 842)  # points, ±1
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from browsing import open_guarded, serving
 from conftest import DEMO_TODAY
 

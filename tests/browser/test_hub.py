@@ -17,7 +17,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-
 from browsing import free_port, stop_process, websocket_status
 from conftest import DEMO_TODAY, ROOT, need_system
 

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browsing import free_port, stop_process
 from conftest import DEMO_TODAY, need_system
 from hubbing import dashboards, docs_block, put_in, region_hub

@@ -14,7 +14,6 @@ import urllib.request
 import psutil
 import pytest
 import sqlalchemy as sa
-
 from browsing import free_port
 from conftest import DEMO_TODAY
 from test_hub import _kernel_id, _kernels, _login, _proxy_installed, running_hub
@@ -36,6 +35,7 @@ REVOKED = "Din adgang til dette sted er fjernet, og siden er lukket."
 def hub(params_dir, tmp_path_factory):
     """The hub on a free port, on a demo database of its own: (base URL, process, access.yaml, db URL)."""
     from conftest import need_system
+
     from ips_nb.demo import build_demo_db
     from ips_nb.live.hub import HubOptions
 

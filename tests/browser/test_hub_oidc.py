@@ -17,7 +17,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browsing import free_port, stop_process
 from conftest import DEMO_TODAY, ROOT, need_system
 from hubbing import dashboards, docs_block, put_in, region_hub

@@ -19,10 +19,9 @@ import urllib.request
 
 import psutil
 import pytest
-from jupyter_client import BlockingKernelClient
-
 from browsing import free_port, stop_process
 from conftest import DEMO_TODAY, need_system
+from jupyter_client import BlockingKernelClient
 from test_hub import ACCESS, DRAWN, PASSWORD, _kernels, _login, _proxy_installed, _tree
 
 pytestmark = pytest.mark.system

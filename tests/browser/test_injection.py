@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from browsing import open_guarded, serving
 from conftest import DEMO_TODAY, ROOT
 

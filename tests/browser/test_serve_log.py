@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browsing import free_port, open_guarded, stop_process
 from conftest import DEMO_TODAY, ROOT
 

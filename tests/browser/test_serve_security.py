@@ -15,7 +15,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-
 from browsing import free_port, open_guarded, stop_process, websocket_status
 from conftest import DEMO_TODAY, ROOT
 

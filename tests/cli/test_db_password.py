@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import DEMO_TODAY, ROOT
 from pgserver import pg_server  # noqa: F401 - fixture
 

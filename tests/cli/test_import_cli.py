@@ -6,9 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import importdata as d
+import pytest
 from importdata import dump
 
 IPS_NB = Path(sys.executable).parent / "ips-nb"

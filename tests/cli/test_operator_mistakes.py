@@ -8,10 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+import importdata as d
 import pytest
 from conftest import ROOT, need_system
-
-import importdata as d
 
 IPS_NB = Path(sys.executable).parent / "ips-nb"
 

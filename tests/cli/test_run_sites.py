@@ -46,7 +46,7 @@ def test_params_without_rows_fail_alone_and_rows_without_params_are_named_once(b
     (north,) = [line for line in lines if "north supervision" in line]
     assert north.endswith(f"north supervision {MONTH}: FAILED (0.0 s) — {NO_ROWS.format('north')}")
     assert any(line.endswith(NO_ROWS.format("south")) for line in lines)
-    assert f"1 of 3 done" in out
+    assert "1 of 3 done" in out
     assert (batch["out"] / "ok1" / "supervision" / f"{MONTH}.json").is_file()
     assert not (batch["out"] / "north").exists()
     named = [line for line in err.splitlines() if "aalborg" in line]

@@ -9,17 +9,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import importdata as d
 import pytest
 import sqlalchemy as sa
-
-import importdata as d
 import upgradedata as u
 
 from ips_nb import cli
 from ips_nb.data import audit, connection, store, upgrade
-from ips_nb.data.tables import SCHEMA_HEAD, VERSION
-from ips_nb.data.frames import load_site, read_site
 from ips_nb.data import conference as conf
+from ips_nb.data.frames import load_site, read_site
+from ips_nb.data.tables import SCHEMA_HEAD, VERSION
 
 SENTENCE = re.compile(r"the database /\S+ was made by an earlier release of ips-nb: "
                       r"run `ips-nb upgrade` to bring it up to date \(nothing was changed\)$")

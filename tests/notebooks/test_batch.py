@@ -24,8 +24,8 @@ import psutil
 import pytest
 import yaml
 
-from ips_nb.pages.catalogue import LABELS
 from ips_nb.cli import main
+from ips_nb.pages.catalogue import LABELS
 
 MONTH = "2026-10"
 TEST_CELL = """\

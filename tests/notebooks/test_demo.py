@@ -3,7 +3,7 @@ every pack and agenda section has something to show."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -14,9 +14,16 @@ from ips_nb.data import connection
 from ips_nb.data.frames import SiteData, load_site, sites_in_db, typed_frame
 from ips_nb.data.identity import check, dk_gender
 from ips_nb.data.params import load_params
+from ips_nb.data.schema import (
+    ACTION_OWNERS,
+    CONTACT_KINDS,
+    DISCHARGE_REASONS,
+    OUTCOME_KINDS,
+    PHASES,
+    PLACEMENT_KINDS,
+    TABLES,
+)
 from ips_nb.figures.periods import Month, agenda_as_of, conference_date, next_conference_week
-from ips_nb.data.schema import (ACTION_OWNERS, CONTACT_KINDS, DISCHARGE_REASONS, OUTCOME_KINDS, PHASES,
-                           PLACEMENT_KINDS, TABLES)
 
 PARAMS = Path(__file__).resolve().parents[2] / "params"
 TODAY = date(2026, 11, 23)  # a Monday
@@ -26,7 +33,7 @@ DAYS = [TODAY, date(2027, 3, 14), date(2027, 2, 1), date(2026, 8, 31), date(2025
         date(2026, 12, 3)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def frames(today: date = TODAY, seed: int = 2026) -> dict[str, pd.DataFrame]:
     return demo.generate(today, seed)
 

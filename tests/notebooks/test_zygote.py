@@ -10,8 +10,8 @@ import time
 
 import psutil
 
-from ips_nb.batch.zygote import Zygote
 from ips_nb.batch.place import close_place, open_place
+from ips_nb.batch.zygote import Zygote
 
 
 def _request(tmp) -> dict:

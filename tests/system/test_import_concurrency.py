@@ -13,10 +13,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import importdata as d
 import psycopg
 import pytest
-
-import importdata as d
 from importdata import dump, run
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 

@@ -5,10 +5,10 @@ used `casefold()`, which folds more: `ſup-aarhus` (long s), a different hub use
 OAuth login may admit, was given `sup-aarhus`'s site."""
 from __future__ import annotations
 
+from conftest import ROOT
 from jupyterhub.auth import Authenticator
 from traitlets.config import Config
 
-from conftest import ROOT
 from ips_nb.live.access import hub_name, parse_access
 
 SITES = ["aarhus", "odense"]

@@ -6,20 +6,19 @@ is 18 Nov and as_of 17 Nov. Candidates are consented and taken in 90 days ago un
 """
 from __future__ import annotations
 
-import re
-
 import html as htmllib
+import re
 
 import pytest
 from agendadata import WEEK, cand, day, routine, view
 from factory import make_params, site_data
 
+from ips_nb.batch.jobs import Job, slug
+from ips_nb.cli import UsageError, agenda_teams
 from ips_nb.figures.agenda_rules import SECTIONS
 from ips_nb.pages.agenda import AgendaView, clinician_choices, soft_hyphens
-from ips_nb.pages.titles import agenda_title as page_title
-from ips_nb.cli import UsageError, agenda_teams
 from ips_nb.pages.labels import Labels
-from ips_nb.batch.jobs import Job, slug
+from ips_nb.pages.titles import agenda_title as page_title
 
 
 def html(v: AgendaView) -> str:

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 from factory import make_params, site_data
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ips_nb.data.goals_spec import GoalError
 from ips_nb.figures.goals import measure_goals, members, restrict
 from ips_nb.figures.pack_figures import supervision_figures
 from ips_nb.figures.periods import Month

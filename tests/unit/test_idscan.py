@@ -9,7 +9,6 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from idcorpus import DANGEROUS, HARMLESS
 
 from ips_nb.data import idscan

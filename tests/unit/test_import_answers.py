@@ -3,6 +3,7 @@ call during the course is a warning, and the valid rows import and export again.
 from __future__ import annotations
 
 import importdata as d
+
 from ips_nb.data.readers import read_source
 from ips_nb.data.validate import check
 

@@ -42,7 +42,7 @@ def test_rows_of_both_encodings_are_named_and_nothing_is_written(tmp_path, param
         _row("c3", "Skanderborg", "ascii"),   # row 4: either
         b'c4,north,2024-01-10,"Nyk\xf8bing\r\nF",k1,2024-01-12',  # rows 5: 1252, a line break
         _row("c5", "Køge", "utf-8"),          # row 6 (the quoted break does not shift it)
-        "c6,north,2024-01-10,Tårnby,k1,2024-01-12".encode("utf-8")[:-10]
+        "c6,north,2024-01-10,Tårnby,k1,2024-01-12".encode()[:-10]
         + "Højer".encode("cp1252") + b",k1,2024-01-12",  # row 7: both in one row
     ])
     db = tmp_path / "db" / "ips.db"

@@ -9,9 +9,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pytest
-
 import importdata as d
+import pytest
 from importdata import dump, run
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 

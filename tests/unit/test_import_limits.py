@@ -10,9 +10,8 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
-import pytest
-
 import importdata as d
+import pytest
 from importdata import run
 
 MB = 1024 * 1024
@@ -96,9 +95,9 @@ def test_a_zip_bomb_is_refused_from_its_directory_with_little_memory(tmp_path, p
     path = _rewrite(tmp_path / "bomb.xlsx", bomb)
     assert path.stat().st_size < 1 * MB
     lines, peak = _refused(tmp_path, params, path)
-    assert lines == [f"error: bomb.xlsx: its parts unpack to 120.0 MB, more than the limit of "
-                     f"100 MB (IPS_NB_XLSX_MAX_MB), so it was not opened (a region's real "
-                     f"workbook unpacks to a few MB; a zip bomb to this)"]
+    assert lines == ["error: bomb.xlsx: its parts unpack to 120.0 MB, more than the limit of "
+                     "100 MB (IPS_NB_XLSX_MAX_MB), so it was not opened (a region's real "
+                     "workbook unpacks to a few MB; a zip bomb to this)"]
     assert peak < 20 * MB, peak  # openpyxl would hold the 120 MB cell (and more) in memory
 
 

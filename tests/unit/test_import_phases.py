@@ -215,7 +215,7 @@ def only(tables: dict, site: str) -> dict:
         at = "site" if "site" in head else "candidate_id" if "candidate_id" in head and \
             name != "employer_contacts" else "consultant_id"
         i = head.index(at)
-        keep = (lambda v: v == site) if at == "site" else (lambda v: v in owners[at])
+        keep = (lambda v: v == site) if at == "site" else (lambda v, at=at: v in owners[at])
         out[name] = [head] + [r for r in rows[1:] if keep(r[i])]
     return out
 

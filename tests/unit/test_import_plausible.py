@@ -8,9 +8,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-
 import importdata as d
+import pytest
 from importdata import errors, run
 
 

@@ -5,10 +5,9 @@ import csv
 from datetime import date
 from pathlib import Path
 
+import importdata as d
 import pandas as pd
 import pytest
-
-import importdata as d
 from importdata import dump, run
 from pgserver import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
@@ -90,8 +89,8 @@ def test_export_from_nothing_is_a_clear_error(tmp_path):
 
 def _demo_source(folder: Path) -> Path:
     """The demo generator's frames written as the CSV files a site would send."""
-    from ips_nb.demo import generate
     from ips_nb.data.export import text
+    from ips_nb.demo import generate
 
     folder.mkdir()
     for name, frame in generate(DEMO_TODAY).items():

@@ -11,10 +11,10 @@ import string
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from factory import make_params
 
 from ips_nb.pages.labels import LANGS, PLURAL_SUFFIX, Labels, catalogue, po_path
-from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,16 @@ from datetime import date
 import pytest
 from factory import KEYS, fidelity_rows, make_params, site_data
 
-from ips_nb.figures.metrics import (enrolled_during, enrolled_on, fidelity_band, fidelity_reviews,
-                            first_employer_contact, ongoing_on, outcome_rate_series, rate)
+from ips_nb.figures.metrics import (
+    enrolled_during,
+    enrolled_on,
+    fidelity_band,
+    fidelity_reviews,
+    first_employer_contact,
+    ongoing_on,
+    outcome_rate_series,
+    rate,
+)
 from ips_nb.figures.pack_figures import supervision_figures
 from ips_nb.figures.periods import Month
 
@@ -475,8 +483,7 @@ def test_supervision_sessions_in_month():
 
 # -- beside the figures: the pack's charts and the supervisor's list ------------------------------
 
-from ips_nb.figures.metrics import (candidates_by_phase, discharges_series,  # noqa: E402
-                            supervision_cadence, supervision_list)
+from ips_nb.figures.metrics import candidates_by_phase, discharges_series, supervision_cadence, supervision_list  # noqa: E402
 
 
 def test_candidates_by_phase_over_active_caseload():

@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 from factory import make_params, site_data
 
-from ips_nb.figures.pack_figures import supervision_figures
 from ips_nb.figures.outcomes import add_months, employment_rate, outcome_within
+from ips_nb.figures.pack_figures import supervision_figures
 from ips_nb.figures.periods import Month
 
 MARCH = Month(2026, 3)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from factory import fidelity_rows, make_params, site_data
-from factory import KEYS
+from factory import KEYS, fidelity_rows, make_params, site_data
 
-from ips_nb.pages.catalogue import LABELS
-from ips_nb.pages.render import environment
-from ips_nb.pages.pack import SupervisionPack
 from ips_nb.figures.periods import Month
+from ips_nb.pages.catalogue import LABELS
+from ips_nb.pages.pack import SupervisionPack
+from ips_nb.pages.render import environment
 
 MARCH = Month(2026, 3)
 SECTIONS = ("head", "headlines", "consultants", "charts_heading", "fidelity", "cadence",
@@ -443,8 +442,8 @@ def test_without_a_history_the_pack_says_the_phases_are_todays():
 
 
 def test_the_overview_says_how_many_of_each_sites_goals_are_met_never_their_values():
-    from ips_nb.pages.overview import Overview, site_row
     from ips_nb.pages.labels import Labels
+    from ips_nb.pages.overview import Overview, site_row
 
     goals = [{"measure": "active_caseload", "target": 1},                     # 2 enrolled: met
              {"measure": "intakes_in", "period": 2026, "target": 5},          # 1 so far: in progress

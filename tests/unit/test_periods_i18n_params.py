@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
-from ips_nb.pages.catalogue import FIDELITY_ITEMS, LABELS
-from ips_nb.pages.labels import Labels
 from ips_nb.data.params import ParamsError, ParamsWarning, load_params
 from ips_nb.figures.periods import Month, Week, agenda_as_of, conference_date
+from ips_nb.pages.catalogue import FIDELITY_ITEMS, LABELS
+from ips_nb.pages.labels import Labels
 
 
 def test_month_bounds_and_shift():

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-
 from factory import site_data
+
 from ips_nb.figures.metrics import enrolled_on
 from ips_nb.figures.phases import days_in_phase, has_history, phase_counts, phase_on
 

@@ -11,8 +11,7 @@ import pytest
 from markupsafe import Markup
 
 from ips_nb.pages.fragments import Chart
-from ips_nb.pages.report import (PLOTLY_BASIC, chart_script_hashes, notebook_html, page, plotly_inline,
-                                 script_text)
+from ips_nb.pages.report import PLOTLY_BASIC, chart_script_hashes, notebook_html, page, plotly_inline, script_text
 
 STRICT = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
