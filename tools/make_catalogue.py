@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -34,7 +34,7 @@ PLURAL_SUFFIX = ".plural"
 LANGS = ("da", "sv", "en")
 TEAMS = {"da": "Danish", "sv": "Swedish", "en": "English"}
 REV = "8f7d0de"  # the last commit with the hand-written ips_nb/pages/catalogue.py
-WHEN = datetime(2026, 11, 23, tzinfo=timezone.utc)  # fixed, so the files do not change on every run
+WHEN = datetime(2026, 11, 23, tzinfo=UTC)  # fixed, so the files do not change on every run
 
 # key -> (what chooses the form, {lang: (singular, plural)})
 COUNTED: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {

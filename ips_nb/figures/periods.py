@@ -15,7 +15,7 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         m = re.fullmatch(r"(\d{4})-(\d{2})", str(text).strip())
         if not m:
             raise ValueError(f"month must look like YYYY-MM, got {text!r}")
@@ -39,7 +39,7 @@ class Month:
     def days(self) -> int:
         return self.last.day
 
-    def shift(self, months: int) -> "Month":
+    def shift(self, months: int) -> Month:
         n = self.year * 12 + self.month - 1 + months
         return Month(n // 12, n % 12 + 1)
 
@@ -47,7 +47,7 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
     @classmethod
-    def latest_complete(cls, today: date) -> "Month":
+    def latest_complete(cls, today: date) -> Month:
         return cls(today.year, today.month).shift(-1)
 
 
@@ -59,7 +59,7 @@ class Week:
     week: int
 
     @classmethod
-    def parse(cls, text: str) -> "Week":
+    def parse(cls, text: str) -> Week:
         m = re.fullmatch(r"(\d{4})-W(\d{2})", str(text).strip())
         if not m:
             raise ValueError(f"week must look like YYYY-Www, got {text!r}")
@@ -71,7 +71,7 @@ class Week:
         return cls(year, week)
 
     @classmethod
-    def containing(cls, day: date) -> "Week":
+    def containing(cls, day: date) -> Week:
         y, w, _ = day.isocalendar()
         return cls(y, w)
 
@@ -86,7 +86,7 @@ class Week:
     def sunday(self) -> date:
         return self.day(7)
 
-    def shift(self, weeks: int) -> "Week":
+    def shift(self, weeks: int) -> Week:
         return Week.containing(self.monday + timedelta(weeks=weeks))
 
     def __str__(self) -> str:

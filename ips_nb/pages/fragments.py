@@ -7,7 +7,6 @@ plotly.js the page carries inline). Tables and headline cards are the macros of
 """
 from __future__ import annotations
 
-
 import plotly.graph_objects as go
 from markupsafe import Markup
 
