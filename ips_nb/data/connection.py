@@ -74,9 +74,15 @@ def schema_revision(conn: sa.Connection, names: set[str] | None = None) -> str |
 
 
 def require_current(conn: sa.Connection, url: str, names: set[str] | None = None) -> None:
-    """Refuse (OutOfDate) a database whose schema is not this release's."""
+    """Refuse (OutOfDate) a database whose schema is not this release's; one with none of our
+    tables (an empty file, a new folder) is no database of ours, not an old one (StoreError)."""
     revision = schema_revision(conn, names)
     if revision != SCHEMA_HEAD:
+        if revision is None:
+            there = names if names is not None else set(sa.inspect(conn).get_table_names())
+            if not there & (set(TABLE_ORDER) | {KEY_TABLE}):
+                raise StoreError(f"no ips-nb database at {shown(url)} (run `ips-nb import` or "
+                                 "`ips-nb demo` first)")
         raise OutOfDate(shown(url), revision)
 
 
