@@ -357,6 +357,12 @@ class DashboardKernels(AsyncMappingKernelManager):
             # Ended since the culler listed the kernels (culling the one before it takes a moment, in
             # which a page may close): jupyter_server's own check would log a KeyError traceback.
             return None
+        try:
+            kernel.last_activity  # noqa: B018 - is it there yet?
+        except Exception:  # noqa: BLE001 - traitlets' TraitError: no activity recorded yet
+            # Still starting (a kernel replacing a stale preheated one, for instance): nothing to
+            # cull yet, and jupyter_server's own check would log a KeyError traceback.
+            return None
         if (self.connected_idle_timeout > 0 and kernel_id in self._opened
                 and self._kernel_connections.get(kernel_id, 0) > 0
                 and (utcnow() - kernel.last_activity).total_seconds() > self.connected_idle_timeout):
